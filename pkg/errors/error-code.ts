@@ -1,0 +1,31 @@
+/**
+ * Stable error codes. They travel on the wire (TaskError.code) and are part of the API:
+ * add new ones, never rename or reuse one.
+ */
+export const ERROR_CODES = [
+  // The task itself is malformed or hostile.
+  'UNKNOWN_TOOL',
+  'INVALID_PARAMS',
+  'PATH_ESCAPE',
+  'INVALID_URL',
+  'INVALID_PATTERN',
+  'MOUNT_NOT_FOUND',
+  'MESSAGE_TOO_LARGE',
+  // The worker could not run it.
+  'IMAGE_MISSING',
+  'ENGINE_UNAVAILABLE',
+  'CONTAINER_FAILED',
+  'NO_WORKER',
+  'WORKER_SHUTDOWN',
+  'WORKER_LOST',
+  // How a run ended other than by its own exit.
+  'TOOL_TIMEOUT',
+  'CANCELLED',
+  'INTERNAL',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export function isErrorCode(value: string): value is ErrorCode {
+  return (ERROR_CODES as readonly string[]).includes(value);
+}

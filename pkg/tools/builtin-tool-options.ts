@@ -1,0 +1,23 @@
+import type { ResourceLimits } from './tool-spec.js';
+
+/** Per-tool settings an operator may change in config (`tools.overrides.<type>`). */
+export interface ToolOverride {
+  readonly image?: string;
+  readonly limits?: Partial<ResourceLimits>;
+  readonly timeoutMs?: number;
+  readonly runtime?: string;
+  readonly network?: string;
+}
+
+/** What the built-in tool specs are made from; compiled from config once at start. */
+export interface BuiltinToolOptions {
+  /** Image of the built-in tools (built by `make images`), e.g. `baaaht/tools:0.1.0`. */
+  readonly image: string;
+  /** Search URL for web_search; `{query}` is replaced by the URL-encoded query. */
+  readonly searchUrlTemplate: string;
+  /** Largest response body fetch_url and web_search download, in bytes. */
+  readonly maxFetchBytes: number;
+  /** Docker network the web tools join (`bridge` unless configured). */
+  readonly webNetwork: string;
+  readonly overrides: Readonly<Record<string, ToolOverride>>;
+}
