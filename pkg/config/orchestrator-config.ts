@@ -1,0 +1,16 @@
+import type { LogOptions } from '../log/log-options.js';
+
+export interface OrchestratorConfig {
+  /** `unix:///path/to.sock` or `host:port` (e.g. `127.0.0.1:7070`). */
+  readonly listen: string;
+  /** Mode of the Unix socket file: 0o600 (default) or 0o660. Never world-accessible. */
+  readonly socketMode: number;
+  readonly maxRecvMsgSize: number;
+  readonly maxSendMsgSize: number;
+  /** How long finished tasks' results are kept, and how many at most. */
+  readonly resultRetentionMs: number;
+  readonly maxRetainedResults: number;
+  /** A worker whose heartbeat is older than this is considered gone. */
+  readonly workerTimeoutMs: number;
+  readonly log: LogOptions;
+}

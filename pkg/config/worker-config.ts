@@ -1,0 +1,26 @@
+import type { BuiltinToolOptions } from '../tools/builtin-tool-options.js';
+import type { LogOptions } from '../log/log-options.js';
+
+/** The worker's options, compiled once at start: durations in ms, sizes in bytes. */
+export interface WorkerConfig {
+  /** `unix:///path/to.sock`, `unix:/path`, or `host:port`. */
+  readonly orchestratorAddr: string;
+  readonly name: string;
+  readonly dialTimeoutMs: number;
+  readonly rpcTimeoutMs: number;
+  readonly maxRecvMsgSize: number;
+  readonly maxSendMsgSize: number;
+  readonly reconnectIntervalMs: number;
+  /** 0 means keep trying forever. */
+  readonly reconnectMaxAttempts: number;
+  readonly heartbeatIntervalMs: number;
+  readonly maxConcurrentTasks: number;
+  readonly log: LogOptions;
+  /** Docker engine socket (`/var/run/docker.sock` unless DOCKER_HOST or config says otherwise). */
+  readonly dockerSocket: string;
+  /** Cap on each of stdout and stderr per task, in bytes; past it output is dropped and flagged. */
+  readonly outputCapBytes: number;
+  /** Grace between SIGTERM and SIGKILL when a task is cancelled. */
+  readonly cancelGraceMs: number;
+  readonly tools: BuiltinToolOptions;
+}
