@@ -20,6 +20,7 @@ export const ERROR_CODES = [
   'WORKER_LOST',
   // How a run ended other than by its own exit.
   'TOOL_TIMEOUT',
+  'OUT_OF_MEMORY',
   'CANCELLED',
   'INTERNAL',
 ] as const;

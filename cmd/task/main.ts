@@ -1,0 +1,58 @@
+/**
+ * `task`: submit a tool task to the orchestrator and follow it, list workers, or cancel a task.
+ * Composition root: parses arguments, builds the channel and client, wires Ctrl-C.
+ */
+import { readFile } from 'node:fs/promises';
+import { createClient } from 'nice-grpc';
+import { TaskServiceDefinition } from '../../pkg/gen/agent/v1/agent.js';
+import { EXIT, TASK_USAGE, UsageError, executeTaskCommand, parseTaskArgs, type TaskCommand } from '../../pkg/cli/index.js';
+import { createGrpcChannel } from '../../pkg/rpc/create-channel.js';
+
+/** The orchestrator's limit is the one that matters; the CLI's own is generous. */
+const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+const RPC_TIMEOUT_MS = 10_000;
+
+async function main(argv: readonly string[]): Promise<number> {
+  let command: TaskCommand;
+  try {
+    command = parseTaskArgs(argv, process.env, process.cwd());
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    process.stderr.write(`error: ${error.message}\n\n${TASK_USAGE}`);
+    return EXIT.USAGE;
+  }
+  if (command.kind === 'help') {
+    process.stdout.write(TASK_USAGE);
+    return EXIT.OK;
+  }
+
+  const interrupt = new AbortController();
+  const onSignal = (): void => interrupt.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const channel = createGrpcChannel(command.addr, { maxRecvMsgSize: MAX_MESSAGE_BYTES, maxSendMsgSize: MAX_MESSAGE_BYTES });
+  try {
+    return await executeTaskCommand(command, {
+      client: createClient(TaskServiceDefinition, channel),
+      stdout: process.stdout,
+      stderr: process.stderr,
+      readFile: (path) => readFile(path),
+      signal: interrupt.signal,
+      rpcTimeoutMs: RPC_TIMEOUT_MS,
+    });
+  } finally {
+    channel.close();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = EXIT.FAILED;
+  },
+);

@@ -1,0 +1,91 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseTaskArgs } from './parse-task-args.js';
+import { UsageError } from './usage-error.js';
+
+const cwd = '/home/me/project';
+const parse = (argv: string[], env: Record<string, string> = {}) => parseTaskArgs(argv, env, cwd);
+
+describe('parseTaskArgs', () => {
+  it('parses run with every option', () => {
+    assert.deepEqual(
+      parse([
+        '--orchestrator-addr', '127.0.0.1:7070', 'run', 'file_write', '--mount', 'src', '--writable',
+        '--param', 'path=a.txt', '--param', 'content=@big.bin', '--param', 'x=@@at', '--param', 'eq=a=b',
+        '--timeout', '30s', '--worker', 'w1', '--json',
+      ]),
+      {
+        kind: 'run',
+        addr: '127.0.0.1:7070',
+        toolType: 'file_write',
+        mount: '/home/me/project/src',
+        writable: true,
+        params: Object.assign(Object.create(null), {
+          path: { kind: 'text', text: 'a.txt' },
+          content: { kind: 'file', path: 'big.bin' },
+          x: { kind: 'text', text: '@at' },
+          eq: { kind: 'text', text: 'a=b' },
+        }),
+        timeoutMs: 30_000,
+        worker: 'w1',
+        json: true,
+      },
+    );
+  });
+
+  it('has defaults: no mount, tool timeout, any worker, env then built-in address', () => {
+    const run = parse(['run', 'list']);
+    assert.equal(run.kind, 'run');
+    if (run.kind !== 'run') return;
+    assert.equal(run.addr, 'unix:///tmp/baaaht-grpc.sock');
+    assert.equal(run.mount, '');
+    assert.equal(run.timeoutMs, 0);
+    assert.equal(run.worker, '');
+    assert.equal(run.json, false);
+    assert.equal(parse(['workers'], { ORCHESTRATOR_URL: 'unix:/run/o.sock' }).kind, 'workers');
+    assert.deepEqual(parse(['workers'], { ORCHESTRATOR_URL: 'unix:/run/o.sock' }), { kind: 'workers', addr: 'unix:/run/o.sock', json: false });
+    assert.deepEqual(parse(['--orchestrator-addr', 'h:1', 'workers', '--json'], { ORCHESTRATOR_URL: 'unix:/run/o.sock' }), {
+      kind: 'workers',
+      addr: 'h:1',
+      json: true,
+    });
+  });
+
+  it('keeps an absolute mount as is', () => {
+    const run = parse(['run', 'list', '--mount', '/data/']);
+    assert.equal(run.kind === 'run' && run.mount, '/data');
+  });
+
+  it('parses cancel and help', () => {
+    assert.deepEqual(parse(['cancel', 't-1', '--force']), { kind: 'cancel', addr: 'unix:///tmp/baaaht-grpc.sock', taskId: 't-1', force: true });
+    assert.deepEqual(parse(['--help']), { kind: 'help' });
+    assert.deepEqual(parse(['run', '-h']), { kind: 'help' });
+  });
+
+  const bad: Array<[string[], RegExp]> = [
+    [[], /missing command/],
+    [['launch'], /unknown command "launch"/],
+    [['run'], /exactly one TOOL/],
+    [['run', 'a', 'b'], /exactly one TOOL/],
+    [['run', 'list', '--param', 'novalue'], /KEY=VALUE/],
+    [['run', 'list', '--param', '=v'], /KEY=VALUE/],
+    [['run', 'list', '--param', 'a=1', '--param', 'a=2'], /more than once/],
+    [['run', 'list', '--param', 'a=@'], /needs a file/],
+    [['run', 'list', '--timeout', '30'], /not a duration/],
+    [['run', 'list', '--timeout', 'soon'], /not a duration/],
+    [['run', 'list', '--timeout', '0s'], /not a duration/],
+    [['run', 'list', '--timeout', '100d'], /too long/],
+    [['run', 'list', '--writable'], /needs --mount/],
+    [['run', 'list', '--bogus'], /bogus/],
+    [['workers', '--force'], /does not apply to workers/],
+    [['workers', 'extra'], /no arguments/],
+    [['cancel'], /exactly one TASK_ID/],
+    [['cancel', 'a', '--json'], /does not apply to cancel/],
+    [['--orchestrator-addr', 'nonsense', 'workers'], /"nonsense"/],
+  ];
+  for (const [argv, message] of bad) {
+    it(`rejects ${JSON.stringify(argv)}`, () => {
+      assert.throws(() => parse(argv), (error: unknown) => error instanceof UsageError && message.test(error.message));
+    });
+  }
+});

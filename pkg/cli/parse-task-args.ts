@@ -1,0 +1,135 @@
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import ms from 'ms';
+import { parseAddress } from '../rpc/create-channel.js';
+import { DEFAULT_ORCHESTRATOR_ADDR } from './task-usage.js';
+import { UsageError } from './usage-error.js';
+
+/** A `--param` value: literal text, or the bytes of a file read by the command. */
+export type ParamSource = { readonly kind: 'text'; readonly text: string } | { readonly kind: 'file'; readonly path: string };
+
+export type TaskCommand =
+  | {
+      readonly kind: 'run';
+      readonly addr: string;
+      readonly toolType: string;
+      /** Absolute, or '' for no mount. */
+      readonly mount: string;
+      readonly writable: boolean;
+      readonly params: Readonly<Record<string, ParamSource>>;
+      /** 0: the tool's default. */
+      readonly timeoutMs: number;
+      readonly worker: string;
+      readonly json: boolean;
+    }
+  | { readonly kind: 'workers'; readonly addr: string; readonly json: boolean }
+  | { readonly kind: 'cancel'; readonly addr: string; readonly taskId: string; readonly force: boolean }
+  | { readonly kind: 'help' };
+
+const OPTIONS = {
+  'orchestrator-addr': { type: 'string' },
+  mount: { type: 'string' },
+  writable: { type: 'boolean' },
+  param: { type: 'string', multiple: true },
+  timeout: { type: 'string' },
+  worker: { type: 'string' },
+  json: { type: 'boolean' },
+  force: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+type OptionName = keyof typeof OPTIONS;
+
+const ALLOWED: Record<'run' | 'workers' | 'cancel', readonly OptionName[]> = {
+  run: ['mount', 'writable', 'param', 'timeout', 'worker', 'json'],
+  workers: ['json'],
+  cancel: ['force'],
+};
+
+/** Largest timeout the protocol carries (uint32 milliseconds). */
+const MAX_TIMEOUT_MS = 0xffff_ffff;
+
+/** Parses `task ...` arguments (without `node` and the script). Pure; throws UsageError. */
+export function parseTaskArgs(
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+  cwd: string,
+): TaskCommand {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+  const { values, positionals } = parsed;
+  if (values.help) return { kind: 'help' };
+  const [subcommand, ...args] = positionals;
+  if (subcommand === undefined) throw new UsageError('missing command: run, workers or cancel');
+  if (subcommand !== 'run' && subcommand !== 'workers' && subcommand !== 'cancel') {
+    throw new UsageError(`unknown command ${JSON.stringify(subcommand)}: expected run, workers or cancel`);
+  }
+  for (const name of Object.keys(values) as OptionName[]) {
+    if (name !== 'orchestrator-addr' && !ALLOWED[subcommand].includes(name)) {
+      throw new UsageError(`--${name} does not apply to ${subcommand}`);
+    }
+  }
+  const addr = values['orchestrator-addr'] ?? (env['ORCHESTRATOR_URL'] || DEFAULT_ORCHESTRATOR_ADDR);
+  try {
+    parseAddress(addr);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+
+  switch (subcommand) {
+    case 'workers':
+      if (args.length > 0) throw new UsageError(`workers takes no arguments, got ${JSON.stringify(args.join(' '))}`);
+      return { kind: 'workers', addr, json: values.json ?? false };
+    case 'cancel': {
+      if (args.length !== 1 || args[0] === '') throw new UsageError('cancel takes exactly one TASK_ID');
+      return { kind: 'cancel', addr, taskId: args[0]!, force: values.force ?? false };
+    }
+    case 'run': {
+      if (args.length !== 1 || args[0] === '') throw new UsageError('run takes exactly one TOOL');
+      const mount = values.mount === undefined ? '' : values.mount;
+      if (values.mount !== undefined && mount === '') throw new UsageError('--mount needs a directory');
+      if (values.writable && mount === '') throw new UsageError('--writable needs --mount');
+      return {
+        kind: 'run',
+        addr,
+        toolType: args[0]!,
+        mount: mount === '' ? '' : resolve(cwd, mount),
+        writable: values.writable ?? false,
+        params: parseParams(values.param ?? []),
+        timeoutMs: values.timeout === undefined ? 0 : parseTimeout(values.timeout),
+        worker: values.worker ?? '',
+        json: values.json ?? false,
+      };
+    }
+  }
+}
+
+function parseParams(raw: readonly string[]): Record<string, ParamSource> {
+  const params: Record<string, ParamSource> = Object.create(null);
+  for (const item of raw) {
+    const eq = item.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--param ${JSON.stringify(item)} must be KEY=VALUE`);
+    const key = item.slice(0, eq);
+    const value = item.slice(eq + 1);
+    if (Object.hasOwn(params, key)) throw new UsageError(`--param ${key} is given more than once`);
+    if (value.startsWith('@@')) params[key] = { kind: 'text', text: value.slice(1) };
+    else if (value.startsWith('@')) {
+      if (value === '@') throw new UsageError(`--param ${key}=@ needs a file name`);
+      params[key] = { kind: 'file', path: value.slice(1) };
+    } else params[key] = { kind: 'text', text: value };
+  }
+  return params;
+}
+
+function parseTimeout(raw: string): number {
+  const value = /^\s*\d+(\.\d+)?\s*[a-z]+\s*$/i.test(raw) ? ms(raw.trim() as ms.StringValue) : undefined;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 1) {
+    throw new UsageError(`--timeout ${JSON.stringify(raw)} is not a duration (e.g. 30s, 5m)`);
+  }
+  if (value > MAX_TIMEOUT_MS) throw new UsageError(`--timeout ${raw} is too long`);
+  return Math.round(value);
+}

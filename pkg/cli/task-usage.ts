@@ -1,0 +1,22 @@
+export const DEFAULT_ORCHESTRATOR_ADDR = 'unix:///tmp/baaaht-grpc.sock';
+
+export const TASK_USAGE = `Usage:
+  task [--orchestrator-addr ADDR] run TOOL [--mount DIR] [--writable] [--param KEY=VALUE ...]
+                                          [--timeout DURATION] [--worker NAME_OR_ID] [--json]
+  task [--orchestrator-addr ADDR] workers [--json]
+  task [--orchestrator-addr ADDR] cancel TASK_ID [--force]
+
+  --orchestrator-addr  unix:///abs/path, unix:/abs/path or host:port
+                       (default: $ORCHESTRATOR_URL, else ${DEFAULT_ORCHESTRATOR_ADDR})
+  --mount DIR          host directory mounted at /workspace (resolved to an absolute path)
+  --writable           mount it read-write
+  --param KEY=VALUE    a tool parameter; KEY=@FILE reads the value from FILE as bytes,
+                       KEY=@@text passes the literal "@text"
+  --timeout DURATION   e.g. 30s or 5m (default: the tool's own timeout)
+  --worker NAME_OR_ID  run on this worker only
+  --json               print one JSON object (run) or array (workers)
+  --force              cancel without the grace period
+
+Exit status of run: the tool's exit code when it completed, 124 timeout, 130 cancelled,
+125 the task failed to run (or the orchestrator could not be reached), 126 usage error.
+`;

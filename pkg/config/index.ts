@@ -1,0 +1,12 @@
+export type { WorkerConfig } from './worker-config.js';
+export type { OrchestratorConfig } from './orchestrator-config.js';
+export type { ConfigInput, WorkerConfigInput, ParsedArgs } from './config-input.js';
+export { ConfigError, isConfigError } from './config-error.js';
+export { loadWorkerConfig } from './load-worker-config.js';
+export { parseWorkerArgs } from './parse-worker-args.js';
+export { workerHelpText, WORKER_CONFIG_FILE } from './worker-help-text.js';
+export { loadOrchestratorConfig } from './load-orchestrator-config.js';
+export { parseOrchestratorArgs } from './parse-orchestrator-args.js';
+export { orchestratorHelpText, ORCHESTRATOR_CONFIG_FILE } from './orchestrator-help-text.js';
+export { parseDuration } from './parse-duration.js';
+export { parseByteSize } from './parse-byte-size.js';

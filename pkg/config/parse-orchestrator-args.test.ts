@@ -1,0 +1,177 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+
+import { ConfigError } from './config-error.js';
+import type { ConfigInput } from './config-input.js';
+import { loadOrchestratorConfig } from './load-orchestrator-config.js';
+import { orchestratorHelpText } from './orchestrator-help-text.js';
+import type { OrchestratorConfig } from './orchestrator-config.js';
+import { parseOrchestratorArgs } from './parse-orchestrator-args.js';
+
+const scratch = mkdtempSync(join(tmpdir(), 'orchestrator-config-test-'));
+after(() => rmSync(scratch, { recursive: true, force: true }));
+
+let count = 0;
+function writeFile(name: string, content: string): string {
+  const path = join(scratch, `${count++}-${name}`);
+  writeFileSync(path, content);
+  return path;
+}
+
+function load(overrides: Partial<ConfigInput> = {}): OrchestratorConfig {
+  const home = join(scratch, `home-${count++}`);
+  mkdirSync(home);
+  return loadOrchestratorConfig({ argv: [], env: {}, homeDir: home, ...overrides });
+}
+
+function loadError(overrides: Partial<ConfigInput>): ConfigError {
+  try {
+    load(overrides);
+  } catch (error) {
+    assert.ok(error instanceof ConfigError, `expected a ConfigError, got ${String(error)}`);
+    return error;
+  }
+  assert.fail('expected a ConfigError');
+}
+
+describe('parseOrchestratorArgs', () => {
+  it('compiles the defaults', () => {
+    assert.deepEqual(load(), {
+      listen: 'unix:///tmp/baaaht-grpc.sock',
+      socketMode: 0o600,
+      maxRecvMsgSize: 104_857_600,
+      maxSendMsgSize: 104_857_600,
+      resultRetentionMs: 600_000,
+      maxRetainedResults: 1_000,
+      workerTimeoutMs: 90_000,
+      log: { level: 'info', format: 'text', output: 'stdout' },
+    } satisfies OrchestratorConfig);
+  });
+
+  it('reads every option from a YAML file', () => {
+    const path = writeFile(
+      'orchestrator.yaml',
+      [
+        'listen: 127.0.0.1:7070',
+        'socketMode: "0660"',
+        'maxRecvMsgSize: 8MiB',
+        'maxSendMsgSize: 4194304',
+        'resultRetention: 1h',
+        'maxRetainedResults: 50',
+        'workerTimeout: 2m',
+        'log: { level: debug, format: json, output: stderr }',
+      ].join('\n'),
+    );
+    assert.deepEqual(load({ argv: ['--config', path] }), {
+      listen: '127.0.0.1:7070',
+      socketMode: 0o660,
+      maxRecvMsgSize: 8_388_608,
+      maxSendMsgSize: 4_194_304,
+      resultRetentionMs: 3_600_000,
+      maxRetainedResults: 50,
+      workerTimeoutMs: 120_000,
+      log: { level: 'debug', format: 'json', output: 'stderr' },
+    } satisfies OrchestratorConfig);
+  });
+
+  it('reads a JSON file and <home>/.config/baaaht/orchestrator.yaml', () => {
+    const json = writeFile('o.json', JSON.stringify({ workerTimeout: '45s', log: { level: 'warn' } }));
+    const fromJson = load({ argv: ['--config', json] });
+    assert.equal(fromJson.workerTimeoutMs, 45_000);
+    assert.equal(fromJson.log.level, 'warn');
+
+    const home = join(scratch, `home-${count++}`);
+    mkdirSync(join(home, '.config', 'baaaht'), { recursive: true });
+    writeFileSync(join(home, '.config', 'baaaht', 'orchestrator.yaml'), 'maxRetainedResults: 7\n');
+    assert.equal(loadOrchestratorConfig({ argv: [], env: {}, homeDir: home }).maxRetainedResults, 7);
+  });
+
+  it('config/orchestrator.example.yaml sets every option to its default', () => {
+    const example = new URL('../../config/orchestrator.example.yaml', import.meta.url).pathname;
+    assert.deepEqual(load({ argv: ['--config', example] }), load());
+  });
+
+  it('applies flag > ORCHESTRATOR_* env > file > default', () => {
+    const path = writeFile('layers.yaml', 'workerTimeout: 60s\n');
+    const cases: { argv: string[]; env: Record<string, string>; expected: number }[] = [
+      { argv: [], env: {}, expected: 90_000 },
+      { argv: ['--config', path], env: {}, expected: 60_000 },
+      { argv: [], env: { ORCHESTRATOR_CONFIG: path }, expected: 60_000 },
+      { argv: ['--config', path], env: { ORCHESTRATOR_WORKER_TIMEOUT: '30s' }, expected: 30_000 },
+      { argv: ['--config', path, '--worker-timeout=15s'], env: { ORCHESTRATOR_WORKER_TIMEOUT: '30s' }, expected: 15_000 },
+    ];
+    for (const { argv, env, expected } of cases) assert.equal(load({ argv, env }).workerTimeoutMs, expected, JSON.stringify({ argv, env }));
+  });
+
+  const listenCases: [string, string][] = [
+    ['unix:///run/baaaht.sock', 'unix:///run/baaaht.sock'],
+    ['unix:/run/baaaht.sock', 'unix:///run/baaaht.sock'],
+    ['0.0.0.0:7070', '0.0.0.0:7070'],
+    ['[::1]:7070', '[::1]:7070'],
+    ['localhost:0', 'localhost:0'],
+  ];
+  for (const [given, expected] of listenCases) {
+    it(`--listen ${given} → ${expected}`, () => assert.equal(load({ argv: ['--listen', given] }).listen, expected));
+  }
+
+  const modeCases: [string, number][] = [
+    ['0600', 0o600],
+    ['600', 0o600],
+    ['0o660', 0o660],
+    ['0640', 0o640],
+  ];
+  for (const [given, expected] of modeCases) {
+    it(`--socket-mode ${given} → 0${expected.toString(8)}`, () => assert.equal(load({ argv: ['--socket-mode', given] }).socketMode, expected));
+  }
+
+  it('reads unquoted YAML modes (0600 loads as 600, 0o660 as 432)', () => {
+    assert.equal(load({ argv: ['--config', writeFile('m1.yaml', 'socketMode: 0600\n')] }).socketMode, 0o600);
+    assert.equal(load({ argv: ['--config', writeFile('m2.yaml', 'socketMode: 0o660\n')] }).socketMode, 0o660);
+  });
+
+  const invalid: { argv?: string[]; env?: Record<string, string>; option: string; message: RegExp }[] = [
+    { argv: ['--socket-mode', '0666'], option: '--socket-mode', message: /--socket-mode: "0666" gives other users access/ },
+    { argv: ['--socket-mode', '0777'], option: '--socket-mode', message: /gives other users access/ },
+    { argv: ['--socket-mode', '0604'], option: '--socket-mode', message: /gives other users access/ },
+    { argv: ['--socket-mode', '0400'], option: '--socket-mode', message: /does not let the owner read and write/ },
+    { argv: ['--socket-mode', '4600'], option: '--socket-mode', message: /special bits/ },
+    { argv: ['--socket-mode', 'rw-------'], option: '--socket-mode', message: /is not an octal file mode/ },
+    { env: { ORCHESTRATOR_SOCKET_MODE: '0662' }, option: '--socket-mode', message: /\(from ORCHESTRATOR_SOCKET_MODE\): "0662" gives other users access/ },
+    { argv: ['--listen', 'tcp://0.0.0.0:1'], option: '--listen', message: /is not an address/ },
+    { argv: ['--listen', ':7070'], option: '--listen', message: /port is missing/ },
+    { argv: ['--result-retention', 'forever'], option: '--result-retention', message: /"forever" is not a duration/ },
+    { argv: ['--worker-timeout', '0ms'], option: '--worker-timeout', message: /must be more than zero/ },
+    { argv: ['--max-retained-results', '0'], option: '--max-retained-results', message: /less than the minimum of 1/ },
+    { argv: ['--max-recv-msg-size', 'x'], option: '--max-recv-msg-size', message: /is not a size/ },
+    { argv: ['--log-level', 'trace'], option: '--log-level', message: /"trace" is not one of/ },
+    { argv: ['--orchestrator-addr', 'x:1'], option: '--orchestrator-addr', message: /^unknown option --orchestrator-addr/ },
+  ];
+  for (const { argv, env, option, message } of invalid) {
+    it(`${JSON.stringify(argv ?? env)} → ${option}`, () => {
+      const error = loadError({ argv: argv ?? [], env: env ?? {} });
+      assert.match(error.message, message);
+      assert.equal(error.option, option);
+    });
+  }
+
+  it('rejects an unknown key in the file', () => {
+    const error = loadError({ argv: ['--config', writeFile('u.yaml', 'socket_mode: "0600"\n')] });
+    assert.match(error.message, /unknown key "socket_mode" .*did you mean "socketMode"/);
+  });
+
+  it('handles --help', () => {
+    const parsed = parseOrchestratorArgs({ argv: ['-h'], env: {}, homeDir: scratch });
+    assert.deepEqual(parsed, { kind: 'help', text: orchestratorHelpText() });
+    assert.equal(loadError({ argv: ['--help'] }).option, '--help');
+    const text = orchestratorHelpText();
+    for (const flag of ['listen', 'socket-mode', 'max-recv-msg-size', 'max-send-msg-size', 'result-retention', 'max-retained-results', 'worker-timeout', 'log-level', 'log-format', 'log-output']) {
+      assert.ok(text.includes(`  --${flag} <`), flag);
+      assert.ok(text.includes(`env: ORCHESTRATOR_${flag.toUpperCase().replaceAll('-', '_')};`), flag);
+    }
+    assert.match(text, /default: 0600;/);
+    assert.match(text, /default: 10m;/);
+  });
+});

@@ -1,0 +1,571 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+
+import { ConfigError } from './config-error.js';
+import type { WorkerConfigInput } from './config-input.js';
+import { loadWorkerConfig } from './load-worker-config.js';
+import { parseWorkerArgs } from './parse-worker-args.js';
+import type { WorkerConfig } from './worker-config.js';
+import { workerHelpText } from './worker-help-text.js';
+
+const scratch = mkdtempSync(join(tmpdir(), 'worker-config-test-'));
+after(() => rmSync(scratch, { recursive: true, force: true }));
+
+let fileCount = 0;
+function writeFile(name: string, content: string): string {
+  const path = join(scratch, `${fileCount++}-${name}`);
+  writeFileSync(path, content);
+  return path;
+}
+
+/** A home directory with no config file, unless one is written into it. */
+function emptyHome(): string {
+  const home = join(scratch, `home-${fileCount++}`);
+  mkdirSync(home);
+  return home;
+}
+
+function input(overrides: Partial<WorkerConfigInput> = {}): WorkerConfigInput {
+  return { argv: [], env: {}, homeDir: emptyHome(), hostname: 'box', ...overrides };
+}
+
+function load(overrides: Partial<WorkerConfigInput> = {}): WorkerConfig {
+  return loadWorkerConfig(input(overrides));
+}
+
+function loadError(overrides: Partial<WorkerConfigInput>): ConfigError {
+  try {
+    load(overrides);
+  } catch (error) {
+    assert.ok(error instanceof ConfigError, `expected a ConfigError, got ${String(error)}`);
+    return error;
+  }
+  assert.fail('expected a ConfigError');
+}
+
+const packageVersion = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string })
+  .version;
+
+describe('parseWorkerArgs: defaults', () => {
+  it('compiles every default into numbers', () => {
+    assert.deepEqual(load(), {
+      orchestratorAddr: 'unix:///tmp/baaaht-grpc.sock',
+      name: 'worker-box',
+      dialTimeoutMs: 30_000,
+      rpcTimeoutMs: 10_000,
+      maxRecvMsgSize: 104_857_600,
+      maxSendMsgSize: 104_857_600,
+      reconnectIntervalMs: 5_000,
+      reconnectMaxAttempts: 0,
+      heartbeatIntervalMs: 30_000,
+      maxConcurrentTasks: 4,
+      log: { level: 'info', format: 'text', output: 'stdout' },
+      dockerSocket: '/var/run/docker.sock',
+      outputCapBytes: 10_485_760,
+      cancelGraceMs: 2_000,
+      tools: {
+        image: `baaaht/tools:${packageVersion}`,
+        searchUrlTemplate: 'https://html.duckduckgo.com/html/?q={query}',
+        maxFetchBytes: 5_242_880,
+        webNetwork: 'bridge',
+        overrides: {},
+      },
+    } satisfies WorkerConfig);
+  });
+
+  const dockerHostCases: { dockerHost: string; socket: string }[] = [
+    { dockerHost: 'unix:///run/user/1000/docker.sock', socket: '/run/user/1000/docker.sock' },
+    { dockerHost: 'tcp://10.0.0.1:2375', socket: '/var/run/docker.sock' },
+    { dockerHost: 'unix://', socket: '/var/run/docker.sock' },
+    { dockerHost: '', socket: '/var/run/docker.sock' },
+  ];
+  for (const { dockerHost, socket } of dockerHostCases) {
+    it(`takes the default Docker socket from DOCKER_HOST=${JSON.stringify(dockerHost)}`, () => {
+      assert.equal(load({ env: { DOCKER_HOST: dockerHost } }).dockerSocket, socket);
+    });
+  }
+
+  it('lets WORKER_DOCKER_SOCKET and --docker-socket beat DOCKER_HOST', () => {
+    const env = { DOCKER_HOST: 'unix:///from/docker-host.sock', WORKER_DOCKER_SOCKET: 'unix:///from/env.sock' };
+    assert.equal(load({ env }).dockerSocket, '/from/env.sock');
+    assert.equal(load({ env, argv: ['--docker-socket', '/from/flag.sock'] }).dockerSocket, '/from/flag.sock');
+  });
+});
+
+describe('parseWorkerArgs: precedence (flag > env > file > default)', () => {
+  const file = writeFile(
+    'layers.yaml',
+    ['heartbeatInterval: 20s', 'log:', '  level: warn', 'tools:', '  webNetwork: from-file'].join('\n'),
+  );
+  const cases: {
+    name: string;
+    argv?: string[];
+    env?: Record<string, string>;
+    pick: (config: WorkerConfig) => unknown;
+    expected: unknown;
+  }[] = [
+    { name: 'default', pick: (c) => c.heartbeatIntervalMs, expected: 30_000, argv: [] },
+    { name: 'file beats default', pick: (c) => c.heartbeatIntervalMs, expected: 20_000, argv: ['--config', file] },
+    {
+      name: 'env beats file',
+      argv: ['--config', file],
+      env: { WORKER_HEARTBEAT_INTERVAL: '15s' },
+      pick: (c) => c.heartbeatIntervalMs,
+      expected: 15_000,
+    },
+    {
+      name: 'flag beats env',
+      argv: ['--config', file, '--heartbeat-interval', '10s'],
+      env: { WORKER_HEARTBEAT_INTERVAL: '15s' },
+      pick: (c) => c.heartbeatIntervalMs,
+      expected: 10_000,
+    },
+    { name: 'nested key from file', argv: ['--config', file], pick: (c) => c.log.level, expected: 'warn' },
+    {
+      name: 'env beats nested file key',
+      argv: ['--config', file],
+      env: { WORKER_LOG_LEVEL: 'error' },
+      pick: (c) => c.log.level,
+      expected: 'error',
+    },
+    {
+      name: 'flag beats env for a nested key',
+      argv: ['--config', file, '--log-level=debug'],
+      env: { WORKER_LOG_LEVEL: 'error' },
+      pick: (c) => c.log.level,
+      expected: 'debug',
+    },
+    { name: 'tools key from file', argv: ['--config', file], pick: (c) => c.tools.webNetwork, expected: 'from-file' },
+    {
+      name: 'empty env var is ignored',
+      argv: ['--config', file],
+      env: { WORKER_HEARTBEAT_INTERVAL: '' },
+      pick: (c) => c.heartbeatIntervalMs,
+      expected: 20_000,
+    },
+  ];
+  for (const { name, argv, env, pick, expected } of cases) {
+    it(name, () => {
+      assert.deepEqual(pick(load({ argv: argv ?? [], env: env ?? {} })), expected);
+    });
+  }
+
+  const addrFile = writeFile('addr.yaml', 'orchestratorAddr: file-host:1\n');
+  const addrCases: { name: string; argv: string[]; env: Record<string, string>; expected: string }[] = [
+    { name: 'file', argv: ['--config', addrFile], env: {}, expected: 'file-host:1' },
+    { name: 'ORCHESTRATOR_URL beats the file', argv: ['--config', addrFile], env: { ORCHESTRATOR_URL: 'url-host:2' }, expected: 'url-host:2' },
+    {
+      name: 'WORKER_ORCHESTRATOR_ADDR beats ORCHESTRATOR_URL',
+      argv: ['--config', addrFile],
+      env: { ORCHESTRATOR_URL: 'url-host:2', WORKER_ORCHESTRATOR_ADDR: 'env-host:3' },
+      expected: 'env-host:3',
+    },
+    {
+      name: 'the flag beats both',
+      argv: ['--config', addrFile, '--orchestrator-addr', 'unix:/flag.sock'],
+      env: { ORCHESTRATOR_URL: 'url-host:2', WORKER_ORCHESTRATOR_ADDR: 'env-host:3' },
+      expected: 'unix:/flag.sock',
+    },
+    { name: 'ORCHESTRATOR_URL alone', argv: [], env: { ORCHESTRATOR_URL: '127.0.0.1:7070' }, expected: '127.0.0.1:7070' },
+  ];
+  for (const { name, argv, env, expected } of addrCases) {
+    it(`orchestrator address: ${name}`, () => {
+      assert.equal(load({ argv, env }).orchestratorAddr, expected);
+    });
+  }
+
+  it('reads every option from its WORKER_ variable', () => {
+    const config = load({
+      env: {
+        WORKER_ORCHESTRATOR_ADDR: 'orch:7070',
+        WORKER_NAME: 'w1',
+        WORKER_DIAL_TIMEOUT: '1s',
+        WORKER_RPC_TIMEOUT: '2s',
+        WORKER_MAX_RECV_MSG_SIZE: '1MiB',
+        WORKER_MAX_SEND_MSG_SIZE: '2048',
+        WORKER_RECONNECT_INTERVAL: '250ms',
+        WORKER_RECONNECT_MAX_ATTEMPTS: '3',
+        WORKER_HEARTBEAT_INTERVAL: '1m',
+        WORKER_MAX_CONCURRENT_TASKS: '8',
+        WORKER_LOG_LEVEL: 'debug',
+        WORKER_LOG_FORMAT: 'json',
+        WORKER_LOG_OUTPUT: 'stderr',
+        WORKER_DOCKER_SOCKET: '/d.sock',
+        WORKER_OUTPUT_CAP: '1024',
+        WORKER_CANCEL_GRACE: '0s',
+        WORKER_TOOLS_IMAGE: 'registry.example/tools:9',
+        WORKER_SEARCH_URL_TEMPLATE: 'https://search.example/?q={query}',
+        WORKER_MAX_FETCH_BYTES: '1m',
+        WORKER_WEB_NETWORK: 'web',
+      },
+    });
+    assert.deepEqual(config, {
+      orchestratorAddr: 'orch:7070',
+      name: 'w1',
+      dialTimeoutMs: 1_000,
+      rpcTimeoutMs: 2_000,
+      maxRecvMsgSize: 1_048_576,
+      maxSendMsgSize: 2_048,
+      reconnectIntervalMs: 250,
+      reconnectMaxAttempts: 3,
+      heartbeatIntervalMs: 60_000,
+      maxConcurrentTasks: 8,
+      log: { level: 'debug', format: 'json', output: 'stderr' },
+      dockerSocket: '/d.sock',
+      outputCapBytes: 1_024,
+      cancelGraceMs: 0,
+      tools: {
+        image: 'registry.example/tools:9',
+        searchUrlTemplate: 'https://search.example/?q={query}',
+        maxFetchBytes: 1_048_576,
+        webNetwork: 'web',
+        overrides: {},
+      },
+    } satisfies WorkerConfig);
+  });
+
+  it('accepts --flag value and --flag=value alike', () => {
+    const spaced = load({ argv: ['--max-concurrent-tasks', '7', '--name', 'a b'] });
+    const joined = load({ argv: ['--max-concurrent-tasks=7', '--name=a b'] });
+    assert.equal(spaced.maxConcurrentTasks, 7);
+    assert.equal(spaced.name, 'a b');
+    assert.deepEqual(joined, spaced);
+  });
+});
+
+describe('parseWorkerArgs: config files', () => {
+  const fullYaml = [
+    'orchestratorAddr: 10.1.2.3:7070',
+    'name: yaml-worker',
+    'dialTimeout: 3s',
+    'rpcTimeout: 4s',
+    'maxRecvMsgSize: 64MiB',
+    'maxSendMsgSize: 1048576',
+    'reconnectInterval: 1s',
+    'reconnectMaxAttempts: 10',
+    'heartbeatInterval: 15s',
+    'maxConcurrentTasks: 2',
+    'log:',
+    '  level: debug',
+    '  format: json',
+    '  output: /var/log/baaaht.log',
+    'dockerSocket: /run/docker.sock',
+    'outputCap: 1MiB',
+    'cancelGrace: 500ms',
+    'tools:',
+    '  image: tools:dev',
+    '  searchUrlTemplate: "https://s.example/?q={query}"',
+    '  maxFetchBytes: 2m',
+    '  webNetwork: webnet',
+    '  overrides:',
+    '    file_read:',
+    '      memory: 64MiB',
+    '      cpus: 0.25',
+    '      pids: 32',
+    '      timeout: 45s',
+    '    web_fetch:',
+    '      image: other:1',
+    '      runtime: runsc',
+    '      network: egress',
+    '      memory: 128m',
+  ].join('\n');
+  const expected: WorkerConfig = {
+    orchestratorAddr: '10.1.2.3:7070',
+    name: 'yaml-worker',
+    dialTimeoutMs: 3_000,
+    rpcTimeoutMs: 4_000,
+    maxRecvMsgSize: 67_108_864,
+    maxSendMsgSize: 1_048_576,
+    reconnectIntervalMs: 1_000,
+    reconnectMaxAttempts: 10,
+    heartbeatIntervalMs: 15_000,
+    maxConcurrentTasks: 2,
+    log: { level: 'debug', format: 'json', output: '/var/log/baaaht.log' },
+    dockerSocket: '/run/docker.sock',
+    outputCapBytes: 1_048_576,
+    cancelGraceMs: 500,
+    tools: {
+      image: 'tools:dev',
+      searchUrlTemplate: 'https://s.example/?q={query}',
+      maxFetchBytes: 2_097_152,
+      webNetwork: 'webnet',
+      overrides: {
+        file_read: { limits: { memoryBytes: 67_108_864, cpus: 0.25, pids: 32 }, timeoutMs: 45_000 },
+        web_fetch: { image: 'other:1', runtime: 'runsc', network: 'egress', limits: { memoryBytes: 134_217_728 } },
+      },
+    },
+  };
+
+  it('reads every option from a YAML file, overrides compiled to numbers', () => {
+    assert.deepEqual(load({ argv: ['--config', writeFile('full.yaml', fullYaml)] }), expected);
+  });
+
+  it('reads the same from a JSON file', () => {
+    const json = JSON.stringify({
+      orchestratorAddr: '10.1.2.3:7070',
+      name: 'yaml-worker',
+      dialTimeout: '3s',
+      rpcTimeout: '4s',
+      maxRecvMsgSize: '64MiB',
+      maxSendMsgSize: 1048576,
+      reconnectInterval: '1s',
+      reconnectMaxAttempts: 10,
+      heartbeatInterval: '15s',
+      maxConcurrentTasks: 2,
+      log: { level: 'debug', format: 'json', output: '/var/log/baaaht.log' },
+      dockerSocket: '/run/docker.sock',
+      outputCap: '1MiB',
+      cancelGrace: '500ms',
+      tools: {
+        image: 'tools:dev',
+        searchUrlTemplate: 'https://s.example/?q={query}',
+        maxFetchBytes: '2m',
+        webNetwork: 'webnet',
+        overrides: {
+          file_read: { memory: '64MiB', cpus: 0.25, pids: 32, timeout: '45s' },
+          web_fetch: { image: 'other:1', runtime: 'runsc', network: 'egress', memory: '128m' },
+        },
+      },
+    });
+    assert.deepEqual(load({ argv: ['--config', writeFile('full.json', json)] }), expected);
+    // JSON content in a .yaml file is read too (YAML 1.2 includes JSON).
+    assert.deepEqual(load({ argv: ['--config', writeFile('json-content.yaml', json)] }), expected);
+  });
+
+  it('finds <home>/.config/baaaht/config.yaml when no file is named', () => {
+    const home = emptyHome();
+    mkdirSync(join(home, '.config', 'baaaht'), { recursive: true });
+    writeFileSync(join(home, '.config', 'baaaht', 'config.yaml'), 'name: from-home\n');
+    assert.equal(load({ homeDir: home }).name, 'from-home');
+    const named = writeFile('named.yaml', 'name: from-named\n');
+    assert.equal(load({ homeDir: home, env: { WORKER_CONFIG: named } }).name, 'from-named');
+    const flagged = writeFile('flagged.yaml', 'name: from-flag\n');
+    assert.equal(load({ homeDir: home, env: { WORKER_CONFIG: named }, argv: ['--config', flagged] }).name, 'from-flag');
+  });
+
+  it('treats empty files and empty values as unset', () => {
+    assert.equal(load({ argv: ['--config', writeFile('empty.yaml', '')] }).name, 'worker-box');
+    assert.equal(load({ argv: ['--config', writeFile('comments.yaml', '# nothing\n')] }).name, 'worker-box');
+    const config = load({ argv: ['--config', writeFile('nulls.yaml', 'name:\nlog:\n  level: ~\n')] });
+    assert.equal(config.name, 'worker-box');
+    assert.equal(config.log.level, 'info');
+  });
+});
+
+describe('config/worker.example.yaml', () => {
+  const example = new URL('../../config/worker.example.yaml', import.meta.url);
+
+  it('sets every option to its default', () => {
+    assert.deepEqual(load({ argv: ['--config', example.pathname] }), load());
+  });
+
+  it('its commented overrides example compiles', () => {
+    const [head = '', tail = ''] = readFileSync(example, 'utf8').split('  overrides: {}\n');
+    const path = writeFile('example-overrides.yaml', head + tail.replace(/^  # /gm, '  '));
+    assert.deepEqual(load({ argv: ['--config', path] }).tools.overrides, {
+      file_read: { limits: { memoryBytes: 67_108_864, cpus: 0.25, pids: 32 }, timeoutMs: 30_000 },
+      web_search: { runtime: 'runsc', network: 'egress-only', timeoutMs: 60_000 },
+    });
+  });
+});
+
+describe('parseWorkerArgs: errors name the option', () => {
+  const invalid: { argv?: string[]; env?: Record<string, string>; option: string; message: RegExp }[] = [
+    {
+      argv: ['--heartbeat-interval', 'abc'],
+      option: '--heartbeat-interval',
+      message: /^invalid value for --heartbeat-interval: "abc" is not a duration \(e\.g\. 30s, 5m\)$/,
+    },
+    { argv: ['--dial-timeout', '30'], option: '--dial-timeout', message: /"30" is not a duration/ },
+    { argv: ['--rpc-timeout', '0s'], option: '--rpc-timeout', message: /--rpc-timeout: "0s" must be more than zero/ },
+    { argv: ['--reconnect-interval=-5s'], option: '--reconnect-interval', message: /--reconnect-interval: "-5s" must be more than zero/ },
+    { argv: ['--cancel-grace=-1s'], option: '--cancel-grace', message: /--cancel-grace: "-1s" is negative/ },
+    { argv: ['--heartbeat-interval', '30d'], option: '--heartbeat-interval', message: /too long/ },
+    { argv: ['--log-level', 'verbose'], option: '--log-level', message: /--log-level: "verbose" is not one of error, warn, info, debug/ },
+    { argv: ['--log-format', 'xml'], option: '--log-format', message: /--log-format: "xml" is not one of text, json/ },
+    { argv: ['--log-output='], option: '--log-output', message: /--log-output: the value is empty/ },
+    { argv: ['--orchestrator-addr', 'http://x:1'], option: '--orchestrator-addr', message: /--orchestrator-addr: "http:\/\/x:1" is not an address/ },
+    { argv: ['--orchestrator-addr', 'localhost'], option: '--orchestrator-addr', message: /port is missing/ },
+    { argv: ['--orchestrator-addr', 'host:99999'], option: '--orchestrator-addr', message: /port must be a number/ },
+    { argv: ['--orchestrator-addr', 'unix:relative.sock'], option: '--orchestrator-addr', message: /must be absolute/ },
+    { argv: ['--max-recv-msg-size', 'big'], option: '--max-recv-msg-size', message: /"big" is not a size in bytes/ },
+    { argv: ['--max-send-msg-size', '3GiB'], option: '--max-send-msg-size', message: /more than the maximum/ },
+    { argv: ['--output-cap', '12abc'], option: '--output-cap', message: /--output-cap: "12abc" is not a size/ },
+    { argv: ['--output-cap', '0'], option: '--output-cap', message: /less than the minimum/ },
+    { argv: ['--max-fetch-bytes', '1.5.5k'], option: '--max-fetch-bytes', message: /is not a size/ },
+    { argv: ['--max-concurrent-tasks', '0'], option: '--max-concurrent-tasks', message: /"0" is less than the minimum of 1/ },
+    { argv: ['--max-concurrent-tasks', '2.5'], option: '--max-concurrent-tasks', message: /"2.5" is not a whole number/ },
+    { argv: ['--reconnect-max-attempts=-1'], option: '--reconnect-max-attempts', message: /less than the minimum of 0/ },
+    { argv: ['--docker-socket', 'tcp://1.2.3.4:2375'], option: '--docker-socket', message: /is not a Unix socket path/ },
+    { argv: ['--search-url-template', 'https://s.example/?q='], option: '--search-url-template', message: /does not contain \{query\}/ },
+    { argv: ['--search-url-template', 'ftp://s/{query}'], option: '--search-url-template', message: /not an http or https URL/ },
+    { argv: ['--web-network', 'bad net'], option: '--web-network', message: /not a Docker network name/ },
+    { argv: ['--tools-image', ''], option: '--tools-image', message: /--tools-image: the value is empty/ },
+    { argv: ['--bogus', 'x'], option: '--bogus', message: /^unknown option --bogus/ },
+    { argv: ['--name'], option: '--name', message: /^missing value for --name/ },
+    { argv: ['--name', '--log-level', 'info'], option: '--name', message: /^missing value for --name/ },
+    {
+      env: { WORKER_MAX_CONCURRENT_TASKS: '4x' },
+      option: '--max-concurrent-tasks',
+      message: /^invalid value for --max-concurrent-tasks \(from WORKER_MAX_CONCURRENT_TASKS\): "4x" is not a whole number$/,
+    },
+    { env: { ORCHESTRATOR_URL: 'http://orch' }, option: '--orchestrator-addr', message: /\(from ORCHESTRATOR_URL\)/ },
+  ];
+  for (const { argv, env, option, message } of invalid) {
+    it(`${JSON.stringify(argv ?? env)} → ${option}`, () => {
+      const error = loadError({ argv: argv ?? [], env: env ?? {} });
+      assert.match(error.message, message);
+      assert.equal(error.option, option);
+    });
+  }
+
+  it('rejects positional arguments', () => {
+    assert.match(loadError({ argv: ['run'] }).message, /^unexpected argument "run"/);
+  });
+
+  it('reports every bad value, first option first', () => {
+    const error = loadError({ argv: ['--log-level=loud', '--dial-timeout=soon'] });
+    assert.equal(error.option, '--dial-timeout');
+    assert.deepEqual(
+      error.message.split('\n').map((line) => line.replace(/:.*/, '')),
+      ['invalid value for --dial-timeout', 'invalid value for --log-level'],
+    );
+  });
+
+  const fileCases: { name: string; content: string; message: RegExp; option: string }[] = [
+    {
+      name: 'bad value',
+      content: 'heartbeatInterval: soon\n',
+      option: '--heartbeat-interval',
+      message: /^invalid value for --heartbeat-interval \(from heartbeatInterval in .*bad-value\.yaml\): "soon" is not a duration/,
+    },
+    { name: 'unknown key', content: 'logLevel: debug\n', option: 'logLevel', message: /unknown key "logLevel" in .* \(did you mean "log\.level"\?\)/ },
+    { name: 'unknown nested key', content: 'log:\n  colour: red\n', option: 'log.colour', message: /unknown key "log\.colour"/ },
+    { name: 'group not a mapping', content: 'log: debug\n', option: 'log', message: /"log" in .* must be a mapping with keys level, format, output/ },
+    { name: 'structured value for a plain option', content: 'dialTimeout:\n  seconds: 3\n', option: '--dial-timeout', message: /\{"seconds":3\} is not a duration/ },
+    { name: 'number without a unit', content: 'dialTimeout: 30\n', option: '--dial-timeout', message: /30 is not a duration/ },
+    { name: 'boolean for a number', content: 'maxConcurrentTasks: true\n', option: '--max-concurrent-tasks', message: /true is not a whole number/ },
+    { name: 'unparsable YAML', content: 'name: [oops\n', option: '--config', message: /^cannot parse config file .*unparsable-YAML\.yaml: / },
+    { name: 'not a mapping', content: '- a\n- b\n', option: '--config', message: /must contain a mapping/ },
+    { name: 'two documents', content: 'name: a\n---\nname: b\n', option: '--config', message: /holds 2 YAML documents/ },
+    { name: 'duplicate keys', content: 'name: a\nname: b\n', option: '--config', message: /duplicated mapping key/ },
+    {
+      name: 'bad override memory',
+      content: 'tools:\n  overrides:\n    file_read:\n      memory: lots\n',
+      option: 'tools.overrides.file_read.memory',
+      message: /^invalid value for tools\.overrides\.file_read\.memory \(in .*\): "lots" is not a size/,
+    },
+    {
+      name: 'override memory below the Docker minimum',
+      content: 'tools:\n  overrides:\n    file_read:\n      memory: 1m\n',
+      option: 'tools.overrides.file_read.memory',
+      message: /less than the minimum of 6291456 bytes/,
+    },
+    {
+      name: 'unknown override setting',
+      content: 'tools:\n  overrides:\n    file_read:\n      memroy: 64m\n',
+      option: 'tools.overrides.file_read.memroy',
+      message: /unknown setting/,
+    },
+    {
+      name: 'bad override timeout',
+      content: 'tools:\n  overrides:\n    grep:\n      timeout: 0s\n',
+      option: 'tools.overrides.grep.timeout',
+      message: /"0s" must be more than zero/,
+    },
+    {
+      name: 'bad tool type',
+      content: 'tools:\n  overrides:\n    File Read:\n      pids: 3\n',
+      option: 'tools.overrides.File Read',
+      message: /is not a tool type/,
+    },
+    { name: 'overrides not a mapping', content: 'tools:\n  overrides: [a]\n', option: 'tools.overrides', message: /invalid value for tools\.overrides/ },
+  ];
+  for (const { name, content, message, option } of fileCases) {
+    it(`config file: ${name}`, () => {
+      const path = writeFile(`${name.replaceAll(' ', '-')}.yaml`, content);
+      const error = loadError({ argv: ['--config', path] });
+      assert.match(error.message, message);
+      assert.equal(error.option, option);
+    });
+  }
+
+  it('config file: unparsable JSON', () => {
+    const error = loadError({ argv: ['--config', writeFile('bad.json', '{"name": ')] });
+    assert.match(error.message, /^cannot parse config file .*bad\.json: /);
+  });
+
+  it('config file: missing file named by --config or WORKER_CONFIG', () => {
+    const missing = join(scratch, 'missing.yaml');
+    assert.match(loadError({ argv: ['--config', missing] }).message, /^cannot read config file .*missing\.yaml: .*ENOENT/);
+    assert.match(loadError({ env: { WORKER_CONFIG: missing } }).message, /^cannot read config file .*missing\.yaml/);
+  });
+
+  it('config file: a flag still overrides a bad file value', () => {
+    const path = writeFile('overridden.yaml', 'heartbeatInterval: soon\n');
+    assert.equal(load({ argv: ['--config', path, '--heartbeat-interval', '1s'] }).heartbeatIntervalMs, 1_000);
+    const structured = writeFile('structured.yaml', 'dialTimeout:\n  seconds: 3\n');
+    assert.equal(load({ argv: ['--config', structured], env: { WORKER_DIAL_TIMEOUT: '2s' } }).dialTimeoutMs, 2_000);
+  });
+});
+
+describe('parseWorkerArgs: help', () => {
+  for (const argv of [['--help'], ['-h'], ['--name', 'x', '-h'], ['--bogus', '--help'], ['--heartbeat-interval', 'abc', '--help']]) {
+    it(`${argv.join(' ')} asks for help`, () => {
+      const parsed = parseWorkerArgs(input({ argv }));
+      assert.equal(parsed.kind, 'help');
+      assert.equal(parsed.kind === 'help' ? parsed.text : '', workerHelpText());
+    });
+  }
+
+  it('a -h after -- is no help request', () => {
+    assert.match(loadError({ argv: ['--', '-h'] }).message, /unexpected argument "-h"/);
+  });
+
+  it('returns the config otherwise', () => {
+    const parsed = parseWorkerArgs(input({ argv: ['--name', 'n'] }));
+    assert.equal(parsed.kind === 'config' ? parsed.config.name : undefined, 'n');
+  });
+
+  it('loadWorkerConfig refuses --help', () => {
+    assert.equal(loadError({ argv: ['--help'] }).option, '--help');
+  });
+
+  it('lists every flag with its default and environment variable', () => {
+    const text = workerHelpText();
+    const flags: [string, string, string][] = [
+      ['orchestrator-addr', 'unix:///tmp/baaaht-grpc.sock', 'WORKER_ORCHESTRATOR_ADDR, ORCHESTRATOR_URL'],
+      ['name', 'worker-<hostname>', 'WORKER_NAME'],
+      ['dial-timeout', '30s', 'WORKER_DIAL_TIMEOUT'],
+      ['rpc-timeout', '10s', 'WORKER_RPC_TIMEOUT'],
+      ['max-recv-msg-size', '104857600', 'WORKER_MAX_RECV_MSG_SIZE'],
+      ['max-send-msg-size', '104857600', 'WORKER_MAX_SEND_MSG_SIZE'],
+      ['reconnect-interval', '5s', 'WORKER_RECONNECT_INTERVAL'],
+      ['reconnect-max-attempts', '0', 'WORKER_RECONNECT_MAX_ATTEMPTS'],
+      ['heartbeat-interval', '30s', 'WORKER_HEARTBEAT_INTERVAL'],
+      ['max-concurrent-tasks', '4', 'WORKER_MAX_CONCURRENT_TASKS'],
+      ['log-level', 'info', 'WORKER_LOG_LEVEL'],
+      ['log-format', 'text', 'WORKER_LOG_FORMAT'],
+      ['log-output', 'stdout', 'WORKER_LOG_OUTPUT'],
+      ['docker-socket', 'DOCKER_HOST if it is a unix:// address, else /var/run/docker.sock', 'WORKER_DOCKER_SOCKET'],
+      ['output-cap', '10MiB', 'WORKER_OUTPUT_CAP'],
+      ['cancel-grace', '2s', 'WORKER_CANCEL_GRACE'],
+      ['tools-image', `baaaht/tools:${packageVersion}`, 'WORKER_TOOLS_IMAGE'],
+      ['search-url-template', 'https://html.duckduckgo.com/html/?q={query}', 'WORKER_SEARCH_URL_TEMPLATE'],
+      ['max-fetch-bytes', '5MiB', 'WORKER_MAX_FETCH_BYTES'],
+      ['web-network', 'bridge', 'WORKER_WEB_NETWORK'],
+    ];
+    for (const [flag, defaultText, env] of flags) {
+      const block = text.slice(text.indexOf(`  --${flag} `));
+      assert.ok(text.includes(`  --${flag} <`), `--${flag} listed`);
+      assert.ok(block.includes(`default: ${defaultText}; env: ${env};`), `--${flag} default and env`);
+    }
+    assert.match(text, /--config <file>/);
+    assert.match(text, /WORKER_CONFIG/);
+    assert.match(text, /-h, --help/);
+    assert.match(text, /tools\.overrides/);
+  });
+});

@@ -1,0 +1,55 @@
+import { join } from 'node:path';
+
+import type { WorkerConfig } from './worker-config.js';
+import type { ParsedArgs, WorkerConfigInput } from './config-input.js';
+import { findPackageVersion } from './find-package-version.js';
+import { loadOptions } from './load-options.js';
+import { WORKER_CONFIG_FILE, workerHelpText } from './worker-help-text.js';
+import { WORKER_ENV_PREFIX, workerOptionSpecs } from './worker-option-specs.js';
+
+/**
+ * The worker's command line, environment and config file, resolved: either `--help` was
+ * asked for (print `text`, exit 0) or a compiled WorkerConfig. Throws ConfigError on any bad
+ * flag, environment variable or config file.
+ */
+export function parseWorkerArgs(input: WorkerConfigInput): ParsedArgs<WorkerConfig> {
+  const specs = workerOptionSpecs({
+    hostname: input.hostname,
+    dockerHost: input.env['DOCKER_HOST'],
+    packageVersion: findPackageVersion(import.meta.url),
+  });
+  const loaded = loadOptions(specs, {
+    argv: input.argv,
+    env: input.env,
+    envPrefix: WORKER_ENV_PREFIX,
+    defaultConfigFile: join(input.homeDir, WORKER_CONFIG_FILE),
+  });
+  if (loaded.kind === 'help') return { kind: 'help', text: workerHelpText() };
+  const v = loaded.values;
+  return {
+    kind: 'config',
+    config: {
+      orchestratorAddr: v.orchestratorAddr,
+      name: v.name,
+      dialTimeoutMs: v.dialTimeout,
+      rpcTimeoutMs: v.rpcTimeout,
+      maxRecvMsgSize: v.maxRecvMsgSize,
+      maxSendMsgSize: v.maxSendMsgSize,
+      reconnectIntervalMs: v.reconnectInterval,
+      reconnectMaxAttempts: v.reconnectMaxAttempts,
+      heartbeatIntervalMs: v.heartbeatInterval,
+      maxConcurrentTasks: v.maxConcurrentTasks,
+      log: { level: v.logLevel, format: v.logFormat, output: v.logOutput },
+      dockerSocket: v.dockerSocket,
+      outputCapBytes: v.outputCap,
+      cancelGraceMs: v.cancelGrace,
+      tools: {
+        image: v.toolsImage,
+        searchUrlTemplate: v.searchUrlTemplate,
+        maxFetchBytes: v.maxFetchBytes,
+        webNetwork: v.webNetwork,
+        overrides: v.toolOverrides,
+      },
+    },
+  };
+}

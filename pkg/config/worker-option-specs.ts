@@ -1,0 +1,180 @@
+import type { OptionSpec } from './option-spec.js';
+import { logOptionSpecs } from './log-option-specs.js';
+import { parseByteSize } from './parse-byte-size.js';
+import { defaultDockerSocket, parseDockerSocket } from './parse-docker-socket.js';
+import { parseDuration } from './parse-duration.js';
+import { parseGrpcAddress } from './parse-grpc-address.js';
+import { parseInteger } from './parse-integer.js';
+import { parseSearchUrlTemplate } from './parse-search-url-template.js';
+import { DOCKER_NAME, parseText } from './parse-text.js';
+import { parseToolOverrides } from './parse-tool-overrides.js';
+
+export const WORKER_ENV_PREFIX = 'WORKER_';
+export const DEFAULT_ORCHESTRATOR_ADDR = 'unix:///tmp/baaaht-grpc.sock';
+/** gRPC messages are limited to 2 GiB - 1. */
+const MAX_MESSAGE_SIZE = 2 ** 31 - 1;
+
+export interface WorkerOptionContext {
+  readonly hostname: string;
+  /** DOCKER_HOST, which gives the default Docker socket when it is a `unix://` address. */
+  readonly dockerHost: string | undefined;
+  /** Version of this package, for the default tools image; undefined if unknown. */
+  readonly packageVersion: string | undefined;
+}
+
+/** Every option of the worker: flags, env names (`WORKER_*`), file keys, defaults, checks. */
+export function workerOptionSpecs(context: WorkerOptionContext) {
+  const messageSize = (raw: unknown): number => parseByteSize(raw, { max: MAX_MESSAGE_SIZE });
+  const log = logOptionSpecs();
+  return {
+    orchestratorAddr: {
+      flag: 'orchestrator-addr',
+      key: 'orchestratorAddr',
+      default: DEFAULT_ORCHESTRATOR_ADDR,
+      metavar: 'addr',
+      doc: 'Address of the orchestrator: unix:///path/to.sock, unix:/path/to.sock or host:port.',
+      fallbackEnv: ['ORCHESTRATOR_URL'],
+      parse: (raw) => parseGrpcAddress(raw),
+    },
+    name: {
+      flag: 'name',
+      key: 'name',
+      default: `worker-${context.hostname}`,
+      defaultText: 'worker-<hostname>',
+      metavar: 'name',
+      doc: 'Name this worker registers under.',
+      parse: (raw) => parseText(raw, { maxLength: 253 }),
+    },
+    dialTimeout: {
+      flag: 'dial-timeout',
+      key: 'dialTimeout',
+      default: '30s',
+      metavar: 'duration',
+      doc: 'How long one attempt to connect to the orchestrator may take.',
+      parse: (raw) => parseDuration(raw),
+    },
+    rpcTimeout: {
+      flag: 'rpc-timeout',
+      key: 'rpcTimeout',
+      default: '10s',
+      metavar: 'duration',
+      doc: 'Deadline of each unary call to the orchestrator.',
+      parse: (raw) => parseDuration(raw),
+    },
+    maxRecvMsgSize: {
+      flag: 'max-recv-msg-size',
+      key: 'maxRecvMsgSize',
+      default: '104857600',
+      metavar: 'bytes',
+      doc: 'Largest gRPC message accepted.',
+      parse: messageSize,
+    },
+    maxSendMsgSize: {
+      flag: 'max-send-msg-size',
+      key: 'maxSendMsgSize',
+      default: '104857600',
+      metavar: 'bytes',
+      doc: 'Largest gRPC message sent.',
+      parse: messageSize,
+    },
+    reconnectInterval: {
+      flag: 'reconnect-interval',
+      key: 'reconnectInterval',
+      default: '5s',
+      metavar: 'duration',
+      doc: 'Pause between attempts to reconnect to the orchestrator.',
+      parse: (raw) => parseDuration(raw),
+    },
+    reconnectMaxAttempts: {
+      flag: 'reconnect-max-attempts',
+      key: 'reconnectMaxAttempts',
+      default: '0',
+      metavar: 'n',
+      doc: 'Reconnect attempts before giving up; 0 keeps trying forever.',
+      parse: (raw) => parseInteger(raw, { min: 0 }),
+    },
+    heartbeatInterval: {
+      flag: 'heartbeat-interval',
+      key: 'heartbeatInterval',
+      default: '30s',
+      metavar: 'duration',
+      doc: 'How often the worker tells the orchestrator it is alive.',
+      parse: (raw) => parseDuration(raw),
+    },
+    maxConcurrentTasks: {
+      flag: 'max-concurrent-tasks',
+      key: 'maxConcurrentTasks',
+      default: '4',
+      metavar: 'n',
+      doc: 'Tasks run at the same time, at most.',
+      parse: (raw) => parseInteger(raw, { min: 1, max: 1024 }),
+    },
+    ...log,
+    dockerSocket: {
+      flag: 'docker-socket',
+      key: 'dockerSocket',
+      default: defaultDockerSocket(context.dockerHost),
+      defaultText: 'DOCKER_HOST if it is a unix:// address, else /var/run/docker.sock',
+      metavar: 'path',
+      doc: 'Unix socket of the Docker engine (a path, or unix:///path).',
+      parse: (raw) => parseDockerSocket(raw),
+    },
+    outputCap: {
+      flag: 'output-cap',
+      key: 'outputCap',
+      default: '10MiB',
+      metavar: 'bytes',
+      doc: 'Cap on each of stdout and stderr per task (10MiB = 10485760 bytes); past it output is dropped and flagged.',
+      parse: (raw) => parseByteSize(raw),
+    },
+    cancelGrace: {
+      flag: 'cancel-grace',
+      key: 'cancelGrace',
+      default: '2s',
+      metavar: 'duration',
+      doc: 'Grace between SIGTERM and SIGKILL when a task is cancelled (0s kills at once).',
+      parse: (raw) => parseDuration(raw, { min: 0 }),
+    },
+    toolsImage: {
+      flag: 'tools-image',
+      key: 'tools.image',
+      default: context.packageVersion === undefined ? '' : `baaaht/tools:${context.packageVersion}`,
+      defaultText: `baaaht/tools:${context.packageVersion ?? '<package version>'}`,
+      metavar: 'image',
+      doc: 'Image of the built-in tools (built by `make images`).',
+      parse: (raw) => parseText(raw, { pattern: /^[^\s-]\S*$/, what: 'an image reference' }),
+    },
+    searchUrlTemplate: {
+      flag: 'search-url-template',
+      key: 'tools.searchUrlTemplate',
+      default: 'https://html.duckduckgo.com/html/?q={query}',
+      metavar: 'url',
+      doc: 'Search URL for web_search; {query} is replaced by the URL-encoded query.',
+      parse: (raw) => parseSearchUrlTemplate(raw),
+    },
+    maxFetchBytes: {
+      flag: 'max-fetch-bytes',
+      key: 'tools.maxFetchBytes',
+      default: '5MiB',
+      metavar: 'bytes',
+      doc: 'Largest response body fetch_url and web_search download (5MiB = 5242880 bytes).',
+      parse: (raw) => parseByteSize(raw),
+    },
+    webNetwork: {
+      flag: 'web-network',
+      key: 'tools.webNetwork',
+      default: 'bridge',
+      metavar: 'network',
+      doc: 'Docker network the web tools join.',
+      parse: (raw) => parseText(raw, { pattern: DOCKER_NAME, what: 'a Docker network name' }),
+    },
+    toolOverrides: {
+      key: 'tools.overrides',
+      default: {},
+      doc:
+        'Per-tool settings, keyed by tool type: { image, cpus, memory, pids, timeout, runtime, network }, ' +
+        'e.g. tools.overrides.file_read.memory: 128MiB. Memory takes bytes or a unit (at least 6MiB); timeout a duration.',
+      parse: (raw) => parseToolOverrides(raw),
+    },
+  } satisfies Record<string, OptionSpec<unknown>>;
+}

@@ -1,0 +1,84 @@
+import { randomUUID } from 'node:crypto';
+import type { WorkerConfig } from '../config/worker-config.js';
+import { toTaskError, type ErrorCode } from '../errors/index.js';
+import type { Logger } from '../log/index.js';
+import { DockerEngine } from '../runtime/index.js';
+import type { ToolRegistry } from '../tools/index.js';
+import { createExecutorFor, type FinalState, type TaskExecutor } from '../worker/index.js';
+import { defaultToolRegistry, defaultWorkerConfig } from './default-tool-registry.js';
+import { toTask, type ExecuteTaskRequest } from './execute-task-request.js';
+
+export interface ExecuteTaskResult {
+  readonly taskId: string;
+  readonly state: FinalState;
+  readonly exitCode: number;
+  readonly stdout: Buffer;
+  readonly stderr: Buffer;
+  readonly stdoutTruncated: boolean;
+  readonly stderrTruncated: boolean;
+  readonly durationMs: number;
+  readonly runtime: string;
+  readonly error?: { readonly code: ErrorCode; readonly message: string };
+}
+
+/** Runs tasks in containers without any orchestrator. */
+export interface Executor {
+  executeTask(request: ExecuteTaskRequest, signal?: AbortSignal): Promise<ExecuteTaskResult>;
+  /** Stops a running task (SIGTERM, then SIGKILL after the grace; at once with force). */
+  cancelTask(taskId: string, options?: { force?: boolean }): boolean;
+}
+
+export interface CreateExecutorOptions {
+  /** Merged onto the defaults (docker socket, output cap, cancel grace, tool settings). */
+  readonly config?: Partial<WorkerConfig>;
+  /** The library's default registry unless given. */
+  readonly tools?: ToolRegistry;
+  readonly logger?: Logger;
+}
+
+export async function createExecutor(options: CreateExecutorOptions = {}): Promise<Executor> {
+  const config = defaultWorkerConfig(options.config);
+  const tools = options.tools ?? defaultToolRegistry();
+  const { logger } = options;
+  const engine = new DockerEngine(config.dockerSocket, config.rpcTimeoutMs);
+  const runtimes = await engine.runtimes();
+  return wrapExecutor(createExecutorFor(config, engine, tools, runtimes.default, logger));
+}
+
+/** The library face of a TaskExecutor: output collected into buffers (each capped by the executor). */
+export function wrapExecutor(executor: TaskExecutor): Executor {
+  return {
+    async executeTask(request, signal) {
+      const taskId = request.taskId ?? randomUUID();
+      const stdout: Buffer[] = [];
+      const stderr: Buffer[] = [];
+      let task;
+      try {
+        task = toTask(request);
+      } catch (error) {
+        return {
+          taskId,
+          state: 'FAILED',
+          exitCode: -1,
+          stdout: Buffer.alloc(0),
+          stderr: Buffer.alloc(0),
+          stdoutTruncated: false,
+          stderrTruncated: false,
+          durationMs: 0,
+          runtime: '',
+          error: toTaskError(error),
+        };
+      }
+      const outcome = await executor.run(taskId, task, {
+        ...(signal ? { signal } : {}),
+        onProgress: (event) => {
+          if (event.type === 'output') (event.stream === 'stdout' ? stdout : stderr).push(event.data);
+        },
+      });
+      return { taskId, ...outcome, stdout: Buffer.concat(stdout), stderr: Buffer.concat(stderr) };
+    },
+    cancelTask(taskId, { force = false } = {}) {
+      return executor.cancelTask(taskId, { force });
+    },
+  };
+}

@@ -1,0 +1,63 @@
+import { ServerError, Status } from 'nice-grpc-common';
+import type { AgentServiceImplementation, WorkerMessage } from '../gen/agent/v1/agent.js';
+import type { TaskBroker, WorkerSession } from './task-broker.js';
+
+/** AgentService: converts between the wire and the broker; the broker holds all state. */
+export function createAgentService(broker: TaskBroker, options: { heartbeatIntervalMs: number }): AgentServiceImplementation {
+  return {
+    async register(request) {
+      const { agentId } = broker.registerWorker({
+        name: request.name,
+        hostname: request.hostname,
+        pid: request.pid,
+        version: request.version,
+        labels: request.labels,
+        capabilities: request.capabilities ?? { toolTypes: [], maxConcurrentTasks: 0, runtimes: [] },
+      });
+      return { agentId, heartbeatIntervalMs: options.heartbeatIntervalMs };
+    },
+
+    async unregister(request) {
+      broker.unregisterWorker(request.agentId, request.reason); // unknown ids: nothing to do
+      return {};
+    },
+
+    async heartbeat(request) {
+      return { known: broker.heartbeat(request.agentId, request.activeTaskIds) };
+    },
+
+    async *taskStream(requests, context) {
+      const inbound = requests[Symbol.asyncIterator]();
+      const first = await inbound.next();
+      if (first.done) return;
+      if (first.value.event?.$case !== 'hello') {
+        throw new ServerError(Status.INVALID_ARGUMENT, 'the first TaskStream message must be hello');
+      }
+      const { agentId } = first.value.event.hello;
+      const session = broker.openSession(agentId);
+      if (!session) {
+        throw new ServerError(Status.NOT_FOUND, `unknown agent id ${JSON.stringify(agentId)}; register first`);
+      }
+      void pumpInbound(inbound, session);
+      try {
+        yield* session.commands(context.signal);
+      } finally {
+        session.close(context.signal.aborted ? 'the call was cancelled' : 'the orchestrator ended it');
+      }
+    },
+  };
+}
+
+/** Feeds the worker's messages to its session; when they stop, the session closes. */
+async function pumpInbound(inbound: AsyncIterator<WorkerMessage>, session: WorkerSession): Promise<void> {
+  let reason = 'the worker closed it';
+  try {
+    for (let next = await inbound.next(); !next.done; next = await inbound.next()) {
+      session.receive(next.value);
+    }
+  } catch (error) {
+    reason = error instanceof Error ? error.message : String(error);
+  } finally {
+    session.close(reason);
+  }
+}

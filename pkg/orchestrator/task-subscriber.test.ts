@@ -1,0 +1,60 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { OutputStream, type TaskEvent } from '../gen/agent/v1/agent.js';
+import { createTaskSubscriber } from './task-subscriber.js';
+
+const output = (stream: OutputStream, text: string): TaskEvent => ({
+  taskId: 't',
+  event: { $case: 'output', output: { stream, data: Buffer.from(text) } },
+});
+const submitted: TaskEvent = { taskId: 't', event: { $case: 'submitted', submitted: { worker: '' } } };
+
+async function drain(events: AsyncIterable<TaskEvent>): Promise<string[]> {
+  const seen: string[] = [];
+  for await (const event of events) {
+    seen.push(event.event?.$case === 'output' ? event.event.output.data.toString() : String(event.event?.$case));
+  }
+  return seen;
+}
+
+describe('createTaskSubscriber', () => {
+  it('delivers events in order and finishes after end()', async () => {
+    const subscriber = createTaskSubscriber({ maxBufferedBytes: 100 });
+    subscriber.send(submitted);
+    subscriber.send(output(OutputStream.OUTPUT_STREAM_STDOUT, 'a'));
+    subscriber.end();
+    assert.deepEqual(await drain(subscriber.events(new AbortController().signal)), ['submitted', 'a']);
+  });
+
+  it('drops a lagging stream from the first chunk that does not fit on (a prefix survives)', async () => {
+    const subscriber = createTaskSubscriber({ maxBufferedBytes: 4 });
+    subscriber.send(output(OutputStream.OUTPUT_STREAM_STDOUT, 'abc'));
+    subscriber.send(output(OutputStream.OUTPUT_STREAM_STDOUT, 'def'));
+    subscriber.send(output(OutputStream.OUTPUT_STREAM_STDERR, 'x'));
+    subscriber.send(output(OutputStream.OUTPUT_STREAM_STDOUT, 'g'));
+    subscriber.send(submitted);
+    subscriber.end();
+    assert.equal(subscriber.dropped(OutputStream.OUTPUT_STREAM_STDOUT), true);
+    assert.equal(subscriber.dropped(OutputStream.OUTPUT_STREAM_STDERR), false);
+    assert.deepEqual(await drain(subscriber.events(new AbortController().signal)), ['abc', 'x', 'submitted']);
+  });
+
+  it('frees room as the client reads', async () => {
+    const subscriber = createTaskSubscriber({ maxBufferedBytes: 3 });
+    const events = subscriber.events(new AbortController().signal);
+    subscriber.send(output(OutputStream.OUTPUT_STREAM_STDOUT, 'abc'));
+    assert.equal((await events.next()).done, false);
+    subscriber.send(output(OutputStream.OUTPUT_STREAM_STDOUT, 'def'));
+    subscriber.end();
+    const rest = await drain(events);
+    assert.deepEqual(rest, ['def']);
+  });
+
+  it('stops waiting when the signal aborts', async () => {
+    const subscriber = createTaskSubscriber({ maxBufferedBytes: 3 });
+    const controller = new AbortController();
+    const pending = drain(subscriber.events(controller.signal));
+    controller.abort();
+    await assert.rejects(pending, { name: 'AbortError' });
+  });
+});

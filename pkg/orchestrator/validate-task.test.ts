@@ -1,0 +1,32 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { Task } from '../gen/agent/v1/agent.js';
+import { validateTask } from './validate-task.js';
+
+const limits = { maxTaskBytes: 1024 };
+
+describe('validateTask', () => {
+  const cases: Array<{ name: string; task: Task; code: string | undefined }> = [
+    { name: 'a matching built-in task', task: Task.fromPartial({ toolType: 'file_read', params: { $case: 'fileRead', fileRead: { path: 'a' } } }), code: undefined },
+    { name: 'a custom tool with custom params', task: Task.fromPartial({ toolType: 'my_tool', params: { $case: 'custom', custom: { values: { a: 'b' } } } }), code: undefined },
+    { name: 'a custom tool without params', task: Task.fromPartial({ toolType: 'my_tool' }), code: undefined },
+    { name: 'no tool type', task: Task.fromPartial({ params: { $case: 'list', list: { path: '.' } } }), code: 'INVALID_PARAMS' },
+    { name: 'built-in with the wrong params case', task: Task.fromPartial({ toolType: 'file_read', params: { $case: 'list', list: { path: '.' } } }), code: 'INVALID_PARAMS' },
+    { name: 'built-in without params', task: Task.fromPartial({ toolType: 'grep' }), code: 'INVALID_PARAMS' },
+    { name: 'built-in with custom params', task: Task.fromPartial({ toolType: 'list', params: { $case: 'custom', custom: { values: {} } } }), code: 'INVALID_PARAMS' },
+    { name: 'custom tool with built-in params', task: Task.fromPartial({ toolType: 'my_tool', params: { $case: 'list', list: { path: '.' } } }), code: 'INVALID_PARAMS' },
+    { name: 'too large to forward', task: Task.fromPartial({ toolType: 'file_write', params: { $case: 'fileWrite', fileWrite: { path: 'a', content: Buffer.alloc(2000) } } }), code: 'MESSAGE_TOO_LARGE' },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      const error = validateTask(c.task, limits);
+      assert.equal(error?.code, c.code, error?.message);
+      if (error) assert.ok(error.message.length > 0);
+    });
+  }
+
+  it('names the tool and the expected case', () => {
+    const error = validateTask(Task.fromPartial({ toolType: 'file_read', params: { $case: 'list', list: { path: '.' } } }), limits);
+    assert.equal(error?.message, 'file_read expects params case fileRead, got params case list');
+  });
+});

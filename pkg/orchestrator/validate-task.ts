@@ -1,0 +1,42 @@
+import { Task, type TaskError } from '../gen/agent/v1/agent.js';
+import { BUILTIN_TOOL_TYPES, paramsCaseForTool } from '../tools/index.js';
+
+export interface TaskLimits {
+  /** Largest encoded task the orchestrator will forward to a worker. */
+  readonly maxTaskBytes: number;
+}
+
+export function isBuiltinTool(toolType: string): boolean {
+  return (BUILTIN_TOOL_TYPES as readonly string[]).includes(toolType);
+}
+
+/**
+ * Cheap, structural checks at submission; deep validation (paths, URLs, patterns) is the
+ * worker's. Returns the error to finish the task with, or undefined when it may be dispatched.
+ */
+export function validateTask(task: Task, limits: TaskLimits): TaskError | undefined {
+  if (task.toolType === '') {
+    return { code: 'INVALID_PARAMS', message: 'task.tool_type is required' };
+  }
+  const actual = task.params?.$case;
+  const expected = paramsCaseForTool(task.toolType);
+  if (isBuiltinTool(task.toolType)) {
+    if (actual !== expected) {
+      const got = actual === undefined ? 'no params' : `params case ${actual}`;
+      return { code: 'INVALID_PARAMS', message: `${task.toolType} expects params case ${expected}, got ${got}` };
+    }
+  } else if (actual !== undefined && actual !== 'custom') {
+    return {
+      code: 'INVALID_PARAMS',
+      message: `${task.toolType} is not a built-in tool and takes params case custom, got ${actual}`,
+    };
+  }
+  const size = Task.encode(task).len;
+  if (size > limits.maxTaskBytes) {
+    return {
+      code: 'MESSAGE_TOO_LARGE',
+      message: `the task is ${size} bytes, more than the ${limits.maxTaskBytes} bytes the orchestrator forwards`,
+    };
+  }
+  return undefined;
+}

@@ -1,0 +1,64 @@
+import type { ContainerCreateOptions } from 'dockerode';
+import { TMPFS_BYTES, type ContainerSpec } from './container-spec.js';
+
+/**
+ * The Engine API create body for a task's container: pure, so the confinement can be read and
+ * tested in one place. Every container is locked down the same way; only the spec's mount,
+ * network, limits and runtime vary.
+ */
+export function buildCreateOptions(spec: ContainerSpec, name: string): ContainerCreateOptions {
+  if (isRootUser(spec.user)) throw new Error(`refusing to run a task container as root (${spec.user})`);
+  const [uid = '65534', gid = uid] = spec.user.split(':');
+  const hasStdin = spec.stdin !== undefined;
+  return {
+    name,
+    Image: spec.image,
+    Cmd: [...spec.argv],
+    Entrypoint: [],
+    Env: Object.entries(spec.env ?? {}).map(([key, value]) => `${key}=${value}`),
+    WorkingDir: spec.workingDir,
+    User: spec.user,
+    Labels: { ...spec.labels },
+    AttachStdin: hasStdin,
+    OpenStdin: hasStdin,
+    StdinOnce: hasStdin,
+    AttachStdout: true,
+    AttachStderr: true,
+    Tty: false,
+    NetworkDisabled: spec.network === 'none',
+    HostConfig: {
+      ReadonlyRootfs: true,
+      CapDrop: ['ALL'],
+      SecurityOpt: ['no-new-privileges:true'],
+      Privileged: false,
+      Init: true,
+      NetworkMode: spec.network,
+      IpcMode: 'private',
+      NanoCpus: Math.round(spec.limits.cpus * 1e9),
+      Memory: spec.limits.memoryBytes,
+      MemorySwap: spec.limits.memoryBytes,
+      PidsLimit: spec.limits.pids,
+      Tmpfs: { '/tmp': `rw,noexec,nosuid,nodev,size=${TMPFS_BYTES},uid=${uid},gid=${gid},mode=0700` },
+      Mounts: spec.mount
+        ? [
+            {
+              Type: 'bind',
+              Source: spec.mount.source,
+              Target: spec.mount.target,
+              ReadOnly: !spec.mount.writable,
+              BindOptions: { Propagation: 'rprivate' },
+            },
+          ]
+        : [],
+      LogConfig: { Type: 'none', Config: {} },
+      AutoRemove: false,
+      RestartPolicy: { Name: 'no' },
+      ...(spec.runtime ? { Runtime: spec.runtime } : {}),
+    },
+  };
+}
+
+function isRootUser(user: string): boolean {
+  const name = user.split(':')[0] ?? '';
+  return name === '' || name === '0' || name === 'root';
+}

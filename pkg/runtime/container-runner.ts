@@ -1,0 +1,163 @@
+import { randomBytes } from 'node:crypto';
+import type { Duplex } from 'node:stream';
+import type Dockerode from 'dockerode';
+import { buildCreateOptions } from './build-create-options.js';
+import { CappedSink } from './capped-sink.js';
+import type { ContainerSpec } from './container-spec.js';
+import { toEngineError } from './engine-error.js';
+import { OutputQueue } from './output-queue.js';
+import { graceOf, type RunEvent } from './run-event.js';
+
+type OutputEvent = Extract<RunEvent, { type: 'output' }>;
+
+export interface ContainerRunnerOptions {
+  readonly docker: Dockerode;
+  /** Upper bound for each short engine call (create, start, stop, remove, inspect). */
+  readonly engineCallTimeoutMs: number;
+  /** Runtime reported when the spec names none. */
+  readonly defaultRuntime: string;
+  /** Output queued for a slow consumer before the container's stream is paused. */
+  readonly outputHighWaterBytes?: number;
+  /** How long to wait for the rest of the output once the process has exited. */
+  readonly drainTimeoutMs?: number;
+  readonly onCleanupError?: (error: unknown, containerId: string) => void;
+}
+
+export interface RunOptions {
+  /** Aborting stops the container: SIGTERM and a grace period when the reason carries `graceMs`, else SIGKILL. */
+  readonly signal: AbortSignal;
+  /** Cap on each of stdout and stderr; output past it is drained and dropped. */
+  readonly outputCapBytes: number;
+}
+
+/**
+ * Runs one command in a fresh container and removes it afterwards, whatever happens.
+ * The order is the race-free one: create → attach → start → (stdin) → wait → end of output → remove.
+ */
+export class ContainerRunner {
+  private readonly highWater: number;
+  private readonly drainTimeoutMs: number;
+
+  constructor(private readonly options: ContainerRunnerOptions) {
+    this.highWater = options.outputHighWaterBytes ?? 1024 * 1024;
+    this.drainTimeoutMs = options.drainTimeoutMs ?? 5_000;
+  }
+
+  async *run(spec: ContainerSpec, { signal, outputCapBytes }: RunOptions): AsyncGenerator<RunEvent> {
+    signal.throwIfAborted();
+    const { docker } = this.options;
+    const name = `baaaht-${randomBytes(8).toString('hex')}`;
+    const container = await this.engineCall('create', spec.image, (abortSignal) =>
+      docker.createContainer({ ...buildCreateOptions(spec, name), abortSignal }),
+    );
+    let stream: Duplex | undefined;
+    let drainTimer: NodeJS.Timeout | undefined;
+    const onAbort = (): void => {
+      this.stop(container, graceOf(signal.reason));
+    };
+    try {
+      stream = (await this.engineCall('attach', spec.image, (abortSignal) =>
+        container.attach({
+          stream: true,
+          stdout: true,
+          stderr: true,
+          stdin: spec.stdin !== undefined,
+          hijack: spec.stdin !== undefined,
+          abortSignal,
+        }),
+      )) as Duplex;
+      const attached = stream;
+      const queue = new OutputQueue<OutputEvent>(this.highWater, attached);
+      const stdout = new CappedSink(outputCapBytes, (data) => queue.push({ type: 'output', stream: 'stdout', data }));
+      const stderr = new CappedSink(outputCapBytes, (data) => queue.push({ type: 'output', stream: 'stderr', data }));
+      docker.modem.demuxStream(attached, stdout, stderr);
+      attached.once('end', () => queue.end());
+      attached.once('close', () => queue.end());
+      attached.once('error', () => queue.end());
+
+      await this.engineCall('start', spec.image, (abortSignal) => container.start({ abortSignal }));
+      yield { type: 'started', containerId: container.id, runtime: spec.runtime ?? this.options.defaultRuntime };
+
+      signal.addEventListener('abort', onAbort, { once: true });
+      if (signal.aborted) onAbort();
+      if (spec.stdin !== undefined) {
+        attached.write(spec.stdin);
+        attached.end();
+      }
+
+      let exited = false;
+      const exit = container.wait().then(
+        (result: { StatusCode: number }) => {
+          exited = true;
+          // The process is gone; give the stream a moment to deliver what is in flight.
+          drainTimer = setTimeout(() => {
+            attached.destroy();
+            queue.end();
+          }, this.drainTimeoutMs);
+          return result.StatusCode;
+        },
+        (error: unknown) => {
+          queue.fail(toEngineError('wait', spec.image, error));
+          throw error;
+        },
+      );
+      exit.catch(() => undefined);
+
+      yield* queue;
+      const exitCode = await exit;
+      if (!exited) throw new Error('container wait did not settle');
+      const oomKilled = exitCode === 137 ? await this.wasOomKilled(container) : false;
+      yield {
+        type: 'exit',
+        exitCode,
+        oomKilled,
+        stdoutTruncated: stdout.truncated,
+        stderrTruncated: stderr.truncated,
+      };
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+      if (drainTimer) clearTimeout(drainTimer);
+      stream?.destroy();
+      await this.remove(container);
+    }
+  }
+
+  private stop(container: Dockerode.Container, graceMs: number): void {
+    const abortSignal = AbortSignal.timeout(this.options.engineCallTimeoutMs + graceMs);
+    const stopping =
+      graceMs > 0
+        ? container.stop({ t: Math.max(1, Math.ceil(graceMs / 1000)), abortSignal })
+        : container.kill({ signal: 'SIGKILL', abortSignal });
+    stopping.catch((error: unknown) => {
+      // 304 / 409: already stopped or not running, which is what we wanted.
+      const status = (error as { statusCode?: number }).statusCode;
+      if (status !== 304 && status !== 409 && status !== 404) this.options.onCleanupError?.(error, container.id);
+    });
+  }
+
+  private async remove(container: Dockerode.Container): Promise<void> {
+    try {
+      await container.remove({ force: true, v: true, abortSignal: AbortSignal.timeout(this.options.engineCallTimeoutMs) });
+    } catch (error) {
+      const status = (error as { statusCode?: number }).statusCode;
+      if (status !== 404) this.options.onCleanupError?.(error, container.id);
+    }
+  }
+
+  private async wasOomKilled(container: Dockerode.Container): Promise<boolean> {
+    try {
+      const info = await container.inspect({ abortSignal: AbortSignal.timeout(this.options.engineCallTimeoutMs) });
+      return info.State.OOMKilled === true;
+    } catch {
+      return false;
+    }
+  }
+
+  private async engineCall<T>(what: string, image: string, call: (abortSignal: AbortSignal) => Promise<T>): Promise<T> {
+    try {
+      return await call(AbortSignal.timeout(this.options.engineCallTimeoutMs));
+    } catch (error) {
+      throw toEngineError(what, image, error);
+    }
+  }
+}

@@ -1,0 +1,29 @@
+export type OutputStreamName = 'stdout' | 'stderr';
+
+/** What a container run reports, in order: started, output chunks, exit. */
+export type RunEvent =
+  | { readonly type: 'started'; readonly containerId: string; readonly runtime: string }
+  | { readonly type: 'output'; readonly stream: OutputStreamName; readonly data: Buffer }
+  | {
+      readonly type: 'exit';
+      readonly exitCode: number;
+      readonly oomKilled: boolean;
+      readonly stdoutTruncated: boolean;
+      readonly stderrTruncated: boolean;
+    };
+
+/**
+ * An abort reason the runner understands: how long the process gets between SIGTERM and
+ * SIGKILL. Any other reason (or none) means a kill at once.
+ */
+export interface StopGrace {
+  readonly graceMs: number;
+}
+
+export function graceOf(reason: unknown): number {
+  if (typeof reason === 'object' && reason !== null && 'graceMs' in reason) {
+    const graceMs = (reason as StopGrace).graceMs;
+    if (typeof graceMs === 'number' && Number.isFinite(graceMs) && graceMs > 0) return graceMs;
+  }
+  return 0;
+}

@@ -1,0 +1,46 @@
+import type { ToolInvocation } from './tool-spec.js';
+
+export interface CurlLimits {
+  readonly maxFetchBytes: number;
+  /** The tool's timeout; curl gives up a little earlier so its own error reaches the output. */
+  readonly timeoutMs: number;
+}
+
+/**
+ * The curl run shared by fetch_url and web_search, for a URL parseHttpUrl accepted.
+ * `--disable` (first) keeps curl from reading a .curlrc; `--globoff` stops curl expanding `{a,b}`
+ * and `[1-9]` into several requests (WHATWG leaves them unescaped in queries); only http and https are allowed, also
+ * on redirects; the body is capped (curl can only enforce the cap up front when the size is
+ * announced; the worker's output cap covers the rest).
+ */
+export function buildCurlInvocation(url: URL, limits: CurlLimits): ToolInvocation {
+  return {
+    argv: [
+      'curl',
+      '--disable',
+      '--globoff',
+      '--silent',
+      '--show-error',
+      '--location',
+      '--max-redirs',
+      '5',
+      '--proto',
+      '=http,https',
+      '--proto-redir',
+      '=http,https',
+      '--max-filesize',
+      String(Math.floor(limits.maxFetchBytes)),
+      '--max-time',
+      curlMaxTimeSeconds(limits.timeoutMs),
+      '--fail-with-body',
+      '--url',
+      url.href,
+    ],
+  };
+}
+
+/** The timeout less a tenth of it, at most 2 s, in seconds with at most 3 decimals. */
+export function curlMaxTimeSeconds(timeoutMs: number): string {
+  const margin = Math.min(2000, timeoutMs / 10);
+  return String(Math.max(1, Math.floor(timeoutMs - margin)) / 1000);
+}

@@ -1,0 +1,53 @@
+import { WorkerError } from '../errors/index.js';
+import type { BuiltinToolOptions } from './builtin-tool-options.js';
+import type { ToolSpec } from './tool-spec.js';
+import { SEARCH_TOOL_LIMITS, SEARCH_TOOL_TIMEOUT_MS } from './builtin-tool-limits.js';
+import { expectParams } from './expect-params.js';
+import { resolveToolSettings } from './resolve-tool-settings.js';
+import { resolveWorkspacePath } from './resolve-workspace-path.js';
+import { validateGrepPattern } from './validate-grep-pattern.js';
+
+const TYPE = 'grep';
+
+/**
+ * grep {pattern, path, recursive, ignore_case}:
+ * `grep -P -n [-r] [-i] --color=never -e PATTERN -- /workspace/PATH`.
+ * The pattern is a Perl-compatible regular expression, checked first (see validateGrepPattern).
+ */
+export function createGrepTool(options: BuiltinToolOptions): ToolSpec {
+  const settings = resolveToolSettings(options, TYPE, {
+    network: 'none',
+    limits: SEARCH_TOOL_LIMITS,
+    timeoutMs: SEARCH_TOOL_TIMEOUT_MS,
+  });
+  return {
+    type: TYPE,
+    description: 'Search files in the workspace for lines matching a Perl-compatible regular expression.',
+    mount: 'read',
+    ...settings,
+    buildInvocation(params) {
+      const { pattern, path, recursive, ignoreCase } = expectParams(params, 'grep', TYPE);
+      const checkedPattern = validateGrepPattern(pattern);
+      const target = resolveWorkspacePath(path);
+      return {
+        argv: [
+          'grep',
+          '-P',
+          '-n',
+          ...(flag(recursive, 'recursive') ? ['-r'] : []),
+          ...(flag(ignoreCase, 'ignore_case') ? ['-i'] : []),
+          '--color=never',
+          '-e',
+          checkedPattern,
+          '--',
+          target,
+        ],
+      };
+    },
+  };
+}
+
+function flag(value: unknown, field: string): boolean {
+  if (typeof value !== 'boolean') throw new WorkerError('INVALID_PARAMS', `${field} must be a boolean`);
+  return value;
+}

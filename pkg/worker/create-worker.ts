@@ -1,0 +1,78 @@
+import type { WorkerConfig } from '../config/worker-config.js';
+import type { Logger } from '../log/index.js';
+import { ContainerRunner, DockerEngine } from '../runtime/index.js';
+import type { ToolRegistry } from '../tools/index.js';
+import { TaskExecutor } from './task-executor.js';
+import { WorkerAgent } from './worker-agent.js';
+
+export interface WorkerParts {
+  readonly engine: DockerEngine;
+  readonly executor: TaskExecutor;
+  readonly agent: WorkerAgent;
+  /** Tool types whose images are present, advertised to the orchestrator. */
+  readonly toolTypes: readonly string[];
+}
+
+export interface CreateWorkerOptions {
+  readonly tools: ToolRegistry;
+  readonly version: string;
+  readonly hostname: string;
+  readonly labels?: Readonly<Record<string, string>>;
+}
+
+/**
+ * Wires a worker from its config: Docker engine, container runner, task executor and the agent
+ * that talks to the orchestrator. Asks the engine which runtimes it has and which tool images
+ * are present; a tool whose image is missing is not advertised (and said so in the log).
+ */
+export async function createWorker(config: WorkerConfig, logger: Logger, options: CreateWorkerOptions): Promise<WorkerParts> {
+  const engine = new DockerEngine(config.dockerSocket, config.rpcTimeoutMs);
+  const runtimes = await engine.runtimes();
+  const executor = createExecutorFor(config, engine, options.tools, runtimes.default, logger);
+  const toolTypes: string[] = [];
+  const checked = new Map<string, boolean>();
+  for (const spec of options.tools.all()) {
+    let present = checked.get(spec.image);
+    if (present === undefined) {
+      present = await engine.hasImage(spec.image);
+      checked.set(spec.image, present);
+    }
+    if (present) toolTypes.push(spec.type);
+    else logger.warn('tool image missing; tool not offered', { tool: spec.type, image: spec.image, fix: 'make images' });
+  }
+  const agent = new WorkerAgent({
+    config,
+    executor,
+    toolTypes,
+    runtimes: runtimes.all,
+    logger,
+    version: options.version,
+    hostname: options.hostname,
+    ...(options.labels ? { labels: options.labels } : {}),
+  });
+  return { engine, executor, agent, toolTypes };
+}
+
+export function createExecutorFor(
+  config: Pick<WorkerConfig, 'name' | 'outputCapBytes' | 'cancelGraceMs' | 'rpcTimeoutMs'>,
+  engine: DockerEngine,
+  tools: ToolRegistry,
+  defaultRuntime: string,
+  logger?: Logger,
+): TaskExecutor {
+  const runner = new ContainerRunner({
+    docker: engine.docker,
+    engineCallTimeoutMs: config.rpcTimeoutMs,
+    defaultRuntime,
+    onCleanupError: (error, containerId) =>
+      logger?.error('container cleanup failed', { containerId, error: error instanceof Error ? error.message : String(error) }),
+  });
+  return new TaskExecutor({
+    runner,
+    tools,
+    workerId: config.name,
+    outputCapBytes: config.outputCapBytes,
+    cancelGraceMs: config.cancelGraceMs,
+    defaultRuntime,
+  });
+}
