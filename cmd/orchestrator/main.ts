@@ -46,7 +46,11 @@ async function main(): Promise<number> {
     await orchestrator.close();
     return 1;
   }
-  logger.info('orchestrator listening', { address: orchestrator.address, socketMode: `0${config.socketMode.toString(8)}` });
+  const unix = orchestrator.address.startsWith('unix:');
+  logger.info('orchestrator listening', {
+    address: orchestrator.address,
+    ...(unix ? { socketMode: `0${config.socketMode.toString(8)}` } : {}),
+  });
   await stopped;
   await flush(logger);
   return 0;

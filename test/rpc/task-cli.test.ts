@@ -187,7 +187,9 @@ describe('task CLI against the orchestrator and a fake worker', () => {
     const json = JSON.parse(stdout);
     assert.equal(json.state, 'CANCELLED');
     assert.equal(json.taskId, taskId);
-    await waitFor(() => worker.pendingCommands().some((c) => c.taskId === taskId && c.command?.$case === 'cancel'));
+    // The orchestrator notices the aborted call and cancels the task (slow on a loaded machine).
+    await waitFor(() => worker.pendingCommands().some((c) => c.taskId === taskId && c.command?.$case === 'cancel'), 10_000);
+    await waitFor(() => h.orchestrator.getResult(taskId)?.state === TaskState.TASK_STATE_CANCELLED);
   });
 
   it('exits 125 with a clear message when the orchestrator is unreachable', async () => {
