@@ -30,11 +30,16 @@ export interface RunOptions {
   readonly outputCapBytes: number;
 }
 
+/** What the task executor needs of a runner (the real one, or a fake in unit tests). */
+export interface RunsContainers {
+  run(spec: ContainerSpec, options: RunOptions): AsyncIterable<RunEvent>;
+}
+
 /**
  * Runs one command in a fresh container and removes it afterwards, whatever happens.
  * The order is the race-free one: create → attach → start → (stdin) → wait → end of output → remove.
  */
-export class ContainerRunner {
+export class ContainerRunner implements RunsContainers {
   private readonly highWater: number;
   private readonly drainTimeoutMs: number;
 

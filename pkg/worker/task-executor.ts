@@ -1,6 +1,6 @@
 import { isWorkerError, toTaskError, WorkerError } from '../errors/index.js';
 import type { Task } from '../gen/agent/v1/agent.js';
-import { type ContainerRunner, taskContainerLabels } from '../runtime/index.js';
+import { type RunsContainers, taskContainerLabels } from '../runtime/index.js';
 import type { ToolRegistry } from '../tools/index.js';
 import { WORKSPACE_DIR } from '../tools/tool-spec.js';
 import { containerUserFor, resolveMount } from './resolve-mount.js';
@@ -8,7 +8,7 @@ import { abortKindOf, TaskAbortReason, type TaskAbortKind } from './task-abort-r
 import type { FinalState, TaskOutcome, TaskProgress } from './task-outcome.js';
 
 export interface TaskExecutorOptions {
-  readonly runner: ContainerRunner;
+  readonly runner: RunsContainers;
   readonly tools: ToolRegistry;
   /** Put on every container's labels. */
   readonly workerId: string;

@@ -126,7 +126,9 @@ export class WorkerAgent {
     // Half-close the task stream so that the results above are flushed, then end the loop.
     if (this.outbox) {
       this.outbox.close();
-      await Promise.race([this.loopDone, sleep(config.rpcTimeoutMs)]);
+      const flushed = new AbortController();
+      await Promise.race([this.loopDone, sleep(config.rpcTimeoutMs, undefined, { signal: flushed.signal }).catch(() => undefined)]);
+      flushed.abort();
     }
     this.stop.abort(new Error(reason));
     await this.loopDone?.catch(() => undefined);
