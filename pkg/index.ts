@@ -2,7 +2,14 @@
 export { bootstrap, type BootstrapOptions, type BootstrappedWorker } from './library/bootstrap.js';
 export { createExecutor, wrapExecutor, type CreateExecutorOptions, type ExecuteTaskResult, type Executor } from './library/create-executor.js';
 export { toTask, type ExecuteTaskRequest } from './library/execute-task-request.js';
-export { allToolSpecs, defaultToolRegistry, defaultWorkerConfig, getToolSpec, registerToolSpec } from './library/default-tool-registry.js';
+export {
+  allToolSpecs,
+  defaultToolRegistry,
+  defaultWorkerConfig,
+  getToolSpec,
+  registerToolSpec,
+  type WorkerConfigOverrides,
+} from './library/default-tool-registry.js';
 export { fetchUrl, fileRead, webSearch } from './library/tool-helpers.js';
 
 export { loadWorkerConfig, parseWorkerArgs, ConfigError, type WorkerConfig } from './config/index.js';

@@ -1,11 +1,10 @@
 import { hostname } from 'node:os';
-import type { WorkerConfig } from '../config/worker-config.js';
 import { findPackageVersion } from '../config/find-package-version.js';
 import { createLogger, type Logger } from '../log/index.js';
 import type { ToolRegistry } from '../tools/index.js';
 import { createWorker, type WorkerAgent } from '../worker/index.js';
 import { wrapExecutor, type Executor } from './create-executor.js';
-import { defaultToolRegistry, defaultWorkerConfig } from './default-tool-registry.js';
+import { defaultToolRegistry, defaultWorkerConfig, type WorkerConfigOverrides } from './default-tool-registry.js';
 
 export interface BootstrapOptions {
   readonly tools?: ToolRegistry;
@@ -27,7 +26,7 @@ export interface BootstrappedWorker {
  * Starts a worker and resolves once the orchestrator has registered it. `config` is merged onto
  * the defaults (nothing is read from flags, environment or files).
  */
-export async function bootstrap(config: Partial<WorkerConfig> = {}, options: BootstrapOptions = {}): Promise<BootstrappedWorker> {
+export async function bootstrap(config: WorkerConfigOverrides = {}, options: BootstrapOptions = {}): Promise<BootstrappedWorker> {
   const full = defaultWorkerConfig(config);
   const logger = options.logger ?? createLogger(full.log);
   const parts = await createWorker(full, logger, {

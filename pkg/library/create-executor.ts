@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import type { WorkerConfig } from '../config/worker-config.js';
 import { toTaskError, type ErrorCode } from '../errors/index.js';
 import type { Logger } from '../log/index.js';
 import { DockerEngine } from '../runtime/index.js';
 import type { ToolRegistry } from '../tools/index.js';
 import { createExecutorFor, type FinalState, type TaskExecutor } from '../worker/index.js';
-import { defaultToolRegistry, defaultWorkerConfig } from './default-tool-registry.js';
+import { defaultToolRegistry, defaultWorkerConfig, type WorkerConfigOverrides } from './default-tool-registry.js';
 import { toTask, type ExecuteTaskRequest } from './execute-task-request.js';
 
 export interface ExecuteTaskResult {
@@ -30,7 +29,7 @@ export interface Executor {
 
 export interface CreateExecutorOptions {
   /** Merged onto the defaults (docker socket, output cap, cancel grace, tool settings). */
-  readonly config?: Partial<WorkerConfig>;
+  readonly config?: WorkerConfigOverrides;
   /** The library's default registry unless given. */
   readonly tools?: ToolRegistry;
   readonly logger?: Logger;

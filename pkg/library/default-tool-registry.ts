@@ -1,6 +1,8 @@
 import { homedir, hostname } from 'node:os';
 import { loadWorkerConfig } from '../config/index.js';
 import type { WorkerConfig } from '../config/worker-config.js';
+import type { LogOptions } from '../log/log-options.js';
+import type { BuiltinToolOptions } from '../tools/builtin-tool-options.js';
 import { createBuiltinToolRegistry, type ToolRegistry, type ToolSpec } from '../tools/index.js';
 
 /**
@@ -27,8 +29,19 @@ export function registerToolSpec(spec: ToolSpec, options: { replace?: boolean } 
   defaultToolRegistry().register(spec, options);
 }
 
+/** Settings a program changes; `tools` and `log` are merged field by field onto the defaults. */
+export type WorkerConfigOverrides = Partial<Omit<WorkerConfig, 'tools' | 'log'>> & {
+  readonly tools?: Partial<BuiltinToolOptions>;
+  readonly log?: Partial<LogOptions>;
+};
+
 /** The worker's defaults, with `overrides` on top; no flags, environment or config file are read. */
-export function defaultWorkerConfig(overrides: Partial<WorkerConfig> = {}): WorkerConfig {
+export function defaultWorkerConfig(overrides: WorkerConfigOverrides = {}): WorkerConfig {
   const base = loadWorkerConfig({ argv: [], env: {}, homeDir: '/nonexistent', hostname: hostname() || homedir() });
-  return { ...base, ...overrides };
+  return {
+    ...base,
+    ...overrides,
+    tools: { ...base.tools, ...overrides.tools },
+    log: { ...base.log, ...overrides.log },
+  };
 }

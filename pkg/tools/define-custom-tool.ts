@@ -51,8 +51,8 @@ export function defineCustomTool(definition: CustomToolDefinition): ToolSpec {
     ...(definition.runtime === undefined ? {} : { runtime: definition.runtime }),
     buildInvocation(params) {
       const values = copyValues(expectParams(params, 'custom', type).values);
-      const args = callUserFunction(type, 'argv', () => argv(values));
-      const input = stdin === undefined ? undefined : callUserFunction(type, 'stdin', () => stdin(values));
+      const args = callUserFunction(type, () => argv(values));
+      const input = stdin === undefined ? undefined : callUserFunction(type, () => stdin(values));
       return {
         argv: checkArgv(type, args),
         ...(input === undefined ? {} : { stdin: checkStdin(type, input) }),
@@ -78,7 +78,7 @@ function copyValues(values: unknown): CustomToolValues {
   return Object.freeze(copy);
 }
 
-function callUserFunction<T>(type: string, what: string, call: () => T): T {
+function callUserFunction<T>(type: string, call: () => T): T {
   try {
     return call();
   } catch (error) {
