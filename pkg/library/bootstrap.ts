@@ -4,7 +4,7 @@ import { createLogger, type Logger } from '../log/index.js';
 import type { ToolRegistry } from '../tools/index.js';
 import { createWorker, type WorkerAgent } from '../worker/index.js';
 import { wrapExecutor, type Executor } from './create-executor.js';
-import { defaultToolRegistry, defaultWorkerConfig, type WorkerConfigOverrides } from './default-tool-registry.js';
+import { defaultWorkerConfig, toolRegistryFor, type WorkerConfigOverrides } from './default-tool-registry.js';
 
 export interface BootstrapOptions {
   readonly tools?: ToolRegistry;
@@ -30,7 +30,7 @@ export async function bootstrap(config: WorkerConfigOverrides = {}, options: Boo
   const full = defaultWorkerConfig(config);
   const logger = options.logger ?? createLogger(full.log);
   const parts = await createWorker(full, logger, {
-    tools: options.tools ?? defaultToolRegistry(),
+    tools: toolRegistryFor(full, config, options.tools),
     version: findPackageVersion(import.meta.url) ?? '0.0.0',
     hostname: hostname(),
     ...(options.labels ? { labels: options.labels } : {}),

@@ -4,7 +4,7 @@ import type { Logger } from '../log/index.js';
 import { DockerEngine } from '../runtime/index.js';
 import type { ToolRegistry } from '../tools/index.js';
 import { createExecutorFor, type FinalState, type TaskExecutor } from '../worker/index.js';
-import { defaultToolRegistry, defaultWorkerConfig, type WorkerConfigOverrides } from './default-tool-registry.js';
+import { defaultWorkerConfig, toolRegistryFor, type WorkerConfigOverrides } from './default-tool-registry.js';
 import { toTask, type ExecuteTaskRequest } from './execute-task-request.js';
 
 export interface ExecuteTaskResult {
@@ -37,7 +37,7 @@ export interface CreateExecutorOptions {
 
 export async function createExecutor(options: CreateExecutorOptions = {}): Promise<Executor> {
   const config = defaultWorkerConfig(options.config);
-  const tools = options.tools ?? defaultToolRegistry();
+  const tools = toolRegistryFor(config, options.config ?? {}, options.tools);
   const { logger } = options;
   const engine = new DockerEngine(config.dockerSocket, config.rpcTimeoutMs);
   const runtimes = await engine.runtimes();

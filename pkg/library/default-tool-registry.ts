@@ -3,7 +3,7 @@ import { loadWorkerConfig } from '../config/index.js';
 import type { WorkerConfig } from '../config/worker-config.js';
 import type { LogOptions } from '../log/log-options.js';
 import type { BuiltinToolOptions } from '../tools/builtin-tool-options.js';
-import { createBuiltinToolRegistry, type ToolRegistry, type ToolSpec } from '../tools/index.js';
+import { BUILTIN_TOOL_TYPES, createBuiltinToolRegistry, type ToolRegistry, type ToolSpec } from '../tools/index.js';
 
 /**
  * The library's convenience registry: the built-in tools with default settings, plus what a
@@ -44,4 +44,20 @@ export function defaultWorkerConfig(overrides: WorkerConfigOverrides = {}): Work
     tools: { ...base.tools, ...overrides.tools },
     log: { ...base.log, ...overrides.log },
   };
+}
+
+/**
+ * The registry a library call uses: the caller's own when given; else, when the call changes tool
+ * settings, the built-in tools made from those settings plus every tool registered with
+ * registerToolSpec(); else the default registry.
+ */
+export function toolRegistryFor(config: WorkerConfig, overrides: WorkerConfigOverrides, explicit?: ToolRegistry): ToolRegistry {
+  if (explicit) return explicit;
+  if (!overrides.tools) return defaultToolRegistry();
+  const registry = createBuiltinToolRegistry(config.tools);
+  const builtin: readonly string[] = BUILTIN_TOOL_TYPES;
+  for (const spec of defaultToolRegistry().all()) {
+    if (!builtin.includes(spec.type)) registry.register(spec);
+  }
+  return registry;
 }

@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const ROOT = resolve(fileURLToPath(import.meta.url), '../../..');
+export { ROOT } from './examples.js';
 
 export interface Proc {
   readonly child: ChildProcess;

@@ -1,0 +1,494 @@
+import assert from 'node:assert/strict';
+import { chown, mkdir, mkdtemp, realpath, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { WorkerError, type ErrorCode } from '../errors/index.js';
+import { Task } from '../gen/agent/v1/agent.js';
+import type { ContainerSpec, RunEvent, RunOptions, RunsContainers } from '../runtime/index.js';
+import {
+  createBuiltinToolRegistry,
+  defineCustomTool,
+  FILE_TOOL_LIMITS,
+  WEB_TOOL_LIMITS,
+  type TaskParams,
+  type ToolRegistry,
+} from '../tools/index.js';
+import { TaskAbortReason } from './task-abort-reason.js';
+import { TaskExecutor, type TaskExecutorOptions } from './task-executor.js';
+import type { TaskProgress } from './task-outcome.js';
+
+type Script = (signal: AbortSignal, spec: ContainerSpec) => AsyncGenerator<RunEvent>;
+
+/** A runner that plays a script and records what it was asked to run. */
+class FakeRunner implements RunsContainers {
+  readonly calls: Array<{ spec: ContainerSpec; options: RunOptions }> = [];
+
+  constructor(private readonly script: Script) {}
+
+  run(spec: ContainerSpec, options: RunOptions): AsyncIterable<RunEvent> {
+    this.calls.push({ spec, options });
+    return this.script(options.signal, spec);
+  }
+
+  get lastSignal(): AbortSignal {
+    const call = this.calls.at(-1);
+    assert.ok(call, 'the runner was called');
+    return call.options.signal;
+  }
+}
+
+function deferred<T = void>() {
+  let resolve!: (value: T) => void;
+  const promise = new Promise<T>((res) => {
+    resolve = res;
+  });
+  return { promise, resolve };
+}
+
+/**
+ * Resolves when the signal aborts. AbortSignal.timeout does not keep the process alive (a real
+ * container's socket does), so a timer stands in for it while the fake waits.
+ */
+function untilAborted(signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const keepAlive = setInterval(() => undefined, 1_000);
+    signal.addEventListener(
+      'abort',
+      () => {
+        clearInterval(keepAlive);
+        resolve();
+      },
+      { once: true },
+    );
+  });
+}
+
+const started = (runtime = 'runc'): RunEvent => ({ type: 'started', containerId: 'c0ffee', runtime });
+const output = (stream: 'stdout' | 'stderr', text: string): RunEvent => ({ type: 'output', stream, data: Buffer.from(text) });
+const exit = (exitCode: number, extra: Partial<Extract<RunEvent, { type: 'exit' }>> = {}): RunEvent => ({
+  type: 'exit',
+  exitCode,
+  oomKilled: false,
+  stdoutTruncated: false,
+  stderrTruncated: false,
+  ...extra,
+});
+
+/** Starts, tells the test it is running, waits to be stopped, then exits as a killed process does. */
+function runUntilStopped(running: { resolve: () => void }): Script {
+  return async function* (signal) {
+    yield started();
+    running.resolve();
+    await untilAborted(signal);
+    yield exit(137);
+  };
+}
+
+function scripted(...events: RunEvent[]): Script {
+  return async function* () {
+    yield* events;
+  };
+}
+
+function registry(): ToolRegistry {
+  const tools = createBuiltinToolRegistry({
+    image: 'img',
+    searchUrlTemplate: 'http://s/?q={query}',
+    maxFetchBytes: 1000,
+    webNetwork: 'bridge',
+    overrides: {},
+  });
+  tools.register(
+    defineCustomTool({
+      type: 'slow',
+      description: 'A tool with a short timeout',
+      image: 'custom-img',
+      argv: (values) => ['sleep', values['seconds'] ?? '1'],
+      timeoutMs: 200,
+    }),
+  );
+  tools.register(
+    defineCustomTool({
+      type: 'gvisor-echo',
+      description: 'Echo under another runtime',
+      image: 'custom-img',
+      argv: (values) => ['echo', values['text'] ?? ''],
+      runtime: 'runsc',
+      limits: { cpus: 0.5, memoryBytes: 32 * 1024 * 1024, pids: 5 },
+    }),
+  );
+  return tools;
+}
+
+function executor(runner: RunsContainers, overrides: Partial<TaskExecutorOptions> = {}): TaskExecutor {
+  return new TaskExecutor({
+    runner,
+    tools: registry(),
+    workerId: 'worker-7',
+    outputCapBytes: 4096,
+    cancelGraceMs: 1234,
+    defaultRuntime: 'runc-default',
+    ...overrides,
+  });
+}
+
+function task(fields: { toolType: string; params?: TaskParams; mountSource?: string; writable?: boolean; timeoutMs?: number }): Task {
+  return Task.fromPartial(fields);
+}
+
+const read = (path: string): TaskParams => ({ $case: 'fileRead', fileRead: { path } });
+const custom = (values: Record<string, string>): TaskParams => ({ $case: 'custom', custom: { values } });
+const fetchUrl = (url: string): TaskParams => ({ $case: 'fetchUrl', fetchUrl: { url } });
+
+describe('TaskExecutor', () => {
+  let root = '';
+  let ownedDir = '';
+  let rootDir = '';
+
+  before(async () => {
+    root = await realpath(await mkdtemp(join(tmpdir(), 'baaaht-executor-')));
+    ownedDir = join(root, 'owned');
+    rootDir = join(root, 'root-owned');
+    await mkdir(ownedDir);
+    await mkdir(rootDir);
+    await chown(ownedDir, 1000, 1000);
+  });
+
+  after(async () => {
+    await rm(root, { recursive: true, force: true });
+  });
+
+  describe('a run to its exit', () => {
+    it('completes with the exit code and forwards running and output events in order', async () => {
+      const runner = new FakeRunner(
+        scripted(started('runsc'), output('stdout', 'hello '), output('stderr', 'warn'), output('stdout', 'world'), exit(3, { stdoutTruncated: true })),
+      );
+      const progress: TaskProgress[] = [];
+      const outcome = await executor(runner).run('t1', task({ toolType: 'file_read', params: read('a.txt'), mountSource: ownedDir }), {
+        onProgress: async (event) => {
+          await new Promise((resolve) => setImmediate(resolve));
+          progress.push(event);
+        },
+      });
+      assert.equal(outcome.state, 'COMPLETED');
+      assert.equal(outcome.exitCode, 3);
+      assert.equal(outcome.stdoutTruncated, true);
+      assert.equal(outcome.stderrTruncated, false);
+      assert.equal(outcome.runtime, 'runsc');
+      assert.equal(outcome.error, undefined);
+      assert.ok(outcome.durationMs >= 0);
+      assert.deepEqual(
+        progress.map((event) => (event.type === 'running' ? `running ${event.containerId} ${event.runtime}` : `${event.stream} ${event.data.toString()}`)),
+        ['running c0ffee runsc', 'stdout hello ', 'stderr warn', 'stdout world'],
+      );
+    });
+
+    it('builds the container spec of a read tool from the tool, the mount and the task', async () => {
+      const runner = new FakeRunner(scripted(started(), exit(0)));
+      await executor(runner).run('task-42', task({ toolType: 'file_read', params: read('dir/a.txt'), mountSource: ownedDir, writable: true }));
+      assert.equal(runner.calls.length, 1);
+      const { spec, options } = runner.calls[0]!;
+      assert.deepEqual(spec, {
+        image: 'img',
+        argv: ['cat', '--', '/workspace/dir/a.txt'],
+        workingDir: '/workspace',
+        user: '1000:1000',
+        labels: {
+          'io.baaaht.managed-by': 'baaaht-worker',
+          'io.baaaht.worker-id': 'worker-7',
+          'io.baaaht.task-id': 'task-42',
+          'io.baaaht.tool': 'file_read',
+        },
+        mount: { source: ownedDir, target: '/workspace', writable: false },
+        network: 'none',
+        limits: FILE_TOOL_LIMITS,
+      });
+      assert.equal(options.outputCapBytes, 4096);
+    });
+
+    it('mounts read-write for a write tool and passes its stdin', async () => {
+      const runner = new FakeRunner(scripted(started(), exit(0)));
+      const outcome = await executor(runner).run(
+        't',
+        task({
+          toolType: 'file_write',
+          params: { $case: 'fileWrite', fileWrite: { path: 'out.txt', content: Buffer.from('content') } },
+          mountSource: ownedDir,
+          writable: true,
+        }),
+      );
+      assert.equal(outcome.state, 'COMPLETED');
+      const { spec } = runner.calls[0]!;
+      assert.deepEqual(spec.mount, { source: ownedDir, target: '/workspace', writable: true });
+      assert.equal(spec.network, 'none');
+      assert.equal(Buffer.from(spec.stdin ?? []).toString(), 'content');
+    });
+
+    it('runs a root-owned mount as nobody', async () => {
+      const runner = new FakeRunner(scripted(started(), exit(0)));
+      await executor(runner).run('t', task({ toolType: 'list', params: { $case: 'list', list: { path: '' } }, mountSource: rootDir }));
+      assert.equal(runner.calls[0]?.spec.user, '65534:65534');
+    });
+
+    it('runs a web tool on the web network with no mount, as nobody', async () => {
+      const runner = new FakeRunner(scripted(started(), exit(0)));
+      await executor(runner).run('t', task({ toolType: 'fetch_url', params: fetchUrl('https://example.com/') }));
+      const { spec } = runner.calls[0]!;
+      assert.equal(spec.network, 'bridge');
+      assert.equal(spec.mount, undefined);
+      assert.equal(spec.user, '65534:65534');
+      assert.deepEqual(spec.limits, WEB_TOOL_LIMITS);
+      assert.equal(spec.labels['io.baaaht.tool'], 'fetch_url');
+    });
+
+    it('passes a custom tool’s image, argv, runtime and limits', async () => {
+      const runner = new FakeRunner(scripted(started('runsc'), exit(0)));
+      await executor(runner).run('t', task({ toolType: 'gvisor-echo', params: custom({ text: 'hi there' }) }));
+      const { spec } = runner.calls[0]!;
+      assert.equal(spec.image, 'custom-img');
+      assert.deepEqual(spec.argv, ['echo', 'hi there']);
+      assert.equal(spec.runtime, 'runsc');
+      assert.deepEqual(spec.limits, { cpus: 0.5, memoryBytes: 32 * 1024 * 1024, pids: 5 });
+    });
+
+    it('leaves the runtime out of the spec when the tool names none', async () => {
+      const runner = new FakeRunner(scripted(started(), exit(0)));
+      await executor(runner).run('t', task({ toolType: 'slow', params: custom({}) }));
+      assert.equal('runtime' in runner.calls[0]!.spec, false);
+    });
+
+    it('fails OUT_OF_MEMORY when the process was OOM-killed', async () => {
+      const runner = new FakeRunner(scripted(started(), exit(137, { oomKilled: true })));
+      const outcome = await executor(runner).run('t', task({ toolType: 'slow', params: custom({}) }));
+      assert.equal(outcome.state, 'FAILED');
+      assert.equal(outcome.exitCode, 137);
+      assert.equal(outcome.error?.code, 'OUT_OF_MEMORY');
+      assert.match(outcome.error?.message ?? '', /67108864 bytes/);
+    });
+  });
+
+  describe('validation before any container', () => {
+    const cases: Array<{ name: string; task: () => Task; code: ErrorCode }> = [
+      { name: 'an unknown tool', task: () => task({ toolType: 'nope' }), code: 'UNKNOWN_TOOL' },
+      { name: 'params of another tool', task: () => task({ toolType: 'file_read', params: fetchUrl('https://x/'), mountSource: ownedDir }), code: 'INVALID_PARAMS' },
+      { name: 'no params', task: () => task({ toolType: 'file_read', mountSource: ownedDir }), code: 'INVALID_PARAMS' },
+      { name: 'a path leaving the workspace', task: () => task({ toolType: 'file_read', params: read('../etc/passwd'), mountSource: ownedDir }), code: 'PATH_ESCAPE' },
+      { name: 'a non-http URL', task: () => task({ toolType: 'fetch_url', params: fetchUrl('file:///etc/passwd') }), code: 'INVALID_URL' },
+      { name: 'a mount for a web tool', task: () => task({ toolType: 'fetch_url', params: fetchUrl('https://x/'), mountSource: ownedDir }), code: 'INVALID_PARAMS' },
+      { name: 'no mount for a file tool', task: () => task({ toolType: 'file_read', params: read('a') }), code: 'INVALID_PARAMS' },
+      { name: 'a relative mount', task: () => task({ toolType: 'file_read', params: read('a'), mountSource: 'rel/dir' }), code: 'INVALID_PARAMS' },
+      {
+        name: 'a write tool without writable',
+        task: () => task({ toolType: 'file_write', params: { $case: 'fileWrite', fileWrite: { path: 'a', content: Buffer.from('x') } }, mountSource: ownedDir }),
+        code: 'INVALID_PARAMS',
+      },
+      { name: 'a missing mount directory', task: () => task({ toolType: 'file_read', params: read('a'), mountSource: join(root, 'missing') }), code: 'MOUNT_NOT_FOUND' },
+    ];
+    for (const c of cases) {
+      it(`${c.name} → FAILED ${c.code}, runner never called`, async () => {
+        const runner = new FakeRunner(scripted(started(), exit(0)));
+        const exec = executor(runner);
+        const outcome = await exec.run('t', c.task());
+        assert.equal(outcome.state, 'FAILED');
+        assert.equal(outcome.error?.code, c.code, outcome.error?.message);
+        assert.equal(outcome.exitCode, -1);
+        assert.equal(runner.calls.length, 0);
+        assert.deepEqual(exec.activeTaskIds, []);
+      });
+    }
+  });
+
+  describe('timeouts', () => {
+    it('clamps a task timeout larger than the tool’s and ends TIMEOUT with TOOL_TIMEOUT', async () => {
+      const runner = new FakeRunner(runUntilStopped(deferred()));
+      const startedAt = performance.now();
+      const outcome = await executor(runner).run('t', task({ toolType: 'slow', params: custom({}), timeoutMs: 60_000 }));
+      const took = performance.now() - startedAt;
+      assert.equal(outcome.state, 'TIMEOUT');
+      assert.equal(outcome.error?.code, 'TOOL_TIMEOUT');
+      assert.match(outcome.error?.message ?? '', /timeout of 200 ms/);
+      assert.equal(outcome.exitCode, 137);
+      assert.ok(took >= 150 && took < 5_000, `took ${took} ms`);
+      const reason = runner.lastSignal.reason as unknown;
+      assert.ok(reason instanceof TaskAbortReason);
+      assert.equal(reason.kind, 'TIMEOUT');
+      assert.equal(reason.graceMs, 0);
+    });
+
+    it('keeps a task timeout smaller than the tool’s', async () => {
+      const runner = new FakeRunner(runUntilStopped(deferred()));
+      const outcome = await executor(runner).run('t', task({ toolType: 'slow', params: custom({}), timeoutMs: 50 }));
+      assert.equal(outcome.state, 'TIMEOUT');
+      assert.match(outcome.error?.message ?? '', /timeout of 50 ms/);
+    });
+
+    it('uses the tool’s timeout when the task gives 0', async () => {
+      const runner = new FakeRunner(runUntilStopped(deferred()));
+      const outcome = await executor(runner).run('t', task({ toolType: 'slow', params: custom({}), timeoutMs: 0 }));
+      assert.equal(outcome.state, 'TIMEOUT');
+      assert.match(outcome.error?.message ?? '', /timeout of 200 ms/);
+    });
+  });
+
+  describe('cancelling', () => {
+    for (const { force, graceMs } of [
+      { force: false, graceMs: 1234 },
+      { force: true, graceMs: 0 },
+    ]) {
+      it(`cancelTask(force ${force}) ends CANCELLED and gives the runner a grace of ${graceMs} ms`, async () => {
+        const running = deferred();
+        const runner = new FakeRunner(runUntilStopped(running));
+        const exec = executor(runner);
+        const outcome = exec.run('t', task({ toolType: 'slow', params: custom({}) }));
+        await running.promise;
+        assert.equal(exec.cancelTask('t', { force }), true);
+        const result = await outcome;
+        assert.equal(result.state, 'CANCELLED');
+        assert.equal(result.error?.code, 'CANCELLED');
+        assert.match(result.error?.message ?? '', /caller cancel/);
+        const reason = runner.lastSignal.reason as unknown;
+        assert.ok(reason instanceof TaskAbortReason);
+        assert.equal(reason.kind, 'CALLER_CANCEL');
+        assert.equal(reason.graceMs, graceMs);
+      });
+    }
+
+    it('cancelTask of an unknown task is false', () => {
+      assert.equal(executor(new FakeRunner(scripted())).cancelTask('nope'), false);
+    });
+
+    it('a worker shutdown ends CANCELLED with WORKER_SHUTDOWN', async () => {
+      const running = deferred();
+      const runner = new FakeRunner(runUntilStopped(running));
+      const exec = executor(runner);
+      const outcome = exec.run('t', task({ toolType: 'slow', params: custom({}) }));
+      await running.promise;
+      exec.abort('t', new TaskAbortReason('WORKER_SHUTDOWN', 500));
+      const result = await outcome;
+      assert.equal(result.state, 'CANCELLED');
+      assert.equal(result.error?.code, 'WORKER_SHUTDOWN');
+    });
+
+    it('the caller’s signal aborting mid-run ends CANCELLED with the cancel grace', async () => {
+      const running = deferred();
+      const runner = new FakeRunner(runUntilStopped(running));
+      const caller = new AbortController();
+      const outcome = executor(runner).run('t', task({ toolType: 'slow', params: custom({}) }), { signal: caller.signal });
+      await running.promise;
+      caller.abort();
+      const result = await outcome;
+      assert.equal(result.state, 'CANCELLED');
+      assert.equal(result.error?.code, 'CANCELLED');
+      assert.equal((runner.lastSignal.reason as TaskAbortReason).graceMs, 1234);
+    });
+
+    it('a caller signal aborted before the run ends CANCELLED without a container', async () => {
+      const runner = new FakeRunner(scripted(started(), exit(0)));
+      const exec = executor(runner);
+      const outcome = await exec.run('t', task({ toolType: 'slow', params: custom({}) }), { signal: AbortSignal.abort() });
+      assert.equal(outcome.state, 'CANCELLED');
+      assert.equal(outcome.error?.code, 'CANCELLED');
+      assert.equal(runner.calls.length, 0);
+      assert.deepEqual(exec.activeTaskIds, []);
+    });
+
+    it('a runner that throws a plain error after a cancel still ends CANCELLED', async () => {
+      const running = deferred();
+      const runner = new FakeRunner(async function* (signal) {
+        yield started();
+        running.resolve();
+        await untilAborted(signal);
+        throw new Error('stream destroyed');
+      });
+      const exec = executor(runner);
+      const outcome = exec.run('t', task({ toolType: 'slow', params: custom({}) }));
+      await running.promise;
+      exec.cancelTask('t');
+      const result = await outcome;
+      assert.equal(result.state, 'CANCELLED');
+      assert.equal(result.error?.code, 'CANCELLED');
+    });
+  });
+
+  describe('failures', () => {
+    it('a WorkerError from the runner ends FAILED with its code and message', async () => {
+      const runner = new FakeRunner(async function* () {
+        throw new WorkerError('IMAGE_MISSING', 'image img is not present; build it with `make images`');
+      });
+      const outcome = await executor(runner).run('t', task({ toolType: 'slow', params: custom({}) }));
+      assert.equal(outcome.state, 'FAILED');
+      assert.equal(outcome.exitCode, -1);
+      assert.deepEqual(outcome.error, { code: 'IMAGE_MISSING', message: 'image img is not present; build it with `make images`' });
+      assert.equal(outcome.runtime, 'runc-default', 'the runtime the container would have had');
+    });
+
+    it('an unknown error ends FAILED INTERNAL without leaking its message', async () => {
+      const runner = new FakeRunner(async function* () {
+        yield started();
+        throw new Error('secret token abc123 in /etc/shadow');
+      });
+      const outcome = await executor(runner).run('t', task({ toolType: 'slow', params: custom({}) }));
+      assert.equal(outcome.state, 'FAILED');
+      assert.equal(outcome.error?.code, 'INTERNAL');
+      assert.doesNotMatch(outcome.error?.message ?? '', /secret|abc123|shadow/);
+    });
+
+    it('a run that ends without an exit event is FAILED INTERNAL', async () => {
+      const runner = new FakeRunner(scripted(started(), output('stdout', 'x')));
+      const outcome = await executor(runner).run('t', task({ toolType: 'slow', params: custom({}) }));
+      assert.equal(outcome.state, 'FAILED');
+      assert.equal(outcome.error?.code, 'INTERNAL');
+    });
+
+    it('an onProgress that throws ends FAILED and stops the run', async () => {
+      let finished = false;
+      const runner = new FakeRunner(async function* () {
+        try {
+          yield started();
+          yield exit(0);
+        } finally {
+          finished = true;
+        }
+      });
+      const outcome = await executor(runner).run('t', task({ toolType: 'slow', params: custom({}) }), {
+        onProgress: () => {
+          throw new Error('consumer gone');
+        },
+      });
+      assert.equal(outcome.state, 'FAILED');
+      assert.equal(outcome.error?.code, 'INTERNAL');
+      assert.equal(finished, true, 'the runner’s cleanup ran');
+    });
+  });
+
+  describe('task ids', () => {
+    it('refuses the same task id while it runs, and tracks active ids', async () => {
+      const running = deferred();
+      const runner = new FakeRunner(runUntilStopped(running));
+      const exec = executor(runner);
+      assert.deepEqual(exec.activeTaskIds, []);
+      const first = exec.run('dup', task({ toolType: 'slow', params: custom({}) }));
+      await running.promise;
+      assert.deepEqual(exec.activeTaskIds, ['dup']);
+      const second = await exec.run('dup', task({ toolType: 'slow', params: custom({}) }));
+      assert.equal(second.state, 'FAILED');
+      assert.equal(second.error?.code, 'INVALID_PARAMS');
+      assert.match(second.error?.message ?? '', /already running/);
+      assert.equal(runner.calls.length, 1);
+      assert.deepEqual(exec.activeTaskIds, ['dup'], 'the refused duplicate does not drop the running one');
+      assert.equal(exec.cancelTask('dup'), true);
+      assert.equal((await first).state, 'CANCELLED');
+      assert.deepEqual(exec.activeTaskIds, []);
+    });
+
+    it('the id can be reused once the first run has ended', async () => {
+      const runner = new FakeRunner(scripted(started(), exit(0)));
+      const exec = executor(runner);
+      assert.equal((await exec.run('again', task({ toolType: 'slow', params: custom({}) }))).state, 'COMPLETED');
+      assert.equal((await exec.run('again', task({ toolType: 'slow', params: custom({}) }))).state, 'COMPLETED');
+      assert.equal(runner.calls.length, 2);
+    });
+  });
+});
