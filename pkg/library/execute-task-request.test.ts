@@ -77,7 +77,7 @@ describe('toTask', () => {
     });
   }
 
-  const bad: ReadonlyArray<number | string> = ['soon', '30 parsecs', '-5s', -1, Number.NaN, Number.POSITIVE_INFINITY, 'x'.repeat(101)];
+  const bad: ReadonlyArray<number | string> = ['', 'soon', '30 parsecs', '-5s', -1, Number.NaN, Number.POSITIVE_INFINITY, 'x'.repeat(101)];
   for (const timeout of bad) {
     it(`refuses timeout ${JSON.stringify(timeout).slice(0, 20)} with INVALID_PARAMS`, () => {
       assert.throws(

@@ -47,7 +47,12 @@ function toParams(toolType: string, params: ExecuteTaskRequest['params']): unkno
 
 function toTimeoutMs(timeout: number | string | undefined): number {
   if (timeout === undefined) return 0;
-  const value = typeof timeout === 'number' ? timeout : ms(timeout as ms.StringValue);
+  let value: unknown;
+  try {
+    value = typeof timeout === 'number' ? timeout : ms(timeout as ms.StringValue);
+  } catch {
+    value = undefined; // ms throws on '' and on non-strings
+  }
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
     throw new WorkerError('INVALID_PARAMS', `timeout ${JSON.stringify(timeout)} is not a duration (e.g. 30s)`);
   }

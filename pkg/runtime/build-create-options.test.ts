@@ -148,7 +148,7 @@ describe('buildCreateOptions', () => {
     assert.equal(build({ stdin: new Uint8Array(0) }).options.OpenStdin, true);
   });
 
-  for (const user of ['0', '0:0', '0:1000', 'root', 'root:root', '', ':1000']) {
+  for (const user of ['0', '0:0', '0:1000', 'root', 'root:root', '', ':1000', '00', '+0', '000:0', ' 0']) {
     it(`refuses root user ${JSON.stringify(user)}`, () => {
       assert.throws(() => buildCreateOptions({ ...BASE, user }, 'n'), /refusing to run a task container as root/);
     });

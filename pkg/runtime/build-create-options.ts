@@ -58,7 +58,8 @@ export function buildCreateOptions(spec: ContainerSpec, name: string): Container
   };
 }
 
+/** Root by name, by uid 0 in any numeric spelling (`0`, `00`, `+0`), or by an empty user. */
 function isRootUser(user: string): boolean {
-  const name = user.split(':')[0] ?? '';
-  return name === '' || name === '0' || name === 'root';
+  const name = (user.split(':')[0] ?? '').trim();
+  return name === '' || name === 'root' || (/^\+?\d+$/.test(name) && Number(name) === 0);
 }

@@ -317,6 +317,21 @@ describe('TaskExecutor', () => {
       assert.equal(reason.graceMs, 0);
     });
 
+    it('reports the real timeout when the runner throws after the timeout', async () => {
+      const runner: RunsContainers = {
+        async *run(_spec, { signal }) {
+          yield { type: 'started', containerId: 'c', runtime: 'runc' };
+          const keepAlive = setInterval(() => undefined, 1000);
+          await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
+          clearInterval(keepAlive);
+          throw new Error('attach stream closed');
+        },
+      };
+      const outcome = await executor(runner).run('t', task({ toolType: 'slow', params: custom({}) }));
+      assert.equal(outcome.state, 'TIMEOUT');
+      assert.match(outcome.error?.message ?? '', /timeout of 200 ms/);
+    });
+
     it('keeps a task timeout smaller than the tool’s', async () => {
       const runner = new FakeRunner(runUntilStopped(deferred()));
       const outcome = await executor(runner).run('t', task({ toolType: 'slow', params: custom({}), timeoutMs: 50 }));

@@ -51,6 +51,7 @@ export class TaskExecutor {
   async run(taskId: string, task: Task, { signal, onProgress }: RunTaskOptions = {}): Promise<TaskOutcome> {
     const startedAt = performance.now();
     let runtime = '';
+    let timeoutMs = 0;
     if (this.running.has(taskId)) {
       return failed(startedAt, runtime, new WorkerError('INVALID_PARAMS', `task ${taskId} is already running`));
     }
@@ -64,7 +65,7 @@ export class TaskExecutor {
       runtime = spec.runtime ?? this.options.defaultRuntime;
       const invocation = spec.buildInvocation(task.params);
       const mount = await resolveMount(spec.type, spec.mount, task.mountSource, task.writable);
-      const timeoutMs = task.timeoutMs > 0 ? Math.min(task.timeoutMs, spec.timeoutMs) : spec.timeoutMs;
+      timeoutMs = task.timeoutMs > 0 ? Math.min(task.timeoutMs, spec.timeoutMs) : spec.timeoutMs;
       const timeout = AbortSignal.timeout(timeoutMs);
       timeout.addEventListener('abort', () => controller.abort(new TaskAbortReason('TIMEOUT', 0)), { once: true });
       if (controller.signal.aborted) return stopped(startedAt, runtime, controller.signal.reason, timeoutMs);
@@ -113,7 +114,7 @@ export class TaskExecutor {
       throw new Error('container run ended without an exit');
     } catch (error) {
       if (controller.signal.aborted && !isWorkerError(error)) {
-        return stopped(startedAt, runtime, controller.signal.reason, 0);
+        return stopped(startedAt, runtime, controller.signal.reason, timeoutMs);
       }
       return failed(startedAt, runtime, error);
     } finally {

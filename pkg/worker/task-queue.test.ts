@@ -51,6 +51,18 @@ describe('TaskQueue', () => {
     assert.equal(queue.queued, 0);
   });
 
+  it('a job that throws synchronously frees its slot', async () => {
+    const queue = new TaskQueue(1);
+    await assert.rejects(
+      queue.run('a', () => {
+        throw new Error('sync');
+      }),
+      /sync/,
+    );
+    assert.equal(queue.running, 0);
+    assert.equal(await queue.run('b', async () => 'b'), 'b');
+  });
+
   it('a failing job rejects its own promise and frees its slot', async () => {
     const queue = new TaskQueue(1);
     const failing = queue.run('a', async () => {

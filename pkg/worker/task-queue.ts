@@ -2,7 +2,7 @@
  * At most `limit` jobs at once, the rest waiting in order. A waiting job can be withdrawn.
  */
 export class TaskQueue {
-  private readonly waiting: Array<{ id: string; start: () => void }> = [];
+  private readonly waiting: Array<{ id: string; start: () => Promise<void> }> = [];
   private active = 0;
 
   constructor(private readonly limit: number) {
@@ -20,16 +20,19 @@ export class TaskQueue {
   /** Runs `job` when a slot is free; resolves with its result. */
   run<T>(id: string, job: () => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      const start = (): void => {
+      const start = async (): Promise<void> => {
         this.active++;
-        job()
-          .then(resolve, reject)
-          .finally(() => {
-            this.active--;
-            this.waiting.shift()?.start();
-          });
+        try {
+          resolve(await job());
+        } catch (error) {
+          reject(error);
+        } finally {
+          // Freed before the caller's continuation runs, also when job() throws synchronously.
+          this.active--;
+          void this.waiting.shift()?.start();
+        }
       };
-      if (this.active < this.limit) start();
+      if (this.active < this.limit) void start();
       else this.waiting.push({ id, start });
     });
   }

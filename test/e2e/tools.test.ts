@@ -253,25 +253,27 @@ describe('tools end to end (orchestrator → worker → real container)', () => 
     assert.deepEqual(await managedContainers(r.taskId), []);
   });
 
-  it('cancels a running task: the container is stopped and removed', async () => {
-    const pending = run({ toolType: 'sleeper', params: { $case: 'custom', custom: { values: {} } } });
-    let taskId = '';
-    const deadline = Date.now() + 10_000;
-    while (Date.now() < deadline) {
-      const running = (await managedContainers()).find((c) => c.Labels['io.baaaht.tool'] === 'sleeper' && c.State === 'running');
-      if (running) {
-        taskId = running.Labels['io.baaaht.task-id'] ?? '';
-        break;
+  it('streams output while the task runs, and cancel stops and removes its container', async () => {
+    const events: TaskEvent[] = [];
+    let cancelled: boolean | undefined;
+    for await (const event of h.tasks.runTask({ task: Task.fromPartial({ toolType: 'sleeper', params: { $case: 'custom', custom: { values: {} } } }) })) {
+      events.push(event);
+      if (event.event?.$case === 'output' && cancelled === undefined) {
+        // The output arrived while the process still sleeps: it was streamed, not buffered.
+        assert.equal(event.event.output.data.toString(), 'started\n');
+        const running = await managedContainers(event.taskId);
+        assert.equal(running.length, 1);
+        assert.equal(running[0]?.State, 'running');
+        cancelled = (await h.tasks.cancelTask({ taskId: event.taskId, force: false })).found;
       }
-      await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    assert.ok(taskId, 'the task was running');
-    const { found } = await h.tasks.cancelTask({ taskId, force: false });
-    assert.equal(found, true);
-    const r = await pending;
-    assert.equal(r.result.state, TaskState.TASK_STATE_CANCELLED);
-    assert.equal(r.result.error?.code, 'CANCELLED');
-    assert.deepEqual(await managedContainers(taskId), []);
+    assert.equal(cancelled, true);
+    const last = events.at(-1);
+    assert.equal(last?.event?.$case, 'result');
+    if (last?.event?.$case !== 'result') return;
+    assert.equal(last.event.result.state, TaskState.TASK_STATE_CANCELLED);
+    assert.equal(last.event.result.error?.code, 'CANCELLED');
+    assert.deepEqual(await managedContainers(last.taskId), []);
   });
 
   it('caps output past the limit and flags it', async () => {
@@ -311,6 +313,26 @@ describe('tools end to end (orchestrator → worker → real container)', () => 
       assert.equal(r.result.state, TaskState.TASK_STATE_COMPLETED);
       assert.equal(worker.agent.state, 'RUNNING');
     });
+  });
+
+  it('shutdown cancels a running task, reports it, unregisters, and removes the container', async () => {
+    const events: TaskEvent[] = [];
+    let shutdown: Promise<void> | undefined;
+    for await (const event of h.tasks.runTask({ task: Task.fromPartial({ toolType: 'sleeper', params: { $case: 'custom', custom: { values: {} } } }) })) {
+      events.push(event);
+      if (event.event?.$case === 'output') shutdown ??= worker.agent.shutdown('test shutdown');
+    }
+    await shutdown;
+    const last = events.at(-1);
+    assert.equal(last?.event?.$case, 'result');
+    if (last?.event?.$case !== 'result') return;
+    assert.equal(last.event.result.state, TaskState.TASK_STATE_CANCELLED);
+    assert.equal(last.event.result.error?.code, 'WORKER_SHUTDOWN');
+    assert.equal(last.event.result.stdout.toString(), 'started\n');
+    assert.equal(worker.agent.state, 'STOPPED');
+    assert.deepEqual(await managedContainers(last.taskId), []);
+    const listed = await h.tasks.listWorkers({});
+    assert.deepEqual(listed.workers.map((w) => w.name), [], 'unregistered');
   });
 
   it('leaves no container behind', async () => {
