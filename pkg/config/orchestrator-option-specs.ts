@@ -1,6 +1,6 @@
 import type { OptionSpec } from './option-spec.js';
 import { logOptionSpecs } from './log-option-specs.js';
-import { parseByteSize } from './parse-byte-size.js';
+import { messageSizeOptionSpecs } from './message-size-option-specs.js';
 import { parseDuration } from './parse-duration.js';
 import { parseGrpcAddress } from './parse-grpc-address.js';
 import { parseInteger } from './parse-integer.js';
@@ -8,11 +8,9 @@ import { parseSocketMode } from './parse-socket-mode.js';
 
 export const ORCHESTRATOR_ENV_PREFIX = 'ORCHESTRATOR_';
 export const DEFAULT_LISTEN_ADDR = 'unix:///tmp/baaaht-grpc.sock';
-const MAX_MESSAGE_SIZE = 2 ** 31 - 1;
 
 /** Every option of the reference orchestrator: flags, env names (`ORCHESTRATOR_*`), file keys, defaults, checks. */
 export function orchestratorOptionSpecs() {
-  const messageSize = (raw: unknown): number => parseByteSize(raw, { max: MAX_MESSAGE_SIZE });
   return {
     listen: {
       flag: 'listen',
@@ -30,22 +28,7 @@ export function orchestratorOptionSpecs() {
       doc: 'Permissions of the Unix socket, in octal: 0600 (owner only) or 0660 (owner and group). Modes open to other users are refused.',
       parse: (raw) => parseSocketMode(raw),
     },
-    maxRecvMsgSize: {
-      flag: 'max-recv-msg-size',
-      key: 'maxRecvMsgSize',
-      default: '104857600',
-      metavar: 'bytes',
-      doc: 'Largest gRPC message accepted.',
-      parse: messageSize,
-    },
-    maxSendMsgSize: {
-      flag: 'max-send-msg-size',
-      key: 'maxSendMsgSize',
-      default: '104857600',
-      metavar: 'bytes',
-      doc: 'Largest gRPC message sent.',
-      parse: messageSize,
-    },
+    ...messageSizeOptionSpecs(),
     resultRetention: {
       flag: 'result-retention',
       key: 'resultRetention',

@@ -1,5 +1,6 @@
 import type { OptionSpec } from './option-spec.js';
 import { logOptionSpecs } from './log-option-specs.js';
+import { messageSizeOptionSpecs } from './message-size-option-specs.js';
 import { parseByteSize } from './parse-byte-size.js';
 import { defaultDockerSocket, parseDockerSocket } from './parse-docker-socket.js';
 import { parseDuration } from './parse-duration.js';
@@ -11,8 +12,6 @@ import { parseToolOverrides } from './parse-tool-overrides.js';
 
 export const WORKER_ENV_PREFIX = 'WORKER_';
 export const DEFAULT_ORCHESTRATOR_ADDR = 'unix:///tmp/baaaht-grpc.sock';
-/** gRPC messages are limited to 2 GiB - 1. */
-const MAX_MESSAGE_SIZE = 2 ** 31 - 1;
 
 export interface WorkerOptionContext {
   readonly hostname: string;
@@ -24,7 +23,6 @@ export interface WorkerOptionContext {
 
 /** Every option of the worker: flags, env names (`WORKER_*`), file keys, defaults, checks. */
 export function workerOptionSpecs(context: WorkerOptionContext) {
-  const messageSize = (raw: unknown): number => parseByteSize(raw, { max: MAX_MESSAGE_SIZE });
   const log = logOptionSpecs();
   return {
     orchestratorAddr: {
@@ -61,22 +59,7 @@ export function workerOptionSpecs(context: WorkerOptionContext) {
       doc: 'Deadline of each unary call to the orchestrator.',
       parse: (raw) => parseDuration(raw),
     },
-    maxRecvMsgSize: {
-      flag: 'max-recv-msg-size',
-      key: 'maxRecvMsgSize',
-      default: '104857600',
-      metavar: 'bytes',
-      doc: 'Largest gRPC message accepted.',
-      parse: messageSize,
-    },
-    maxSendMsgSize: {
-      flag: 'max-send-msg-size',
-      key: 'maxSendMsgSize',
-      default: '104857600',
-      metavar: 'bytes',
-      doc: 'Largest gRPC message sent.',
-      parse: messageSize,
-    },
+    ...messageSizeOptionSpecs(),
     reconnectInterval: {
       flag: 'reconnect-interval',
       key: 'reconnectInterval',

@@ -14,3 +14,9 @@ export const SEARCH_TOOL_TIMEOUT_MS = 60_000;
 export const WEB_TOOL_LIMITS: ResourceLimits = Object.freeze({ cpus: 0.2, memoryBytes: 128 * MIB, pids: 10 });
 export const FETCH_URL_TIMEOUT_MS = 30_000;
 export const WEB_SEARCH_TIMEOUT_MS = 60_000;
+
+/** What the offline file tools start from before config overrides. */
+export const FILE_TOOL_DEFAULTS = Object.freeze({ network: 'none', limits: FILE_TOOL_LIMITS, timeoutMs: FILE_TOOL_TIMEOUT_MS });
+
+/** What grep and find start from before config overrides. */
+export const SEARCH_TOOL_DEFAULTS = Object.freeze({ network: 'none', limits: SEARCH_TOOL_LIMITS, timeoutMs: SEARCH_TOOL_TIMEOUT_MS });

@@ -1,6 +1,6 @@
 import type { BuiltinToolOptions } from './builtin-tool-options.js';
 import type { ToolSpec } from './tool-spec.js';
-import { FILE_TOOL_LIMITS, FILE_TOOL_TIMEOUT_MS } from './builtin-tool-limits.js';
+import { FILE_TOOL_DEFAULTS } from './builtin-tool-limits.js';
 import { expectParams } from './expect-params.js';
 import { resolveFileTarget } from './resolve-file-target.js';
 import { resolveToolSettings } from './resolve-tool-settings.js';
@@ -13,11 +13,7 @@ const TYPE = 'file_edit';
  * search replaced. Stdin is `<search length in UTF-8 bytes>\n<search><replace>`.
  */
 export function createFileEditTool(options: BuiltinToolOptions): ToolSpec {
-  const settings = resolveToolSettings(options, TYPE, {
-    network: 'none',
-    limits: FILE_TOOL_LIMITS,
-    timeoutMs: FILE_TOOL_TIMEOUT_MS,
-  });
+  const settings = resolveToolSettings(options, TYPE, FILE_TOOL_DEFAULTS);
   return {
     type: TYPE,
     description: 'Replace every literal occurrence of a text in a file in the workspace.',

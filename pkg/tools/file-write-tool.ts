@@ -1,7 +1,7 @@
 import { WorkerError } from '../errors/index.js';
 import type { BuiltinToolOptions } from './builtin-tool-options.js';
 import type { ToolSpec } from './tool-spec.js';
-import { FILE_TOOL_LIMITS, FILE_TOOL_TIMEOUT_MS } from './builtin-tool-limits.js';
+import { FILE_TOOL_DEFAULTS } from './builtin-tool-limits.js';
 import { expectParams } from './expect-params.js';
 import { resolveFileTarget } from './resolve-file-target.js';
 import { resolveToolSettings } from './resolve-tool-settings.js';
@@ -10,11 +10,7 @@ const TYPE = 'file_write';
 
 /** file_write {path, content}: `baaaht-fs write /workspace/PATH`, the content on stdin. */
 export function createFileWriteTool(options: BuiltinToolOptions): ToolSpec {
-  const settings = resolveToolSettings(options, TYPE, {
-    network: 'none',
-    limits: FILE_TOOL_LIMITS,
-    timeoutMs: FILE_TOOL_TIMEOUT_MS,
-  });
+  const settings = resolveToolSettings(options, TYPE, FILE_TOOL_DEFAULTS);
   return {
     type: TYPE,
     description: 'Write a file in the workspace (created with its parent directories, or replaced).',

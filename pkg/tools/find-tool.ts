@@ -1,7 +1,7 @@
 import { WorkerError } from '../errors/index.js';
 import type { BuiltinToolOptions } from './builtin-tool-options.js';
 import type { ToolSpec } from './tool-spec.js';
-import { SEARCH_TOOL_LIMITS, SEARCH_TOOL_TIMEOUT_MS } from './builtin-tool-limits.js';
+import { SEARCH_TOOL_DEFAULTS } from './builtin-tool-limits.js';
 import { expectParams } from './expect-params.js';
 import { quoteValue } from './quote-value.js';
 import { resolveToolSettings } from './resolve-tool-settings.js';
@@ -17,11 +17,7 @@ const MAX_NAME_BYTES = 1024;
  * starts with `/`, so find never reads it as an expression; NAME is the argument of -name.
  */
 export function createFindTool(options: BuiltinToolOptions): ToolSpec {
-  const settings = resolveToolSettings(options, TYPE, {
-    network: 'none',
-    limits: SEARCH_TOOL_LIMITS,
-    timeoutMs: SEARCH_TOOL_TIMEOUT_MS,
-  });
+  const settings = resolveToolSettings(options, TYPE, SEARCH_TOOL_DEFAULTS);
   return {
     type: TYPE,
     description: 'Find files in the workspace by base-name glob (-name) and type (f, d or l).',

@@ -1,7 +1,7 @@
 import { WorkerError } from '../errors/index.js';
 import type { BuiltinToolOptions } from './builtin-tool-options.js';
 import type { ToolSpec } from './tool-spec.js';
-import { SEARCH_TOOL_LIMITS, SEARCH_TOOL_TIMEOUT_MS } from './builtin-tool-limits.js';
+import { SEARCH_TOOL_DEFAULTS } from './builtin-tool-limits.js';
 import { expectParams } from './expect-params.js';
 import { resolveToolSettings } from './resolve-tool-settings.js';
 import { resolveWorkspacePath } from './resolve-workspace-path.js';
@@ -15,11 +15,7 @@ const TYPE = 'grep';
  * The pattern is a Perl-compatible regular expression, checked first (see validateGrepPattern).
  */
 export function createGrepTool(options: BuiltinToolOptions): ToolSpec {
-  const settings = resolveToolSettings(options, TYPE, {
-    network: 'none',
-    limits: SEARCH_TOOL_LIMITS,
-    timeoutMs: SEARCH_TOOL_TIMEOUT_MS,
-  });
+  const settings = resolveToolSettings(options, TYPE, SEARCH_TOOL_DEFAULTS);
   return {
     type: TYPE,
     description: 'Search files in the workspace for lines matching a Perl-compatible regular expression.',

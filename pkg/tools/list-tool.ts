@@ -1,6 +1,6 @@
 import type { BuiltinToolOptions } from './builtin-tool-options.js';
 import type { ToolSpec } from './tool-spec.js';
-import { FILE_TOOL_LIMITS, FILE_TOOL_TIMEOUT_MS } from './builtin-tool-limits.js';
+import { FILE_TOOL_DEFAULTS } from './builtin-tool-limits.js';
 import { expectParams } from './expect-params.js';
 import { resolveToolSettings } from './resolve-tool-settings.js';
 import { resolveWorkspacePath } from './resolve-workspace-path.js';
@@ -9,11 +9,7 @@ const TYPE = 'list';
 
 /** list {path}: `ls -la --time-style=long-iso -- /workspace/PATH`. */
 export function createListTool(options: BuiltinToolOptions): ToolSpec {
-  const settings = resolveToolSettings(options, TYPE, {
-    network: 'none',
-    limits: FILE_TOOL_LIMITS,
-    timeoutMs: FILE_TOOL_TIMEOUT_MS,
-  });
+  const settings = resolveToolSettings(options, TYPE, FILE_TOOL_DEFAULTS);
   return {
     type: TYPE,
     description: 'List a directory in the workspace (ls -la).',
