@@ -1,5 +1,5 @@
 # baaaht-worker: `make demo` sets everything up and runs the real loop; `make test` runs every test.
-.PHONY: all install build proto images engine demo test test-unit clean
+.PHONY: all install build proto images engine demo test test-unit clean docker
 
 all: build
 
@@ -32,3 +32,9 @@ test-unit: node_modules
 
 clean:
 	rm -rf dist
+
+# The worker image; BASE_IMAGE must have Node 20+ (e.g. `make docker BASE_IMAGE=node:20-bookworm-slim`).
+BASE_IMAGE ?= node:20-bookworm-slim
+VERSION := $(shell node -p "require('./package.json').version")
+docker:
+	docker build --build-arg BASE_IMAGE=$(BASE_IMAGE) -t baaaht/worker:$(VERSION) -t baaaht/worker:latest .

@@ -1,5 +1,5 @@
 import { OutputStream, type TaskEvent } from '../gen/agent/v1/agent.js';
-import { createAsyncQueue } from './async-queue.js';
+import { createAsyncQueue } from '../async/async-queue.js';
 
 /**
  * The events of one task on their way to the client that submitted it, with a bound.

@@ -1,5 +1,5 @@
 import type { Capabilities, OrchestratorMessage, WorkerInfo } from '../gen/agent/v1/agent.js';
-import { createAsyncQueue, type AsyncQueue } from './async-queue.js';
+import { createAsyncQueue, type AsyncQueue } from '../async/async-queue.js';
 import type { WorkerCandidate } from './select-worker.js';
 
 /** What a worker says about itself when it registers. */

@@ -1,4 +1,4 @@
-import { createAsyncQueue } from '../orchestrator/async-queue.js';
+import { createAsyncQueue } from '../async/async-queue.js';
 
 /**
  * Messages from many tasks to one outgoing gRPC stream. `send` resolves once the stream has

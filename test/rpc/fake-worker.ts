@@ -13,7 +13,7 @@ import {
   type Task,
   type WorkerMessage,
 } from '../../pkg/gen/agent/v1/agent.js';
-import { createAsyncQueue, type AsyncQueue } from '../../pkg/orchestrator/async-queue.js';
+import { createAsyncQueue, type AsyncQueue } from '../../pkg/async/async-queue.js';
 
 export interface ScriptedRun {
   readonly stdout?: readonly string[];

@@ -1,10 +1,10 @@
 // Starts the project's real executables (bin/*, built by `npm run build`) as child processes.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { ROOT } from './examples.js';
 
-export { ROOT } from './examples.js';
+export { ROOT };
 
 export interface Proc {
   readonly child: ChildProcess;
