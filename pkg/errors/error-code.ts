@@ -11,6 +11,7 @@ export const ERROR_CODES = [
   'INVALID_PATTERN',
   'MOUNT_NOT_FOUND',
   'MESSAGE_TOO_LARGE',
+  'POLICY_DENIED',
   // The worker could not run it.
   'IMAGE_MISSING',
   'ENGINE_UNAVAILABLE',

@@ -1,3 +1,4 @@
+import { realpathSync } from 'node:fs';
 import type { WorkerConfig } from '../config/worker-config.js';
 import type { Logger } from '../log/index.js';
 import { ContainerRunner, DockerEngine } from '../runtime/index.js';
@@ -54,7 +55,7 @@ export async function createWorker(config: WorkerConfig, logger: Logger, options
 }
 
 export function createExecutorFor(
-  config: Pick<WorkerConfig, 'name' | 'outputCapBytes' | 'cancelGraceMs' | 'rpcTimeoutMs'>,
+  config: Pick<WorkerConfig, 'name' | 'outputCapBytes' | 'cancelGraceMs' | 'rpcTimeoutMs' | 'dockerSocket'>,
   engine: DockerEngine,
   tools: ToolRegistry,
   defaultRuntime: string,
@@ -74,5 +75,17 @@ export function createExecutorFor(
     outputCapBytes: config.outputCapBytes,
     cancelGraceMs: config.cancelGraceMs,
     defaultRuntime,
+    protectedFiles: protectedFilesFor(config.dockerSocket),
   });
+}
+
+/** The Docker socket as configured and as it really is (e.g. /var/run/docker.sock → /run/docker.sock). */
+function protectedFilesFor(dockerSocket: string): string[] {
+  const files = new Set([dockerSocket, '/var/run/docker.sock', '/run/docker.sock']);
+  try {
+    files.add(realpathSync(dockerSocket));
+  } catch {
+    // not there (yet): the configured path still counts
+  }
+  return [...files];
 }

@@ -2,6 +2,7 @@ import { realpath, stat } from 'node:fs/promises';
 import { isAbsolute } from 'node:path';
 import { WorkerError } from '../errors/index.js';
 import type { MountUse } from '../tools/tool-spec.js';
+import { checkMountAllowed } from './check-mount-allowed.js';
 
 export interface ResolvedMount {
   /** The real path (symlinks resolved) that is bound into the container. */
@@ -15,13 +16,14 @@ const MAX_PATH_BYTES = 4096;
 
 /**
  * Checks a task's mount source (hostile input) against how its tool uses the mount, and
- * resolves it to a real directory on this host.
+ * resolves it to a real directory on this host that may be mounted (see checkMountAllowed).
  */
 export async function resolveMount(
   toolType: string,
   use: MountUse,
   mountSource: string,
   writable: boolean,
+  protectedFiles: readonly string[] = [],
 ): Promise<ResolvedMount | undefined> {
   if (use === 'none') {
     if (mountSource !== '') {
@@ -49,6 +51,7 @@ export async function resolveMount(
       cause: error,
     });
   }
+  checkMountAllowed(source, protectedFiles);
   const info = await stat(source);
   if (!info.isDirectory()) {
     throw new WorkerError('MOUNT_NOT_FOUND', `mount source ${JSON.stringify(mountSource)} is not a directory`);

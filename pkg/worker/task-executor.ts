@@ -15,6 +15,8 @@ export interface TaskExecutorOptions {
   readonly outputCapBytes: number;
   readonly cancelGraceMs: number;
   readonly defaultRuntime: string;
+  /** Host files no mount may contain, e.g. the Docker socket. */
+  readonly protectedFiles?: readonly string[];
 }
 
 export interface RunTaskOptions {
@@ -64,7 +66,7 @@ export class TaskExecutor {
       const spec = this.options.tools.require(task.toolType);
       runtime = spec.runtime ?? this.options.defaultRuntime;
       const invocation = spec.buildInvocation(task.params);
-      const mount = await resolveMount(spec.type, spec.mount, task.mountSource, task.writable);
+      const mount = await resolveMount(spec.type, spec.mount, task.mountSource, task.writable, this.options.protectedFiles);
       timeoutMs = task.timeoutMs > 0 ? Math.min(task.timeoutMs, spec.timeoutMs) : spec.timeoutMs;
       const timeout = AbortSignal.timeout(timeoutMs);
       timeout.addEventListener('abort', () => controller.abort(new TaskAbortReason('TIMEOUT', 0)), { once: true });

@@ -294,6 +294,8 @@ describe('tools end to end (orchestrator → worker → real container)', () => 
       ['non-http URL', { toolType: 'fetch_url', params: { $case: 'fetchUrl', fetchUrl: { url: 'file:///etc/passwd' } } }, 'INVALID_URL'],
       ['invalid regex', { toolType: 'grep', params: { $case: 'grep', grep: { pattern: '(unclosed', path: '.' } } }, 'INVALID_PATTERN'],
       ['mount that does not exist', { toolType: 'list', mountSource: '/nonexistent/baaaht', params: { $case: 'list', list: { path: '' } } }, 'MOUNT_NOT_FOUND'],
+      ['mount of the host root', { toolType: 'list', mountSource: '/', params: { $case: 'list', list: { path: '' } } }, 'POLICY_DENIED'],
+      ['mount of the directory holding the Docker socket', { toolType: 'list', mountSource: '/var/run', params: { $case: 'list', list: { path: '' } } }, 'POLICY_DENIED'],
       ['write without writable', { toolType: 'file_write', params: { $case: 'fileWrite', fileWrite: { path: 'x', content: Buffer.from('x') } } }, 'INVALID_PARAMS'],
     ];
     for (const [name, task, code] of cases) {
