@@ -22,6 +22,7 @@ export const ERROR_CODES = [
   // How a run ended other than by its own exit.
   'TOOL_TIMEOUT',
   'OUT_OF_MEMORY',
+  'PID_LIMIT',
   'CANCELLED',
   'INTERNAL',
 ] as const;

@@ -124,7 +124,16 @@ export interface RegisterRequest {
   pid: number;
   version: string;
   labels: { [key: string]: string };
-  capabilities?: Capabilities | undefined;
+  capabilities?:
+    | Capabilities
+    | undefined;
+  /**
+   * The id of an earlier registration of this worker process, to resume it (and its leases)
+   * after a reconnect. Unknown ids (e.g. after an orchestrator restart) get a new id.
+   */
+  agentId: string;
+  /** New each start of the worker process; containers carry it as a label. */
+  bootId: string;
 }
 
 export interface RegisterRequest_LabelsEntry {
@@ -144,6 +153,8 @@ export interface RegisterResponse {
   agentId: string;
   /** How often the orchestrator expects a heartbeat. */
   heartbeatIntervalMs: number;
+  /** True when agent_id in the request was known and is kept. */
+  resumed: boolean;
 }
 
 export interface UnregisterRequest {
@@ -159,6 +170,11 @@ export interface HeartbeatRequest {
   activeTaskIds: string[];
   /** Unix epoch milliseconds at the worker. */
   timestampMs: number;
+  /** Finishing its tasks and taking no new ones (SIGUSR1, or shutdown under way). */
+  draining: boolean;
+  /** False while the worker's Docker engine does not answer; health_detail says why. */
+  healthy: boolean;
+  healthDetail: string;
 }
 
 export interface HeartbeatResponse {
@@ -168,6 +184,11 @@ export interface HeartbeatResponse {
 
 export interface WorkerMessage {
   taskId: string;
+  /**
+   * The lease epoch of the assignment this message is about (echoed from TaskAssignment);
+   * messages of a lease the orchestrator took away are rejected.
+   */
+  leaseEpoch: number;
   event?:
     | { $case: "hello"; hello: StreamHello }
     | { $case: "accepted"; accepted: TaskAccepted }
@@ -198,11 +219,27 @@ export interface OutputChunk {
 
 export interface OrchestratorMessage {
   taskId: string;
-  command?: { $case: "assign"; assign: TaskAssignment } | { $case: "cancel"; cancel: CancelCommand } | undefined;
+  command?: { $case: "assign"; assign: TaskAssignment } | { $case: "cancel"; cancel: CancelCommand } | {
+    $case: "ack";
+    ack: ResultAck;
+  } | undefined;
 }
 
 export interface TaskAssignment {
-  task?: Task | undefined;
+  task?:
+    | Task
+    | undefined;
+  /** Grows with every assignment of the task; the worker echoes it on every message. */
+  leaseEpoch: number;
+  /** 1 for the first run, 2 for the first retry, ... */
+  attempt: number;
+}
+
+/** The orchestrator has stored the result of (task_id, lease_epoch): the worker may forget it. */
+export interface ResultAck {
+  leaseEpoch: number;
+  /** False when the result was refused (a stale lease, or a result already recorded). */
+  accepted: boolean;
 }
 
 export interface CancelCommand {
@@ -309,6 +346,20 @@ export interface TaskResult {
   /** Name of the worker that ran the task. */
   worker: string;
   runtime: string;
+  /**
+   * Why the task ended: COMPLETED, NON_ZERO_EXIT, OUTPUT_TRUNCATED, TIMEOUT, CANCELLED,
+   * OUT_OF_MEMORY, PID_LIMIT, or the error code when the task could not run.
+   */
+  cause: string;
+  /** Whether running the same task again may succeed (e.g. WORKER_SHUTDOWN, ENGINE_UNAVAILABLE). */
+  retryable: boolean;
+  /**
+   * True when stdout/stderr above are the whole output (the worker resends a result whose
+   * streamed output the orchestrator may have missed, e.g. after a lost connection).
+   */
+  outputIncluded: boolean;
+  /** Which run of the task this was (1 = first). */
+  attempt: number;
 }
 
 export interface RunTaskRequest {
@@ -331,6 +382,24 @@ export interface TaskEvent {
 
 export interface TaskSubmitted {
   worker: string;
+}
+
+export interface SubmitTaskResponse {
+  taskId: string;
+}
+
+export interface GetTaskRequest {
+  taskId: string;
+}
+
+export interface GetTaskResponse {
+  taskId: string;
+  state: TaskState;
+  /** Set once the task finished. */
+  result?: TaskResult | undefined;
+  worker: string;
+  attempt: number;
+  toolType: string;
 }
 
 export interface CancelTaskRequest {
@@ -356,6 +425,9 @@ export interface WorkerInfo {
   lastHeartbeatMs: number;
   labels: { [key: string]: string };
   connected: boolean;
+  draining: boolean;
+  healthy: boolean;
+  healthDetail: string;
 }
 
 export interface WorkerInfo_LabelsEntry {
@@ -368,7 +440,7 @@ export interface ListWorkersResponse {
 }
 
 function createBaseRegisterRequest(): RegisterRequest {
-  return { name: "", hostname: "", pid: 0, version: "", labels: {}, capabilities: undefined };
+  return { name: "", hostname: "", pid: 0, version: "", labels: {}, capabilities: undefined, agentId: "", bootId: "" };
 }
 
 export const RegisterRequest = {
@@ -390,6 +462,12 @@ export const RegisterRequest = {
     });
     if (message.capabilities !== undefined) {
       Capabilities.encode(message.capabilities, writer.uint32(50).fork()).ldelim();
+    }
+    if (message.agentId !== "") {
+      writer.uint32(58).string(message.agentId);
+    }
+    if (message.bootId !== "") {
+      writer.uint32(66).string(message.bootId);
     }
     return writer;
   },
@@ -446,6 +524,20 @@ export const RegisterRequest = {
 
           message.capabilities = Capabilities.decode(reader, reader.uint32());
           continue;
+        case 7:
+          if (tag !== 58) {
+            break;
+          }
+
+          message.agentId = reader.string();
+          continue;
+        case 8:
+          if (tag !== 66) {
+            break;
+          }
+
+          message.bootId = reader.string();
+          continue;
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -468,6 +560,8 @@ export const RegisterRequest = {
         }, {})
         : {},
       capabilities: isSet(object.capabilities) ? Capabilities.fromJSON(object.capabilities) : undefined,
+      agentId: isSet(object.agentId) ? globalThis.String(object.agentId) : "",
+      bootId: isSet(object.bootId) ? globalThis.String(object.bootId) : "",
     };
   },
 
@@ -497,6 +591,12 @@ export const RegisterRequest = {
     if (message.capabilities !== undefined) {
       obj.capabilities = Capabilities.toJSON(message.capabilities);
     }
+    if (message.agentId !== "") {
+      obj.agentId = message.agentId;
+    }
+    if (message.bootId !== "") {
+      obj.bootId = message.bootId;
+    }
     return obj;
   },
 
@@ -518,6 +618,8 @@ export const RegisterRequest = {
     message.capabilities = (object.capabilities !== undefined && object.capabilities !== null)
       ? Capabilities.fromPartial(object.capabilities)
       : undefined;
+    message.agentId = object.agentId ?? "";
+    message.bootId = object.bootId ?? "";
     return message;
   },
 };
@@ -688,7 +790,7 @@ export const Capabilities = {
 };
 
 function createBaseRegisterResponse(): RegisterResponse {
-  return { agentId: "", heartbeatIntervalMs: 0 };
+  return { agentId: "", heartbeatIntervalMs: 0, resumed: false };
 }
 
 export const RegisterResponse = {
@@ -698,6 +800,9 @@ export const RegisterResponse = {
     }
     if (message.heartbeatIntervalMs !== 0) {
       writer.uint32(16).uint32(message.heartbeatIntervalMs);
+    }
+    if (message.resumed !== false) {
+      writer.uint32(24).bool(message.resumed);
     }
     return writer;
   },
@@ -723,6 +828,13 @@ export const RegisterResponse = {
 
           message.heartbeatIntervalMs = reader.uint32();
           continue;
+        case 3:
+          if (tag !== 24) {
+            break;
+          }
+
+          message.resumed = reader.bool();
+          continue;
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -736,6 +848,7 @@ export const RegisterResponse = {
     return {
       agentId: isSet(object.agentId) ? globalThis.String(object.agentId) : "",
       heartbeatIntervalMs: isSet(object.heartbeatIntervalMs) ? globalThis.Number(object.heartbeatIntervalMs) : 0,
+      resumed: isSet(object.resumed) ? globalThis.Boolean(object.resumed) : false,
     };
   },
 
@@ -747,6 +860,9 @@ export const RegisterResponse = {
     if (message.heartbeatIntervalMs !== 0) {
       obj.heartbeatIntervalMs = Math.round(message.heartbeatIntervalMs);
     }
+    if (message.resumed !== false) {
+      obj.resumed = message.resumed;
+    }
     return obj;
   },
 
@@ -757,6 +873,7 @@ export const RegisterResponse = {
     const message = createBaseRegisterResponse();
     message.agentId = object.agentId ?? "";
     message.heartbeatIntervalMs = object.heartbeatIntervalMs ?? 0;
+    message.resumed = object.resumed ?? false;
     return message;
   },
 };
@@ -879,7 +996,7 @@ export const UnregisterResponse = {
 };
 
 function createBaseHeartbeatRequest(): HeartbeatRequest {
-  return { agentId: "", activeTaskIds: [], timestampMs: 0 };
+  return { agentId: "", activeTaskIds: [], timestampMs: 0, draining: false, healthy: false, healthDetail: "" };
 }
 
 export const HeartbeatRequest = {
@@ -892,6 +1009,15 @@ export const HeartbeatRequest = {
     }
     if (message.timestampMs !== 0) {
       writer.uint32(24).uint64(message.timestampMs);
+    }
+    if (message.draining !== false) {
+      writer.uint32(32).bool(message.draining);
+    }
+    if (message.healthy !== false) {
+      writer.uint32(40).bool(message.healthy);
+    }
+    if (message.healthDetail !== "") {
+      writer.uint32(50).string(message.healthDetail);
     }
     return writer;
   },
@@ -924,6 +1050,27 @@ export const HeartbeatRequest = {
 
           message.timestampMs = longToNumber(reader.uint64() as Long);
           continue;
+        case 4:
+          if (tag !== 32) {
+            break;
+          }
+
+          message.draining = reader.bool();
+          continue;
+        case 5:
+          if (tag !== 40) {
+            break;
+          }
+
+          message.healthy = reader.bool();
+          continue;
+        case 6:
+          if (tag !== 50) {
+            break;
+          }
+
+          message.healthDetail = reader.string();
+          continue;
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -940,6 +1087,9 @@ export const HeartbeatRequest = {
         ? object.activeTaskIds.map((e: any) => globalThis.String(e))
         : [],
       timestampMs: isSet(object.timestampMs) ? globalThis.Number(object.timestampMs) : 0,
+      draining: isSet(object.draining) ? globalThis.Boolean(object.draining) : false,
+      healthy: isSet(object.healthy) ? globalThis.Boolean(object.healthy) : false,
+      healthDetail: isSet(object.healthDetail) ? globalThis.String(object.healthDetail) : "",
     };
   },
 
@@ -954,6 +1104,15 @@ export const HeartbeatRequest = {
     if (message.timestampMs !== 0) {
       obj.timestampMs = Math.round(message.timestampMs);
     }
+    if (message.draining !== false) {
+      obj.draining = message.draining;
+    }
+    if (message.healthy !== false) {
+      obj.healthy = message.healthy;
+    }
+    if (message.healthDetail !== "") {
+      obj.healthDetail = message.healthDetail;
+    }
     return obj;
   },
 
@@ -965,6 +1124,9 @@ export const HeartbeatRequest = {
     message.agentId = object.agentId ?? "";
     message.activeTaskIds = object.activeTaskIds?.map((e) => e) || [];
     message.timestampMs = object.timestampMs ?? 0;
+    message.draining = object.draining ?? false;
+    message.healthy = object.healthy ?? false;
+    message.healthDetail = object.healthDetail ?? "";
     return message;
   },
 };
@@ -1027,13 +1189,16 @@ export const HeartbeatResponse = {
 };
 
 function createBaseWorkerMessage(): WorkerMessage {
-  return { taskId: "", event: undefined };
+  return { taskId: "", leaseEpoch: 0, event: undefined };
 }
 
 export const WorkerMessage = {
   encode(message: WorkerMessage, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
     if (message.taskId !== "") {
       writer.uint32(10).string(message.taskId);
+    }
+    if (message.leaseEpoch !== 0) {
+      writer.uint32(16).uint64(message.leaseEpoch);
     }
     switch (message.event?.$case) {
       case "hello":
@@ -1068,6 +1233,13 @@ export const WorkerMessage = {
           }
 
           message.taskId = reader.string();
+          continue;
+        case 2:
+          if (tag !== 16) {
+            break;
+          }
+
+          message.leaseEpoch = longToNumber(reader.uint64() as Long);
           continue;
         case 10:
           if (tag !== 82) {
@@ -1116,6 +1288,7 @@ export const WorkerMessage = {
   fromJSON(object: any): WorkerMessage {
     return {
       taskId: isSet(object.taskId) ? globalThis.String(object.taskId) : "",
+      leaseEpoch: isSet(object.leaseEpoch) ? globalThis.Number(object.leaseEpoch) : 0,
       event: isSet(object.hello)
         ? { $case: "hello", hello: StreamHello.fromJSON(object.hello) }
         : isSet(object.accepted)
@@ -1134,6 +1307,9 @@ export const WorkerMessage = {
     const obj: any = {};
     if (message.taskId !== "") {
       obj.taskId = message.taskId;
+    }
+    if (message.leaseEpoch !== 0) {
+      obj.leaseEpoch = Math.round(message.leaseEpoch);
     }
     if (message.event?.$case === "hello") {
       obj.hello = StreamHello.toJSON(message.event.hello);
@@ -1159,6 +1335,7 @@ export const WorkerMessage = {
   fromPartial(object: DeepPartial<WorkerMessage>): WorkerMessage {
     const message = createBaseWorkerMessage();
     message.taskId = object.taskId ?? "";
+    message.leaseEpoch = object.leaseEpoch ?? 0;
     if (object.event?.$case === "hello" && object.event?.hello !== undefined && object.event?.hello !== null) {
       message.event = { $case: "hello", hello: StreamHello.fromPartial(object.event.hello) };
     }
@@ -1458,6 +1635,9 @@ export const OrchestratorMessage = {
       case "cancel":
         CancelCommand.encode(message.command.cancel, writer.uint32(90).fork()).ldelim();
         break;
+      case "ack":
+        ResultAck.encode(message.command.ack, writer.uint32(98).fork()).ldelim();
+        break;
     }
     return writer;
   },
@@ -1490,6 +1670,13 @@ export const OrchestratorMessage = {
 
           message.command = { $case: "cancel", cancel: CancelCommand.decode(reader, reader.uint32()) };
           continue;
+        case 12:
+          if (tag !== 98) {
+            break;
+          }
+
+          message.command = { $case: "ack", ack: ResultAck.decode(reader, reader.uint32()) };
+          continue;
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -1506,6 +1693,8 @@ export const OrchestratorMessage = {
         ? { $case: "assign", assign: TaskAssignment.fromJSON(object.assign) }
         : isSet(object.cancel)
         ? { $case: "cancel", cancel: CancelCommand.fromJSON(object.cancel) }
+        : isSet(object.ack)
+        ? { $case: "ack", ack: ResultAck.fromJSON(object.ack) }
         : undefined,
     };
   },
@@ -1520,6 +1709,9 @@ export const OrchestratorMessage = {
     }
     if (message.command?.$case === "cancel") {
       obj.cancel = CancelCommand.toJSON(message.command.cancel);
+    }
+    if (message.command?.$case === "ack") {
+      obj.ack = ResultAck.toJSON(message.command.ack);
     }
     return obj;
   },
@@ -1536,18 +1728,27 @@ export const OrchestratorMessage = {
     if (object.command?.$case === "cancel" && object.command?.cancel !== undefined && object.command?.cancel !== null) {
       message.command = { $case: "cancel", cancel: CancelCommand.fromPartial(object.command.cancel) };
     }
+    if (object.command?.$case === "ack" && object.command?.ack !== undefined && object.command?.ack !== null) {
+      message.command = { $case: "ack", ack: ResultAck.fromPartial(object.command.ack) };
+    }
     return message;
   },
 };
 
 function createBaseTaskAssignment(): TaskAssignment {
-  return { task: undefined };
+  return { task: undefined, leaseEpoch: 0, attempt: 0 };
 }
 
 export const TaskAssignment = {
   encode(message: TaskAssignment, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
     if (message.task !== undefined) {
       Task.encode(message.task, writer.uint32(10).fork()).ldelim();
+    }
+    if (message.leaseEpoch !== 0) {
+      writer.uint32(16).uint64(message.leaseEpoch);
+    }
+    if (message.attempt !== 0) {
+      writer.uint32(24).uint32(message.attempt);
     }
     return writer;
   },
@@ -1566,6 +1767,20 @@ export const TaskAssignment = {
 
           message.task = Task.decode(reader, reader.uint32());
           continue;
+        case 2:
+          if (tag !== 16) {
+            break;
+          }
+
+          message.leaseEpoch = longToNumber(reader.uint64() as Long);
+          continue;
+        case 3:
+          if (tag !== 24) {
+            break;
+          }
+
+          message.attempt = reader.uint32();
+          continue;
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -1576,13 +1791,23 @@ export const TaskAssignment = {
   },
 
   fromJSON(object: any): TaskAssignment {
-    return { task: isSet(object.task) ? Task.fromJSON(object.task) : undefined };
+    return {
+      task: isSet(object.task) ? Task.fromJSON(object.task) : undefined,
+      leaseEpoch: isSet(object.leaseEpoch) ? globalThis.Number(object.leaseEpoch) : 0,
+      attempt: isSet(object.attempt) ? globalThis.Number(object.attempt) : 0,
+    };
   },
 
   toJSON(message: TaskAssignment): unknown {
     const obj: any = {};
     if (message.task !== undefined) {
       obj.task = Task.toJSON(message.task);
+    }
+    if (message.leaseEpoch !== 0) {
+      obj.leaseEpoch = Math.round(message.leaseEpoch);
+    }
+    if (message.attempt !== 0) {
+      obj.attempt = Math.round(message.attempt);
     }
     return obj;
   },
@@ -1593,6 +1818,82 @@ export const TaskAssignment = {
   fromPartial(object: DeepPartial<TaskAssignment>): TaskAssignment {
     const message = createBaseTaskAssignment();
     message.task = (object.task !== undefined && object.task !== null) ? Task.fromPartial(object.task) : undefined;
+    message.leaseEpoch = object.leaseEpoch ?? 0;
+    message.attempt = object.attempt ?? 0;
+    return message;
+  },
+};
+
+function createBaseResultAck(): ResultAck {
+  return { leaseEpoch: 0, accepted: false };
+}
+
+export const ResultAck = {
+  encode(message: ResultAck, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.leaseEpoch !== 0) {
+      writer.uint32(8).uint64(message.leaseEpoch);
+    }
+    if (message.accepted !== false) {
+      writer.uint32(16).bool(message.accepted);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): ResultAck {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseResultAck();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 8) {
+            break;
+          }
+
+          message.leaseEpoch = longToNumber(reader.uint64() as Long);
+          continue;
+        case 2:
+          if (tag !== 16) {
+            break;
+          }
+
+          message.accepted = reader.bool();
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): ResultAck {
+    return {
+      leaseEpoch: isSet(object.leaseEpoch) ? globalThis.Number(object.leaseEpoch) : 0,
+      accepted: isSet(object.accepted) ? globalThis.Boolean(object.accepted) : false,
+    };
+  },
+
+  toJSON(message: ResultAck): unknown {
+    const obj: any = {};
+    if (message.leaseEpoch !== 0) {
+      obj.leaseEpoch = Math.round(message.leaseEpoch);
+    }
+    if (message.accepted !== false) {
+      obj.accepted = message.accepted;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ResultAck>): ResultAck {
+    return ResultAck.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ResultAck>): ResultAck {
+    const message = createBaseResultAck();
+    message.leaseEpoch = object.leaseEpoch ?? 0;
+    message.accepted = object.accepted ?? false;
     return message;
   },
 };
@@ -2791,6 +3092,10 @@ function createBaseTaskResult(): TaskResult {
     error: undefined,
     worker: "",
     runtime: "",
+    cause: "",
+    retryable: false,
+    outputIncluded: false,
+    attempt: 0,
   };
 }
 
@@ -2825,6 +3130,18 @@ export const TaskResult = {
     }
     if (message.runtime !== "") {
       writer.uint32(82).string(message.runtime);
+    }
+    if (message.cause !== "") {
+      writer.uint32(90).string(message.cause);
+    }
+    if (message.retryable !== false) {
+      writer.uint32(96).bool(message.retryable);
+    }
+    if (message.outputIncluded !== false) {
+      writer.uint32(104).bool(message.outputIncluded);
+    }
+    if (message.attempt !== 0) {
+      writer.uint32(112).uint32(message.attempt);
     }
     return writer;
   },
@@ -2906,6 +3223,34 @@ export const TaskResult = {
 
           message.runtime = reader.string();
           continue;
+        case 11:
+          if (tag !== 90) {
+            break;
+          }
+
+          message.cause = reader.string();
+          continue;
+        case 12:
+          if (tag !== 96) {
+            break;
+          }
+
+          message.retryable = reader.bool();
+          continue;
+        case 13:
+          if (tag !== 104) {
+            break;
+          }
+
+          message.outputIncluded = reader.bool();
+          continue;
+        case 14:
+          if (tag !== 112) {
+            break;
+          }
+
+          message.attempt = reader.uint32();
+          continue;
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -2927,6 +3272,10 @@ export const TaskResult = {
       error: isSet(object.error) ? TaskError.fromJSON(object.error) : undefined,
       worker: isSet(object.worker) ? globalThis.String(object.worker) : "",
       runtime: isSet(object.runtime) ? globalThis.String(object.runtime) : "",
+      cause: isSet(object.cause) ? globalThis.String(object.cause) : "",
+      retryable: isSet(object.retryable) ? globalThis.Boolean(object.retryable) : false,
+      outputIncluded: isSet(object.outputIncluded) ? globalThis.Boolean(object.outputIncluded) : false,
+      attempt: isSet(object.attempt) ? globalThis.Number(object.attempt) : 0,
     };
   },
 
@@ -2962,6 +3311,18 @@ export const TaskResult = {
     if (message.runtime !== "") {
       obj.runtime = message.runtime;
     }
+    if (message.cause !== "") {
+      obj.cause = message.cause;
+    }
+    if (message.retryable !== false) {
+      obj.retryable = message.retryable;
+    }
+    if (message.outputIncluded !== false) {
+      obj.outputIncluded = message.outputIncluded;
+    }
+    if (message.attempt !== 0) {
+      obj.attempt = Math.round(message.attempt);
+    }
     return obj;
   },
 
@@ -2982,6 +3343,10 @@ export const TaskResult = {
       : undefined;
     message.worker = object.worker ?? "";
     message.runtime = object.runtime ?? "";
+    message.cause = object.cause ?? "";
+    message.retryable = object.retryable ?? false;
+    message.outputIncluded = object.outputIncluded ?? false;
+    message.attempt = object.attempt ?? 0;
     return message;
   },
 };
@@ -3253,6 +3618,256 @@ export const TaskSubmitted = {
   },
 };
 
+function createBaseSubmitTaskResponse(): SubmitTaskResponse {
+  return { taskId: "" };
+}
+
+export const SubmitTaskResponse = {
+  encode(message: SubmitTaskResponse, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.taskId !== "") {
+      writer.uint32(10).string(message.taskId);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): SubmitTaskResponse {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseSubmitTaskResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.taskId = reader.string();
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): SubmitTaskResponse {
+    return { taskId: isSet(object.taskId) ? globalThis.String(object.taskId) : "" };
+  },
+
+  toJSON(message: SubmitTaskResponse): unknown {
+    const obj: any = {};
+    if (message.taskId !== "") {
+      obj.taskId = message.taskId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<SubmitTaskResponse>): SubmitTaskResponse {
+    return SubmitTaskResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SubmitTaskResponse>): SubmitTaskResponse {
+    const message = createBaseSubmitTaskResponse();
+    message.taskId = object.taskId ?? "";
+    return message;
+  },
+};
+
+function createBaseGetTaskRequest(): GetTaskRequest {
+  return { taskId: "" };
+}
+
+export const GetTaskRequest = {
+  encode(message: GetTaskRequest, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.taskId !== "") {
+      writer.uint32(10).string(message.taskId);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): GetTaskRequest {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseGetTaskRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.taskId = reader.string();
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): GetTaskRequest {
+    return { taskId: isSet(object.taskId) ? globalThis.String(object.taskId) : "" };
+  },
+
+  toJSON(message: GetTaskRequest): unknown {
+    const obj: any = {};
+    if (message.taskId !== "") {
+      obj.taskId = message.taskId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetTaskRequest>): GetTaskRequest {
+    return GetTaskRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetTaskRequest>): GetTaskRequest {
+    const message = createBaseGetTaskRequest();
+    message.taskId = object.taskId ?? "";
+    return message;
+  },
+};
+
+function createBaseGetTaskResponse(): GetTaskResponse {
+  return { taskId: "", state: 0, result: undefined, worker: "", attempt: 0, toolType: "" };
+}
+
+export const GetTaskResponse = {
+  encode(message: GetTaskResponse, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.taskId !== "") {
+      writer.uint32(10).string(message.taskId);
+    }
+    if (message.state !== 0) {
+      writer.uint32(16).int32(message.state);
+    }
+    if (message.result !== undefined) {
+      TaskResult.encode(message.result, writer.uint32(26).fork()).ldelim();
+    }
+    if (message.worker !== "") {
+      writer.uint32(34).string(message.worker);
+    }
+    if (message.attempt !== 0) {
+      writer.uint32(40).uint32(message.attempt);
+    }
+    if (message.toolType !== "") {
+      writer.uint32(50).string(message.toolType);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): GetTaskResponse {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseGetTaskResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.taskId = reader.string();
+          continue;
+        case 2:
+          if (tag !== 16) {
+            break;
+          }
+
+          message.state = reader.int32() as any;
+          continue;
+        case 3:
+          if (tag !== 26) {
+            break;
+          }
+
+          message.result = TaskResult.decode(reader, reader.uint32());
+          continue;
+        case 4:
+          if (tag !== 34) {
+            break;
+          }
+
+          message.worker = reader.string();
+          continue;
+        case 5:
+          if (tag !== 40) {
+            break;
+          }
+
+          message.attempt = reader.uint32();
+          continue;
+        case 6:
+          if (tag !== 50) {
+            break;
+          }
+
+          message.toolType = reader.string();
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): GetTaskResponse {
+    return {
+      taskId: isSet(object.taskId) ? globalThis.String(object.taskId) : "",
+      state: isSet(object.state) ? taskStateFromJSON(object.state) : 0,
+      result: isSet(object.result) ? TaskResult.fromJSON(object.result) : undefined,
+      worker: isSet(object.worker) ? globalThis.String(object.worker) : "",
+      attempt: isSet(object.attempt) ? globalThis.Number(object.attempt) : 0,
+      toolType: isSet(object.toolType) ? globalThis.String(object.toolType) : "",
+    };
+  },
+
+  toJSON(message: GetTaskResponse): unknown {
+    const obj: any = {};
+    if (message.taskId !== "") {
+      obj.taskId = message.taskId;
+    }
+    if (message.state !== 0) {
+      obj.state = taskStateToJSON(message.state);
+    }
+    if (message.result !== undefined) {
+      obj.result = TaskResult.toJSON(message.result);
+    }
+    if (message.worker !== "") {
+      obj.worker = message.worker;
+    }
+    if (message.attempt !== 0) {
+      obj.attempt = Math.round(message.attempt);
+    }
+    if (message.toolType !== "") {
+      obj.toolType = message.toolType;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetTaskResponse>): GetTaskResponse {
+    return GetTaskResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetTaskResponse>): GetTaskResponse {
+    const message = createBaseGetTaskResponse();
+    message.taskId = object.taskId ?? "";
+    message.state = object.state ?? 0;
+    message.result = (object.result !== undefined && object.result !== null)
+      ? TaskResult.fromPartial(object.result)
+      : undefined;
+    message.worker = object.worker ?? "";
+    message.attempt = object.attempt ?? 0;
+    message.toolType = object.toolType ?? "";
+    return message;
+  },
+};
+
 function createBaseCancelTaskRequest(): CancelTaskRequest {
   return { taskId: "", force: false };
 }
@@ -3438,6 +4053,9 @@ function createBaseWorkerInfo(): WorkerInfo {
     lastHeartbeatMs: 0,
     labels: {},
     connected: false,
+    draining: false,
+    healthy: false,
+    healthDetail: "",
   };
 }
 
@@ -3469,6 +4087,15 @@ export const WorkerInfo = {
     });
     if (message.connected !== false) {
       writer.uint32(72).bool(message.connected);
+    }
+    if (message.draining !== false) {
+      writer.uint32(80).bool(message.draining);
+    }
+    if (message.healthy !== false) {
+      writer.uint32(88).bool(message.healthy);
+    }
+    if (message.healthDetail !== "") {
+      writer.uint32(98).string(message.healthDetail);
     }
     return writer;
   },
@@ -3546,6 +4173,27 @@ export const WorkerInfo = {
 
           message.connected = reader.bool();
           continue;
+        case 10:
+          if (tag !== 80) {
+            break;
+          }
+
+          message.draining = reader.bool();
+          continue;
+        case 11:
+          if (tag !== 88) {
+            break;
+          }
+
+          message.healthy = reader.bool();
+          continue;
+        case 12:
+          if (tag !== 98) {
+            break;
+          }
+
+          message.healthDetail = reader.string();
+          continue;
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -3573,6 +4221,9 @@ export const WorkerInfo = {
         }, {})
         : {},
       connected: isSet(object.connected) ? globalThis.Boolean(object.connected) : false,
+      draining: isSet(object.draining) ? globalThis.Boolean(object.draining) : false,
+      healthy: isSet(object.healthy) ? globalThis.Boolean(object.healthy) : false,
+      healthDetail: isSet(object.healthDetail) ? globalThis.String(object.healthDetail) : "",
     };
   },
 
@@ -3611,6 +4262,15 @@ export const WorkerInfo = {
     if (message.connected !== false) {
       obj.connected = message.connected;
     }
+    if (message.draining !== false) {
+      obj.draining = message.draining;
+    }
+    if (message.healthy !== false) {
+      obj.healthy = message.healthy;
+    }
+    if (message.healthDetail !== "") {
+      obj.healthDetail = message.healthDetail;
+    }
     return obj;
   },
 
@@ -3635,6 +4295,9 @@ export const WorkerInfo = {
       return acc;
     }, {});
     message.connected = object.connected ?? false;
+    message.draining = object.draining ?? false;
+    message.healthy = object.healthy ?? false;
+    message.healthDetail = object.healthDetail ?? "";
     return message;
   },
 };
@@ -3876,6 +4539,24 @@ export const TaskServiceDefinition = {
       responseStream: true,
       options: {},
     },
+    /** Submit and return at once with the task id (`task run --detach`). */
+    submitTask: {
+      name: "SubmitTask",
+      requestType: RunTaskRequest,
+      requestStream: false,
+      responseType: SubmitTaskResponse,
+      responseStream: false,
+      options: {},
+    },
+    /** A task's state and, once it finished, its stored result. */
+    getTask: {
+      name: "GetTask",
+      requestType: GetTaskRequest,
+      requestStream: false,
+      responseType: GetTaskResponse,
+      responseStream: false,
+      options: {},
+    },
     cancelTask: {
       name: "CancelTask",
       requestType: CancelTaskRequest,
@@ -3901,6 +4582,10 @@ export interface TaskServiceImplementation<CallContextExt = {}> {
     request: RunTaskRequest,
     context: CallContext & CallContextExt,
   ): ServerStreamingMethodResult<DeepPartial<TaskEvent>>;
+  /** Submit and return at once with the task id (`task run --detach`). */
+  submitTask(request: RunTaskRequest, context: CallContext & CallContextExt): Promise<DeepPartial<SubmitTaskResponse>>;
+  /** A task's state and, once it finished, its stored result. */
+  getTask(request: GetTaskRequest, context: CallContext & CallContextExt): Promise<DeepPartial<GetTaskResponse>>;
   cancelTask(
     request: CancelTaskRequest,
     context: CallContext & CallContextExt,
@@ -3914,6 +4599,10 @@ export interface TaskServiceImplementation<CallContextExt = {}> {
 export interface TaskServiceClient<CallOptionsExt = {}> {
   /** Submit a task and follow it: `submitted` first, then output as it is produced, then `result`. */
   runTask(request: DeepPartial<RunTaskRequest>, options?: CallOptions & CallOptionsExt): AsyncIterable<TaskEvent>;
+  /** Submit and return at once with the task id (`task run --detach`). */
+  submitTask(request: DeepPartial<RunTaskRequest>, options?: CallOptions & CallOptionsExt): Promise<SubmitTaskResponse>;
+  /** A task's state and, once it finished, its stored result. */
+  getTask(request: DeepPartial<GetTaskRequest>, options?: CallOptions & CallOptionsExt): Promise<GetTaskResponse>;
   cancelTask(
     request: DeepPartial<CancelTaskRequest>,
     options?: CallOptions & CallOptionsExt,
