@@ -175,6 +175,16 @@ export interface HeartbeatRequest {
   /** False while the worker's Docker engine does not answer; health_detail says why. */
   healthy: boolean;
   healthDetail: string;
+  /**
+   * The leases behind active_task_ids (running, queued, or finished with a result not yet
+   * acknowledged): each heartbeat renews them, also after a reconnect with a new agent id.
+   */
+  leases: Lease[];
+}
+
+export interface Lease {
+  taskId: string;
+  leaseEpoch: number;
 }
 
 export interface HeartbeatResponse {
@@ -996,7 +1006,15 @@ export const UnregisterResponse = {
 };
 
 function createBaseHeartbeatRequest(): HeartbeatRequest {
-  return { agentId: "", activeTaskIds: [], timestampMs: 0, draining: false, healthy: false, healthDetail: "" };
+  return {
+    agentId: "",
+    activeTaskIds: [],
+    timestampMs: 0,
+    draining: false,
+    healthy: false,
+    healthDetail: "",
+    leases: [],
+  };
 }
 
 export const HeartbeatRequest = {
@@ -1018,6 +1036,9 @@ export const HeartbeatRequest = {
     }
     if (message.healthDetail !== "") {
       writer.uint32(50).string(message.healthDetail);
+    }
+    for (const v of message.leases) {
+      Lease.encode(v!, writer.uint32(58).fork()).ldelim();
     }
     return writer;
   },
@@ -1071,6 +1092,13 @@ export const HeartbeatRequest = {
 
           message.healthDetail = reader.string();
           continue;
+        case 7:
+          if (tag !== 58) {
+            break;
+          }
+
+          message.leases.push(Lease.decode(reader, reader.uint32()));
+          continue;
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -1090,6 +1118,7 @@ export const HeartbeatRequest = {
       draining: isSet(object.draining) ? globalThis.Boolean(object.draining) : false,
       healthy: isSet(object.healthy) ? globalThis.Boolean(object.healthy) : false,
       healthDetail: isSet(object.healthDetail) ? globalThis.String(object.healthDetail) : "",
+      leases: globalThis.Array.isArray(object?.leases) ? object.leases.map((e: any) => Lease.fromJSON(e)) : [],
     };
   },
 
@@ -1113,6 +1142,9 @@ export const HeartbeatRequest = {
     if (message.healthDetail !== "") {
       obj.healthDetail = message.healthDetail;
     }
+    if (message.leases?.length) {
+      obj.leases = message.leases.map((e) => Lease.toJSON(e));
+    }
     return obj;
   },
 
@@ -1127,6 +1159,81 @@ export const HeartbeatRequest = {
     message.draining = object.draining ?? false;
     message.healthy = object.healthy ?? false;
     message.healthDetail = object.healthDetail ?? "";
+    message.leases = object.leases?.map((e) => Lease.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseLease(): Lease {
+  return { taskId: "", leaseEpoch: 0 };
+}
+
+export const Lease = {
+  encode(message: Lease, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.taskId !== "") {
+      writer.uint32(10).string(message.taskId);
+    }
+    if (message.leaseEpoch !== 0) {
+      writer.uint32(16).uint64(message.leaseEpoch);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): Lease {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseLease();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.taskId = reader.string();
+          continue;
+        case 2:
+          if (tag !== 16) {
+            break;
+          }
+
+          message.leaseEpoch = longToNumber(reader.uint64() as Long);
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): Lease {
+    return {
+      taskId: isSet(object.taskId) ? globalThis.String(object.taskId) : "",
+      leaseEpoch: isSet(object.leaseEpoch) ? globalThis.Number(object.leaseEpoch) : 0,
+    };
+  },
+
+  toJSON(message: Lease): unknown {
+    const obj: any = {};
+    if (message.taskId !== "") {
+      obj.taskId = message.taskId;
+    }
+    if (message.leaseEpoch !== 0) {
+      obj.leaseEpoch = Math.round(message.leaseEpoch);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<Lease>): Lease {
+    return Lease.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<Lease>): Lease {
+    const message = createBaseLease();
+    message.taskId = object.taskId ?? "";
+    message.leaseEpoch = object.leaseEpoch ?? 0;
     return message;
   },
 };
