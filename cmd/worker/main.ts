@@ -41,18 +41,25 @@ async function main(): Promise<number> {
   const { agent } = parts;
   logger.info('worker starting', { name: config.name, version, orchestrator: config.orchestratorAddr, tools: parts.toolTypes.join(',') });
 
-  let signals = 0;
+  let stopping = false;
   const onSignal = (signal: NodeJS.Signals): void => {
-    signals++;
-    if (signals > 1) {
-      logger.warn('second signal: exiting at once', { signal });
-      process.exit(130);
+    if (stopping) {
+      logger.warn('second signal: killing running tasks and exiting now', { signal });
+      void agent.forceStop().finally(() => process.exit(130));
+      return;
     }
-    logger.info('signal received: shutting down', { signal });
-    void agent.shutdown(`signal ${signal}`);
+    stopping = true;
+    if (signal === 'SIGUSR1') {
+      logger.info('drain requested: finishing running tasks, taking no new ones', { signal });
+      void agent.drain(`drain (${signal})`);
+    } else {
+      logger.info('signal received: shutting down', { signal, shutdownTimeoutMs: config.shutdownTimeoutMs });
+      void agent.shutdown(`signal ${signal}`);
+    }
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  process.on('SIGUSR1', onSignal);
 
   agent.start().catch(() => undefined); // registration progress is logged; failures end done()
   try {

@@ -11,6 +11,8 @@ export interface WorkerConfig {
   readonly maxRecvMsgSize: number;
   readonly maxSendMsgSize: number;
   readonly reconnectIntervalMs: number;
+  /** Cap of the exponential reconnect backoff. */
+  readonly reconnectMaxIntervalMs: number;
   /** 0 means keep trying forever. */
   readonly reconnectMaxAttempts: number;
   readonly heartbeatIntervalMs: number;
@@ -22,5 +24,16 @@ export interface WorkerConfig {
   readonly outputCapBytes: number;
   /** Grace between SIGTERM and SIGKILL when a task is cancelled. */
   readonly cancelGraceMs: number;
+  /** On SIGTERM/SIGINT, how long running tasks may go on before they are stopped. */
+  readonly shutdownTimeoutMs: number;
+  /** Where the worker keeps results not yet acknowledged (and other state of its own). */
+  readonly workDir: string;
+  /** Unacknowledged results kept in memory before they are written to workDir. */
+  readonly resultMemoryBytes: number;
+  /** How often orphaned containers are looked for, and how far past its deadline a container must be. */
+  readonly reapIntervalMs: number;
+  readonly reapMarginMs: number;
+  /** How often the Docker engine is pinged (more often while it is down). */
+  readonly engineCheckIntervalMs: number;
   readonly tools: BuiltinToolOptions;
 }

@@ -2,8 +2,12 @@
 export const LABELS = {
   managedBy: 'io.baaaht.managed-by',
   workerId: 'io.baaaht.worker-id',
+  /** New each start of the worker process: containers of an earlier boot are orphans. */
+  bootId: 'io.baaaht.boot-id',
   taskId: 'io.baaaht.task-id',
   tool: 'io.baaaht.tool',
+  /** Unix epoch milliseconds after which the task's container has no reason to exist. */
+  deadline: 'io.baaaht.deadline',
 } as const;
 
 export const MANAGED_BY = 'baaaht-worker';
@@ -13,13 +17,17 @@ const MAX_LABEL_VALUE = 256;
 /** Labels of one task's container. Values come from the wire, so they are cut to a sane length. */
 export function taskContainerLabels(input: {
   workerId: string;
+  bootId: string;
   taskId: string;
   tool: string;
+  deadlineMs: number;
 }): Record<string, string> {
   return {
     [LABELS.managedBy]: MANAGED_BY,
     [LABELS.workerId]: input.workerId.slice(0, MAX_LABEL_VALUE),
+    [LABELS.bootId]: input.bootId.slice(0, MAX_LABEL_VALUE),
     [LABELS.taskId]: input.taskId.slice(0, MAX_LABEL_VALUE),
     [LABELS.tool]: input.tool.slice(0, MAX_LABEL_VALUE),
+    [LABELS.deadline]: String(Math.round(input.deadlineMs)),
   };
 }

@@ -6,6 +6,7 @@ import { CappedSink } from './capped-sink.js';
 import type { ContainerSpec } from './container-spec.js';
 import { toEngineError } from './engine-error.js';
 import { OutputQueue } from './output-queue.js';
+import { watchPidsLimit } from './pids-limit-watch.js';
 import { graceOf, type RunEvent } from './run-event.js';
 
 type OutputEvent = Extract<RunEvent, { type: 'output' }>;
@@ -21,6 +22,8 @@ export interface ContainerRunnerOptions {
   /** How long to wait for the rest of the output once the process has exited. */
   readonly drainTimeoutMs?: number;
   readonly onCleanupError?: (error: unknown, containerId: string) => void;
+  /** How often a running container's pids cgroup is read for refused forks. */
+  readonly pidsPollMs?: number;
 }
 
 export interface RunOptions {
@@ -57,6 +60,7 @@ export class ContainerRunner implements RunsContainers {
     );
     let stream: Duplex | undefined;
     let drainTimer: NodeJS.Timeout | undefined;
+    let pids: ReturnType<typeof watchPidsLimit> | undefined;
     const onAbort = (): void => {
       this.stop(container, graceOf(signal.reason));
     };
@@ -81,6 +85,7 @@ export class ContainerRunner implements RunsContainers {
       attached.once('error', () => queue.end());
 
       await this.engineCall('start', spec.image, (abortSignal) => container.start({ abortSignal }));
+      pids = watchPidsLimit(container.id, this.options.pidsPollMs);
       yield { type: 'started', containerId: container.id, runtime: spec.runtime ?? this.options.defaultRuntime };
 
       signal.addEventListener('abort', onAbort, { once: true });
@@ -116,12 +121,14 @@ export class ContainerRunner implements RunsContainers {
         type: 'exit',
         exitCode,
         oomKilled,
+        pidsLimitHit: pids.hit(),
         stdoutTruncated: stdout.truncated,
         stderrTruncated: stderr.truncated,
       };
     } finally {
       signal.removeEventListener('abort', onAbort);
       if (drainTimer) clearTimeout(drainTimer);
+      pids?.stop();
       stream?.destroy();
       await this.remove(container);
     }

@@ -8,6 +8,8 @@ export type RunEvent =
       readonly type: 'exit';
       readonly exitCode: number;
       readonly oomKilled: boolean;
+      /** The PID limit refused a fork while the container ran (see watchPidsLimit). */
+      readonly pidsLimitHit: boolean;
       readonly stdoutTruncated: boolean;
       readonly stderrTruncated: boolean;
     };

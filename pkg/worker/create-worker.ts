@@ -1,8 +1,12 @@
+import { randomUUID } from 'node:crypto';
 import { realpathSync } from 'node:fs';
+import { join } from 'node:path';
 import type { WorkerConfig } from '../config/worker-config.js';
 import type { Logger } from '../log/index.js';
-import { ContainerRunner, DockerEngine } from '../runtime/index.js';
+import { ContainerReaper, ContainerRunner, DockerEngine } from '../runtime/index.js';
 import type { ToolRegistry } from '../tools/index.js';
+import { EngineHealth, type EngineHealthView } from './engine-health.js';
+import { ResultSpool } from './result-spool.js';
 import { TaskExecutor } from './task-executor.js';
 import { WorkerAgent } from './worker-agent.js';
 
@@ -10,6 +14,9 @@ export interface WorkerParts {
   readonly engine: DockerEngine;
   readonly executor: TaskExecutor;
   readonly agent: WorkerAgent;
+  readonly engineHealth: EngineHealth;
+  /** New each start of the worker process; on every container it starts. */
+  readonly bootId: string;
   /** Tool types whose images are present, advertised to the orchestrator. */
   readonly toolTypes: readonly string[];
 }
@@ -22,14 +29,23 @@ export interface CreateWorkerOptions {
 }
 
 /**
- * Wires a worker from its config: Docker engine, container runner, task executor and the agent
- * that talks to the orchestrator. Asks the engine which runtimes it has and which tool images
- * are present; a tool whose image is missing is not advertised (and said so in the log).
+ * Wires a worker from its config: Docker engine and its health, container runner and reaper,
+ * task executor, result spool, and the agent that talks to the orchestrator. Asks the engine
+ * which runtimes it has and which tool images are present; a tool whose image is missing is not
+ * advertised (and said so in the log).
  */
 export async function createWorker(config: WorkerConfig, logger: Logger, options: CreateWorkerOptions): Promise<WorkerParts> {
   const engine = new DockerEngine(config.dockerSocket, config.rpcTimeoutMs);
   const runtimes = await engine.runtimes();
-  const executor = createExecutorFor(config, engine, options.tools, runtimes.default, logger);
+  const bootId = randomUUID();
+  const engineHealth = new EngineHealth({
+    ping: () => engine.ping(),
+    intervalMs: config.engineCheckIntervalMs,
+    unhealthyIntervalMs: Math.min(1_000, config.engineCheckIntervalMs),
+    onChange: (healthy, detail) =>
+      healthy ? logger.info('Docker engine answers again') : logger.error('Docker engine unavailable', { detail }),
+  });
+  const executor = createExecutorFor(config, engine, options.tools, runtimes.default, logger, { bootId, engineHealth });
   const toolTypes: string[] = [];
   const checked = new Map<string, boolean>();
   for (const spec of options.tools.all()) {
@@ -41,17 +57,29 @@ export async function createWorker(config: WorkerConfig, logger: Logger, options
     if (present) toolTypes.push(spec.type);
     else logger.warn('tool image missing; tool not offered', { tool: spec.type, image: spec.image, fix: 'make images' });
   }
+  const reaper = new ContainerReaper({
+    docker: engine.docker,
+    workerId: config.name,
+    bootId,
+    deadlineMarginMs: config.reapMarginMs,
+    engineCallTimeoutMs: config.rpcTimeoutMs,
+    activeTaskIds: () => new Set(executor.activeTaskIds),
+  });
   const agent = new WorkerAgent({
     config,
     executor,
+    spool: new ResultSpool(join(config.workDir, 'results'), config.resultMemoryBytes),
     toolTypes,
     runtimes: runtimes.all,
     logger,
     version: options.version,
     hostname: options.hostname,
+    bootId,
+    engineHealth,
+    reaper,
     ...(options.labels ? { labels: options.labels } : {}),
   });
-  return { engine, executor, agent, toolTypes };
+  return { engine, executor, agent, engineHealth, bootId, toolTypes };
 }
 
 export function createExecutorFor(
@@ -60,6 +88,7 @@ export function createExecutorFor(
   tools: ToolRegistry,
   defaultRuntime: string,
   logger?: Logger,
+  extra: { bootId?: string; engineHealth?: EngineHealthView } = {},
 ): TaskExecutor {
   const runner = new ContainerRunner({
     docker: engine.docker,
@@ -76,6 +105,7 @@ export function createExecutorFor(
     cancelGraceMs: config.cancelGraceMs,
     defaultRuntime,
     protectedFiles: protectedFilesFor(config.dockerSocket),
+    ...extra,
   });
 }
 

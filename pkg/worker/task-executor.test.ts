@@ -71,6 +71,7 @@ const exit = (exitCode: number, extra: Partial<Extract<RunEvent, { type: 'exit' 
   type: 'exit',
   exitCode,
   oomKilled: false,
+  pidsLimitHit: false,
   stdoutTruncated: false,
   stderrTruncated: false,
   ...extra,
@@ -190,6 +191,9 @@ describe('TaskExecutor', () => {
       await executor(runner).run('task-42', task({ toolType: 'file_read', params: read('dir/a.txt'), mountSource: ownedDir, writable: true }));
       assert.equal(runner.calls.length, 1);
       const { spec, options } = runner.calls[0]!;
+      const deadline = Number(spec.labels['io.baaaht.deadline']);
+      // The file tools' 30 s timeout, the cancel grace and the slack before a container is an orphan.
+      assert.ok(deadline > Date.now() + 30_000 && deadline < Date.now() + 120_000, `deadline ${deadline}`);
       assert.deepEqual(spec, {
         image: 'img',
         argv: ['cat', '--', '/workspace/dir/a.txt'],
@@ -198,8 +202,10 @@ describe('TaskExecutor', () => {
         labels: {
           'io.baaaht.managed-by': 'baaaht-worker',
           'io.baaaht.worker-id': 'worker-7',
+          'io.baaaht.boot-id': '',
           'io.baaaht.task-id': 'task-42',
           'io.baaaht.tool': 'file_read',
+          'io.baaaht.deadline': String(deadline),
         },
         mount: { source: ownedDir, target: '/workspace', writable: false },
         network: 'none',

@@ -3,20 +3,25 @@ import type { Task } from '../gen/agent/v1/agent.js';
 import { type RunsContainers, taskContainerLabels } from '../runtime/index.js';
 import type { ToolRegistry } from '../tools/index.js';
 import { WORKSPACE_DIR } from '../tools/tool-spec.js';
+import type { EngineHealthView } from './engine-health.js';
 import { containerUserFor, resolveMount } from './resolve-mount.js';
 import { abortKindOf, TaskAbortReason, type TaskAbortKind } from './task-abort-reason.js';
-import type { FinalState, TaskOutcome, TaskProgress } from './task-outcome.js';
+import { makeOutcome, type OutcomeFacts, type TaskOutcome, type TaskProgress } from './task-outcome.js';
 
 export interface TaskExecutorOptions {
   readonly runner: RunsContainers;
   readonly tools: ToolRegistry;
   /** Put on every container's labels. */
   readonly workerId: string;
+  /** New each start of the worker process; on every container's labels. */
+  readonly bootId?: string;
   readonly outputCapBytes: number;
   readonly cancelGraceMs: number;
   readonly defaultRuntime: string;
   /** Host files no mount may contain, e.g. the Docker socket. */
   readonly protectedFiles?: readonly string[];
+  /** While the engine is down, tasks are refused at once with ENGINE_UNAVAILABLE. */
+  readonly engineHealth?: EngineHealthView;
 }
 
 export interface RunTaskOptions {
@@ -25,9 +30,12 @@ export interface RunTaskOptions {
   readonly onProgress?: (event: TaskProgress) => void | Promise<void>;
 }
 
+/** Time a container may outlive its task's timeout (stop grace, removal) before it is an orphan. */
+const DEADLINE_SLACK_MS = 30_000;
+
 /**
  * Runs tasks, each in a fresh container, and cancels them. It never throws for a task:
- * every failure becomes a FAILED outcome with a typed error.
+ * every failure becomes a FAILED outcome with a typed error and a cause.
  */
 export class TaskExecutor {
   private readonly running = new Map<string, AbortController>();
@@ -52,25 +60,38 @@ export class TaskExecutor {
 
   async run(taskId: string, task: Task, { signal, onProgress }: RunTaskOptions = {}): Promise<TaskOutcome> {
     const startedAt = performance.now();
+    const facts = (more: Omit<OutcomeFacts, 'durationMs' | 'runtime'> = {}): OutcomeFacts => ({
+      ...more,
+      durationMs: Math.round(performance.now() - startedAt),
+      runtime,
+    });
     let runtime = '';
     let timeoutMs = 0;
     if (this.running.has(taskId)) {
-      return failed(startedAt, runtime, new WorkerError('INVALID_PARAMS', `task ${taskId} is already running`));
+      return makeOutcome('FAILED', facts({ error: { code: 'INVALID_PARAMS', message: `task ${taskId} is already running` } }));
     }
     const controller = new AbortController();
     this.running.set(taskId, controller);
     const forwardCallerAbort = (): void => controller.abort(new TaskAbortReason('CALLER_CANCEL', this.options.cancelGraceMs));
     signal?.addEventListener('abort', forwardCallerAbort, { once: true });
     if (signal?.aborted) forwardCallerAbort();
+    const stopped = (more: Omit<OutcomeFacts, 'durationMs' | 'runtime' | 'error'> = {}): TaskOutcome => {
+      const kind = abortKindOf(controller.signal.reason);
+      return makeOutcome(kind === 'TIMEOUT' ? 'TIMEOUT' : 'CANCELLED', facts({ ...more, error: stopError(kind, timeoutMs) }));
+    };
     try {
       const spec = this.options.tools.require(task.toolType);
       runtime = spec.runtime ?? this.options.defaultRuntime;
       const invocation = spec.buildInvocation(task.params);
       const mount = await resolveMount(spec.type, spec.mount, task.mountSource, task.writable, this.options.protectedFiles);
+      const health = this.options.engineHealth;
+      if (health && !health.healthy) {
+        throw new WorkerError('ENGINE_UNAVAILABLE', `the Docker engine is not answering (${health.detail}); the task was not started`);
+      }
       timeoutMs = task.timeoutMs > 0 ? Math.min(task.timeoutMs, spec.timeoutMs) : spec.timeoutMs;
       const timeout = AbortSignal.timeout(timeoutMs);
       timeout.addEventListener('abort', () => controller.abort(new TaskAbortReason('TIMEOUT', 0)), { once: true });
-      if (controller.signal.aborted) return stopped(startedAt, runtime, controller.signal.reason, timeoutMs);
+      if (controller.signal.aborted) return stopped();
 
       const events = this.options.runner.run(
         {
@@ -80,7 +101,13 @@ export class TaskExecutor {
           ...(invocation.stdin ? { stdin: invocation.stdin } : {}),
           workingDir: WORKSPACE_DIR,
           user: containerUserFor(mount),
-          labels: taskContainerLabels({ workerId: this.options.workerId, taskId, tool: spec.type }),
+          labels: taskContainerLabels({
+            workerId: this.options.workerId,
+            bootId: this.options.bootId ?? '',
+            taskId,
+            tool: spec.type,
+            deadlineMs: Date.now() + timeoutMs + this.options.cancelGraceMs + DEADLINE_SLACK_MS,
+          }),
           ...(mount ? { mount: { source: mount.source, target: WORKSPACE_DIR, writable: mount.writable } } : {}),
           network: spec.network,
           limits: spec.limits,
@@ -95,30 +122,24 @@ export class TaskExecutor {
         } else if (event.type === 'output') {
           await onProgress?.(event);
         } else {
-          const base = {
-            exitCode: event.exitCode,
-            stdoutTruncated: event.stdoutTruncated,
-            stderrTruncated: event.stderrTruncated,
-            durationMs: elapsed(startedAt),
-            runtime,
-          };
-          if (controller.signal.aborted) return { ...stopped(startedAt, runtime, controller.signal.reason, timeoutMs), ...base };
+          const exit = { exitCode: event.exitCode, stdoutTruncated: event.stdoutTruncated, stderrTruncated: event.stderrTruncated };
+          if (controller.signal.aborted) return stopped(exit);
           if (event.oomKilled) {
-            return {
-              ...base,
-              state: 'FAILED',
-              error: { code: 'OUT_OF_MEMORY', message: `${spec.type} ran out of memory (limit ${spec.limits.memoryBytes} bytes)` },
-            };
+            const message = `${spec.type} ran out of memory (limit ${spec.limits.memoryBytes} bytes) and was killed`;
+            return makeOutcome('FAILED', facts({ ...exit, error: { code: 'OUT_OF_MEMORY', message } }));
           }
-          return { ...base, state: 'COMPLETED' };
+          if (event.pidsLimitHit && event.exitCode !== 0) {
+            const message = `${spec.type} hit its limit of ${spec.limits.pids} processes`;
+            return makeOutcome('FAILED', facts({ ...exit, error: { code: 'PID_LIMIT', message } }));
+          }
+          return makeOutcome('COMPLETED', facts(exit));
         }
       }
       throw new Error('container run ended without an exit');
     } catch (error) {
-      if (controller.signal.aborted && !isWorkerError(error)) {
-        return stopped(startedAt, runtime, controller.signal.reason, timeoutMs);
-      }
-      return failed(startedAt, runtime, error);
+      if (controller.signal.aborted && !isWorkerError(error)) return stopped();
+      if (isWorkerError(error) && error.code === 'ENGINE_UNAVAILABLE') this.options.engineHealth?.reportFailure(error.message);
+      return makeOutcome('FAILED', facts({ error: toTaskError(error) }));
     } finally {
       signal?.removeEventListener('abort', forwardCallerAbort);
       this.running.delete(taskId);
@@ -126,30 +147,8 @@ export class TaskExecutor {
   }
 }
 
-function elapsed(startedAt: number): number {
-  return Math.round(performance.now() - startedAt);
-}
-
-function failed(startedAt: number, runtime: string, error: unknown): TaskOutcome {
-  return {
-    state: 'FAILED',
-    exitCode: -1,
-    stdoutTruncated: false,
-    stderrTruncated: false,
-    durationMs: elapsed(startedAt),
-    runtime,
-    error: toTaskError(error),
-  };
-}
-
-function stopped(startedAt: number, runtime: string, reason: unknown, timeoutMs: number): TaskOutcome {
-  const kind = abortKindOf(reason);
-  const state: FinalState = kind === 'TIMEOUT' ? 'TIMEOUT' : 'CANCELLED';
-  const error =
-    kind === 'TIMEOUT'
-      ? { code: 'TOOL_TIMEOUT' as const, message: `the task ran longer than its timeout of ${timeoutMs} ms and was killed` }
-      : kind === 'WORKER_SHUTDOWN'
-        ? { code: 'WORKER_SHUTDOWN' as const, message: 'the worker is shutting down; the task was stopped' }
-        : { code: 'CANCELLED' as const, message: `the task was cancelled (${kind.toLowerCase().replace('_', ' ')})` };
-  return { state, exitCode: -1, stdoutTruncated: false, stderrTruncated: false, durationMs: elapsed(startedAt), runtime, error };
+function stopError(kind: TaskAbortKind, timeoutMs: number): { code: 'TOOL_TIMEOUT' | 'WORKER_SHUTDOWN' | 'CANCELLED'; message: string } {
+  if (kind === 'TIMEOUT') return { code: 'TOOL_TIMEOUT', message: `the task ran longer than its timeout of ${timeoutMs} ms and was killed` };
+  if (kind === 'WORKER_SHUTDOWN') return { code: 'WORKER_SHUTDOWN', message: 'the worker is shutting down; the task was stopped' };
+  return { code: 'CANCELLED', message: `the task was cancelled (${kind.toLowerCase().replace('_', ' ')})` };
 }

@@ -1,4 +1,4 @@
-import { setTimeout as sleep, setInterval as every } from 'node:timers/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createClient, type Channel } from 'nice-grpc';
 import type { WorkerConfig } from '../config/worker-config.js';
 import {
@@ -11,27 +11,39 @@ import {
   type WorkerMessage,
 } from '../gen/agent/v1/agent.js';
 import type { Logger } from '../log/index.js';
+import type { ContainerReaper } from '../runtime/index.js';
 import { createGrpcChannel } from '../rpc/create-channel.js';
 import { waitForReady } from '../rpc/wait-for-ready.js';
+import type { ConnectionState } from './connection-state.js';
+import type { EngineHealth } from './engine-health.js';
 import { Outbox } from './outbox.js';
+import { reconnectDelay } from './reconnect-delay.js';
+import type { ResultSpool } from './result-spool.js';
 import { TaskAbortReason } from './task-abort-reason.js';
 import type { TaskExecutor } from './task-executor.js';
-import type { FinalState, TaskOutcome } from './task-outcome.js';
+import { makeOutcome, type FinalState, type TaskOutcome, type TaskProgress } from './task-outcome.js';
 import { TaskQueue } from './task-queue.js';
 import { canTransition, type WorkerState } from './worker-state.js';
 
 export interface WorkerAgentOptions {
   readonly config: WorkerConfig;
   readonly executor: TaskExecutor;
+  /** Results waiting for the orchestrator's ack (kept across outages and restarts). */
+  readonly spool: ResultSpool;
   /** Tool types this worker really serves (their images are present). */
   readonly toolTypes: readonly string[];
   readonly runtimes: readonly string[];
   readonly logger: Logger;
   readonly version: string;
   readonly hostname: string;
+  /** New each start of the worker process. */
+  readonly bootId: string;
   readonly labels?: Readonly<Record<string, string>>;
+  readonly engineHealth?: EngineHealth;
+  readonly reaper?: ContainerReaper;
   /** For tests: a channel to use instead of dialling config.orchestratorAddr. */
   readonly channel?: Channel;
+  readonly random?: () => number;
 }
 
 /** Reconnect attempts ran out (`--reconnect-max-attempts`). */
@@ -46,39 +58,74 @@ const STATE_TO_WIRE: Readonly<Record<FinalState, TaskState>> = {
   CANCELLED: TaskState.TASK_STATE_CANCELLED,
 };
 
+/** One assignment this worker holds, from accept until its result is spooled. */
+interface TaskRecord {
+  readonly taskId: string;
+  readonly leaseEpoch: number;
+  readonly attempt: number;
+  readonly toolType: string;
+  /** Output kept for a result that must be resent whole (bounded by the executor's cap). */
+  readonly stdout: Buffer[];
+  readonly stderr: Buffer[];
+  /** The session every message of the task went out on so far; undefined once one was missed. */
+  session: number | undefined;
+  done?: Promise<void>;
+}
+
+interface Link {
+  readonly number: number;
+  readonly outbox: Outbox<WorkerMessage>;
+  /** Ask the heartbeat loop for a beat now (drain started, engine health changed). */
+  beatNow(): void;
+}
+
 /**
- * The worker's link to its orchestrator: registers, heartbeats, takes tasks from the task
- * stream, runs them through the executor (at most maxConcurrentTasks at once) and reports their
- * progress; reconnects by itself; unregisters on shutdown.
+ * The worker's link to its orchestrator: registers (resuming its agent id after a reconnect),
+ * heartbeats its leases, takes tasks from the task stream, runs them through the executor (at
+ * most maxConcurrentTasks at once) and reports their progress. Results wait in the spool until
+ * the orchestrator acknowledges them, so none is lost while it is away. Reconnects by itself
+ * with exponential backoff; drains or shuts down on request.
  */
 export class WorkerAgent {
-  private currentState: WorkerState = 'INITIALIZED';
+  private lifecycle: WorkerState = 'INITIALIZED';
+  private connection: ConnectionState = 'IDLE';
+  private readonly connectionListeners = new Set<(state: ConnectionState) => void>();
   private id: string | undefined;
   private readonly channel: Channel;
   private readonly client: AgentServiceClient;
   private readonly queue: TaskQueue;
+  /** Ends the connection loop and the background loops. */
   private readonly stop = new AbortController();
-  private readonly inFlight = new Map<string, Promise<void>>();
+  private readonly tasks = new Map<string, TaskRecord>();
+  private link: Link | undefined;
+  private sessions = 0;
+  private background: Promise<unknown> | undefined;
   private loopDone: Promise<void> | undefined;
   private fatal: Error | undefined;
-  private outbox: Outbox<WorkerMessage> | undefined;
-  private shuttingDown: Promise<void> | undefined;
+  private stopping: Promise<void> | undefined;
   private registered: { resolve: (id: string) => void; reject: (error: Error) => void } | undefined;
 
   constructor(private readonly options: WorkerAgentOptions) {
     const { config } = options;
     this.channel =
       options.channel ??
-      createGrpcChannel(config.orchestratorAddr, {
-        maxRecvMsgSize: config.maxRecvMsgSize,
-        maxSendMsgSize: config.maxSendMsgSize,
-      });
+      createGrpcChannel(config.orchestratorAddr, { maxRecvMsgSize: config.maxRecvMsgSize, maxSendMsgSize: config.maxSendMsgSize });
     this.client = createClient(AgentServiceDefinition, this.channel);
     this.queue = new TaskQueue(config.maxConcurrentTasks);
   }
 
   get state(): WorkerState {
-    return this.currentState;
+    return this.lifecycle;
+  }
+
+  get connectionState(): ConnectionState {
+    return this.connection;
+  }
+
+  /** Called on every change of the connection state; returns an unsubscribe function. */
+  onConnectionStateChange(listener: (state: ConnectionState) => void): () => void {
+    this.connectionListeners.add(listener);
+    return () => this.connectionListeners.delete(listener);
   }
 
   /** The id the orchestrator gave at the last registration. */
@@ -86,53 +133,117 @@ export class WorkerAgent {
     return this.id;
   }
 
+  /** Tasks queued or running here. */
   get activeTaskIds(): string[] {
-    return [...this.inFlight.keys()];
+    return [...this.tasks.keys()];
+  }
+
+  /** Results finished here that the orchestrator has not acknowledged yet. */
+  get unacknowledgedResults(): number {
+    return this.options.spool.size;
   }
 
   /**
-   * Starts the connection loop; resolves with the agent id once registered. The loop goes on
-   * in the background (reconnecting as needed) until shutdown(); `done` settles when it ends.
+   * Loads results an earlier run left, reaps orphaned containers, and starts the connection
+   * loop; resolves with the agent id once registered. The loop goes on in the background until
+   * drain() or shutdown(); `done()` settles when it ends.
    */
   start(): Promise<string> {
-    if (this.currentState !== 'INITIALIZED') throw new Error(`start() may be called once (state ${this.currentState})`);
+    if (this.lifecycle !== 'INITIALIZED') throw new Error(`start() may be called once (state ${this.lifecycle})`);
+    this.transition('RUNNING');
     const first = new Promise<string>((resolve, reject) => {
       this.registered = { resolve, reject };
     });
-    this.transition('CONNECTING');
-    this.loopDone = this.connectionLoop();
+    this.loopDone = this.run();
     return first;
   }
 
-  /** Settles when the connection loop has ended: resolves after shutdown, rejects on a fatal error. */
+  private async run(): Promise<void> {
+    const { logger, spool, reaper, engineHealth } = this.options;
+    try {
+      const loaded = await spool.load();
+      if (loaded > 0) logger.info('results from an earlier run to deliver', { count: loaded });
+      if (reaper) await this.reap(reaper);
+    } catch (error) {
+      this.fatal = error instanceof Error ? error : new Error(String(error));
+      this.registered?.reject(this.fatal);
+      return;
+    }
+    this.background = Promise.all([engineHealth?.run(this.stop.signal), reaper ? this.reapLoop(reaper) : undefined]);
+    await this.connectionLoop();
+  }
+
+  /** Settles when the connection loop has ended: resolves after drain/shutdown, rejects on a fatal error. */
   async done(): Promise<void> {
     await this.loopDone;
     if (this.fatal) throw this.fatal;
   }
 
-  /** Cancels running tasks, reports their results, unregisters and closes the link. */
-  shutdown(reason = 'shutdown'): Promise<void> {
-    this.shuttingDown ??= this.stopNow(reason);
-    return this.shuttingDown;
+  /** SIGUSR1: take no new tasks, finish the running ones, report them, unregister. */
+  drain(reason = 'drain'): Promise<void> {
+    this.stopping ??= this.stopNow(reason, Number.POSITIVE_INFINITY);
+    return this.stopping;
   }
 
-  private async stopNow(reason: string): Promise<void> {
-    this.transition('STOPPING');
-    const { executor, config, logger } = this.options;
-    for (const taskId of executor.activeTaskIds) {
-      executor.abort(taskId, new TaskAbortReason('WORKER_SHUTDOWN', config.cancelGraceMs));
+  /**
+   * SIGTERM: take no new tasks, give running ones `shutdownTimeoutMs` to finish, stop the rest,
+   * report every result, unregister and close the link.
+   */
+  shutdown(reason = 'shutdown'): Promise<void> {
+    this.stopping ??= this.stopNow(reason, this.options.config.shutdownTimeoutMs);
+    return this.stopping;
+  }
+
+  /** A second signal: kill every task's container now and wait (briefly) for their removal. */
+  async forceStop(): Promise<void> {
+    for (const taskId of this.options.executor.activeTaskIds) {
+      this.options.executor.abort(taskId, new TaskAbortReason('WORKER_SHUTDOWN', 0));
     }
-    await Promise.allSettled(this.inFlight.values());
-    // Half-close the task stream so that the results above are flushed, then end the loop.
-    if (this.outbox) {
-      this.outbox.close();
-      const flushed = new AbortController();
-      await Promise.race([this.loopDone, sleep(config.rpcTimeoutMs, undefined, { signal: flushed.signal }).catch(() => undefined)]);
-      flushed.abort();
+    const done = [...this.tasks.values()].map((task) => task.done);
+    await Promise.race([Promise.allSettled(done), sleep(5_000, undefined, { ref: false })]);
+    await this.options.spool.spillAll().catch(() => undefined);
+  }
+
+  private async stopNow(reason: string, finishWithinMs: number): Promise<void> {
+    const { executor, config, logger, spool } = this.options;
+    if (this.lifecycle === 'INITIALIZED') {
+      this.transition('STOPPED');
+      this.setConnection('SHUTDOWN');
+      this.channel.close();
+      return;
+    }
+    this.transition('DRAINING');
+    this.link?.beatNow();
+    for (const record of this.tasks.values()) {
+      if (this.queue.withdraw(record.taskId)) {
+        void this.complete(record, stopOutcome('WORKER_SHUTDOWN', 'the worker is shutting down; the task did not start'));
+      }
+    }
+    const running = (): Promise<unknown> => Promise.allSettled([...this.tasks.values()].map((task) => task.done));
+    if (Number.isFinite(finishWithinMs)) {
+      const finished = await Promise.race([running().then(() => true), sleep(finishWithinMs, false, { ref: false })]);
+      if (!finished) {
+        logger.warn('shutdown timeout: stopping the tasks still running', { tasks: executor.activeTaskIds.join(',') });
+        for (const taskId of executor.activeTaskIds) {
+          executor.abort(taskId, new TaskAbortReason('WORKER_SHUTDOWN', config.cancelGraceMs));
+        }
+      }
+    }
+    await running();
+    // Results go out on the link while it is up; wait (bounded) for their acks.
+    const deadline = Date.now() + config.rpcTimeoutMs;
+    while (spool.size > 0 && this.link && Date.now() < deadline) await sleep(20);
+    const kept = await spool.spillAll();
+    if (spool.size > 0) logger.warn('results not acknowledged yet: kept on disk for the next start', { count: spool.size, spilledNow: kept });
+    // Half-close the task stream, then end the loops.
+    if (this.link) {
+      this.link.outbox.close();
+      await Promise.race([this.loopDone, sleep(config.rpcTimeoutMs, undefined, { ref: false })]);
     }
     this.stop.abort(new Error(reason));
     await this.loopDone?.catch(() => undefined);
-    if (this.id) {
+    await this.background?.catch(() => undefined);
+    if (this.id && !this.fatal) {
       try {
         await this.client.unregister({ agentId: this.id, reason }, { signal: AbortSignal.timeout(config.rpcTimeoutMs) });
         logger.info('unregistered', { agentId: this.id, reason });
@@ -142,222 +253,335 @@ export class WorkerAgent {
     }
     this.channel.close();
     this.registered?.reject(new Error(`worker stopped before it registered (${reason})`));
+    this.setConnection('SHUTDOWN');
     this.transition('STOPPED');
   }
 
-  private stopping(): boolean {
-    return this.stop.signal.aborted || this.currentState === 'STOPPING';
-  }
-
   private transition(to: WorkerState): void {
-    const from = this.currentState;
+    const from = this.lifecycle;
     if (from === to) return;
     if (!canTransition(from, to)) throw new Error(`invalid worker state transition ${from} → ${to}`);
-    this.currentState = to;
+    this.lifecycle = to;
     this.options.logger.info('worker state', { from, to });
+  }
+
+  private setConnection(to: ConnectionState): void {
+    const from = this.connection;
+    if (from === to || from === 'SHUTDOWN') return;
+    this.connection = to;
+    this.options.logger.info('connection state', { from, to, orchestrator: this.options.config.orchestratorAddr });
+    for (const listener of this.connectionListeners) listener(to);
   }
 
   private async connectionLoop(): Promise<void> {
     const { config, logger } = this.options;
     let attempts = 0;
-    while (!this.stopping()) {
+    while (!this.stop.signal.aborted) {
       let registered = false;
       try {
         await this.session(() => {
           registered = true;
           attempts = 0;
         });
+        if (!this.stop.signal.aborted) logger.warn('task stream ended by the orchestrator');
       } catch (error) {
-        if (this.stopping()) break;
-        logger.warn('orchestrator link failed', { addr: config.orchestratorAddr, error: describe(error) });
+        if (!this.stop.signal.aborted) logger.warn('orchestrator link failed', { addr: config.orchestratorAddr, error: describe(error) });
       }
-      if (this.stopping()) break;
+      if (this.stop.signal.aborted || (this.lifecycle === 'DRAINING' && this.tasks.size === 0 && this.options.spool.size === 0)) break;
+      this.setConnection('TRANSIENT_FAILURE');
       if (!registered) attempts++;
       if (config.reconnectMaxAttempts > 0 && attempts >= config.reconnectMaxAttempts) {
         this.fatal = new ReconnectExhaustedError(
           `could not reach the orchestrator at ${config.orchestratorAddr} after ${attempts} attempts`,
         );
         this.registered?.reject(this.fatal);
-        this.transition('FAILED');
+        if (this.lifecycle === 'RUNNING') this.transition('FAILED');
         return;
       }
-      if (this.currentState === 'RUNNING') this.transition('CONNECTING');
-      logger.info('reconnecting', { inMs: config.reconnectIntervalMs, attempt: attempts + 1 });
-      await sleep(config.reconnectIntervalMs, undefined, { signal: this.stop.signal }).catch(() => undefined);
+      const delay = reconnectDelay(attempts + 1, config.reconnectIntervalMs, config.reconnectMaxIntervalMs, this.options.random);
+      logger.info('reconnecting', { inMs: delay, attempt: attempts + 1 });
+      await sleep(delay, undefined, { signal: this.stop.signal }).catch(() => undefined);
     }
   }
 
   /** One registration and task stream, until the link drops or the worker stops. */
   private async session(onRegistered: () => void): Promise<void> {
-    const { config, logger, executor } = this.options;
+    const options = this.options;
+    const { config, logger } = options;
+    this.setConnection('CONNECTING');
     await waitForReady(this.channel, config.dialTimeoutMs, this.stop.signal);
+    const previous = this.id;
     const registration = await this.client.register(
       {
         name: config.name,
-        hostname: this.options.hostname,
+        hostname: options.hostname,
         pid: process.pid,
-        version: this.options.version,
-        labels: { ...this.options.labels },
+        version: options.version,
+        labels: { ...options.labels },
         capabilities: {
-          toolTypes: [...this.options.toolTypes],
+          toolTypes: [...options.toolTypes],
           maxConcurrentTasks: config.maxConcurrentTasks,
-          runtimes: [...this.options.runtimes],
+          runtimes: [...options.runtimes],
         },
+        agentId: previous ?? '',
+        bootId: options.bootId,
       },
       { signal: AbortSignal.any([this.stop.signal, AbortSignal.timeout(config.rpcTimeoutMs)]) },
     );
     const agentId = registration.agentId;
     this.id = agentId;
     onRegistered();
-    logger.info('registered', { agentId, orchestrator: config.orchestratorAddr, tools: this.options.toolTypes.join(',') });
-    if (this.currentState === 'CONNECTING') this.transition('RUNNING');
-    this.registered?.resolve(agentId);
-    this.registered = undefined;
+    logger.info(registration.resumed ? 'registration resumed' : 'registered', {
+      agentId,
+      ...(previous && !registration.resumed ? { previousAgentId: previous } : {}),
+      orchestrator: config.orchestratorAddr,
+      tools: options.toolTypes.join(','),
+    });
 
     const session = new AbortController();
-    const sessionSignal = AbortSignal.any([this.stop.signal, session.signal]);
+    const signal = AbortSignal.any([this.stop.signal, session.signal]);
     const outbox = new Outbox<WorkerMessage>();
-    this.outbox = outbox;
-    const heartbeats = this.heartbeatLoop(agentId, sessionSignal, () => session.abort(new Error('orchestrator forgot this worker')));
+    const beat = new BeatSignal();
+    const link: Link = { number: ++this.sessions, outbox, beatNow: () => beat.ring() };
+    this.link = link;
+    const heartbeats = this.heartbeatLoop(agentId, signal, beat, () => session.abort(new Error('orchestrator forgot this worker')));
     try {
-      await outbox.send({ taskId: '', event: { $case: 'hello', hello: { agentId } } });
-      for await (const message of this.client.taskStream(outbox.messages(), { signal: sessionSignal })) {
-        this.handle(message, outbox);
-      }
-      if (!outbox.closed) logger.warn('task stream ended by the orchestrator');
+      await outbox.send({ taskId: '', leaseEpoch: 0, event: { $case: 'hello', hello: { agentId } } });
+      const stream = this.client.taskStream(outbox.messages(), { signal });
+      this.setConnection('READY');
+      this.registered?.resolve(agentId);
+      this.registered = undefined;
+      void this.resendSpooled(link);
+      for await (const message of stream) this.handle(message);
     } finally {
+      if (this.link === link) this.link = undefined;
       session.abort(new Error('session over'));
-      // Tasks cannot report anywhere any more: stop their containers now.
-      for (const taskId of executor.activeTaskIds) {
-        executor.abort(taskId, new TaskAbortReason('CONNECTION_LOST', 0));
-      }
       outbox.close();
-      this.outbox = undefined;
       await heartbeats;
     }
   }
 
-  private async heartbeatLoop(agentId: string, signal: AbortSignal, forgotten: () => void): Promise<void> {
-    const { config, logger } = this.options;
+  /** Results from before this session (an outage, a restart) go out again, whole. */
+  private async resendSpooled(link: Link): Promise<void> {
     try {
-      for await (const _ of every(config.heartbeatIntervalMs, undefined, { signal })) {
-        try {
-          const { known } = await this.client.heartbeat(
-            { agentId, activeTaskIds: this.activeTaskIds, timestampMs: Date.now() },
-            { signal: AbortSignal.any([signal, AbortSignal.timeout(config.rpcTimeoutMs)]) },
-          );
-          if (!known) {
-            logger.warn('orchestrator does not know this worker any more; registering again', { agentId });
-            forgotten();
-            return;
-          }
-        } catch (error) {
-          if (signal.aborted) return;
-          logger.warn('heartbeat failed', { error: describe(error) });
-        }
+      for await (const message of this.options.spool.all()) {
+        if (this.link !== link) return;
+        if (this.tasks.has(message.taskId)) continue; // finishing right now: sent by complete()
+        await link.outbox.send(message);
       }
-    } catch {
-      // aborted: the session is over
+    } catch (error) {
+      this.options.logger.error('could not resend stored results', { error: describe(error) });
     }
   }
 
-  private handle(message: OrchestratorMessage, outbox: Outbox<WorkerMessage>): void {
+  private async heartbeatLoop(agentId: string, signal: AbortSignal, beat: BeatSignal, forgotten: () => void): Promise<void> {
+    const { config, logger, engineHealth, spool } = this.options;
+    while (!signal.aborted) {
+      try {
+        const leases = [
+          ...[...this.tasks.values()].map(({ taskId, leaseEpoch }) => ({ taskId, leaseEpoch })),
+          ...spool.leases().filter(({ taskId }) => !this.tasks.has(taskId)),
+        ];
+        const { known } = await this.client.heartbeat(
+          {
+            agentId,
+            activeTaskIds: this.activeTaskIds,
+            timestampMs: Date.now(),
+            draining: this.lifecycle !== 'RUNNING',
+            healthy: engineHealth?.healthy ?? true,
+            healthDetail: engineHealth?.detail ?? '',
+            leases,
+          },
+          { signal: AbortSignal.any([signal, AbortSignal.timeout(config.rpcTimeoutMs)]) },
+        );
+        if (!known) {
+          logger.warn('orchestrator does not know this worker any more; registering again', { agentId });
+          this.id = undefined;
+          forgotten();
+          return;
+        }
+      } catch (error) {
+        if (signal.aborted) return;
+        logger.warn('heartbeat failed', { error: describe(error) });
+      }
+      await beat.wait(config.heartbeatIntervalMs, signal);
+    }
+  }
+
+  private handle(message: OrchestratorMessage): void {
     const { taskId, command } = message;
     if (!command) return;
-    if (command.$case === 'assign') {
-      this.accept(taskId, command.assign.task, outbox);
-    } else {
-      const force = command.cancel.force;
-      if (this.queue.withdraw(taskId)) {
-        this.inFlight.delete(taskId);
-        void this.report(outbox, taskId, {
-          state: 'CANCELLED',
-          exitCode: -1,
-          stdoutTruncated: false,
-          stderrTruncated: false,
-          durationMs: 0,
-          runtime: '',
-          error: { code: 'CANCELLED', message: 'the task was cancelled before it started' },
+    switch (command.$case) {
+      case 'assign': {
+        const { task, leaseEpoch, attempt } = command.assign;
+        this.accept(taskId, leaseEpoch, attempt, task);
+        return;
+      }
+      case 'cancel': {
+        const record = this.tasks.get(taskId);
+        if (record && this.queue.withdraw(taskId)) {
+          void this.complete(record, stopOutcome('CANCELLED', 'the task was cancelled before it started'));
+        } else {
+          this.options.executor.cancelTask(taskId, { force: command.cancel.force, kind: 'ORCHESTRATOR_CANCEL' });
+        }
+        return;
+      }
+      case 'ack': {
+        void this.options.spool.ack(taskId, command.ack.leaseEpoch).then((known) => {
+          if (known && !command.ack.accepted) {
+            this.options.logger.warn('orchestrator refused a result (its lease was taken away)', { taskId, leaseEpoch: command.ack.leaseEpoch });
+          }
         });
-      } else {
-        this.options.executor.cancelTask(taskId, { force, kind: 'ORCHESTRATOR_CANCEL' });
+        return;
       }
     }
   }
 
-  private accept(taskId: string, task: Task | undefined, outbox: Outbox<WorkerMessage>): void {
+  private accept(taskId: string, leaseEpoch: number, attempt: number, task: Task | undefined): void {
     const { logger, executor } = this.options;
-    const refuse = (code: 'INVALID_PARAMS' | 'WORKER_SHUTDOWN', text: string): void => {
-      void this.report(outbox, taskId, {
-        state: 'FAILED',
-        exitCode: -1,
-        stdoutTruncated: false,
-        stderrTruncated: false,
-        durationMs: 0,
-        runtime: '',
-        error: { code, message: text },
-      });
+    const record: TaskRecord = {
+      taskId,
+      leaseEpoch,
+      attempt,
+      toolType: task?.toolType ?? '',
+      stdout: [],
+      stderr: [],
+      session: this.link?.number,
     };
-    if (!task || taskId === '') return refuse('INVALID_PARAMS', 'assignment without a task or task id');
-    if (this.inFlight.has(taskId)) return refuse('INVALID_PARAMS', `task ${taskId} is already assigned to this worker`);
-    if (this.currentState === 'STOPPING') return refuse('WORKER_SHUTDOWN', 'the worker is shutting down');
-
-    void outbox.send({ taskId, event: { $case: 'accepted', accepted: { queuePosition: this.queue.queued } } });
-    logger.info('task accepted', { taskId, tool: task.toolType });
-    const done = this.queue
+    if (!task || taskId === '') {
+      void this.complete(record, makeOutcome('FAILED', { durationMs: 0, runtime: '', error: { code: 'INVALID_PARAMS', message: 'assignment without a task or task id' } }));
+      return;
+    }
+    const existing = this.tasks.get(taskId);
+    if (existing) {
+      if (existing.leaseEpoch === leaseEpoch) return; // the same assignment again after a reconnect
+      logger.warn('task assigned again under a newer lease while the old run goes on', { taskId, leaseEpoch });
+      return;
+    }
+    if (this.lifecycle !== 'RUNNING') {
+      void this.complete(record, stopOutcome('WORKER_SHUTDOWN', 'the worker is draining and takes no new tasks'));
+      return;
+    }
+    this.tasks.set(taskId, record);
+    void this.send(record, { $case: 'accepted', accepted: { queuePosition: this.queue.queued } });
+    logger.info('task accepted', { taskId, tool: task.toolType, leaseEpoch, attempt });
+    record.done = this.queue
       .run(taskId, async () => {
-        const outcome = await executor.run(taskId, task, {
-          onProgress: (event) =>
-            event.type === 'running'
-              ? outbox.send({ taskId, event: { $case: 'running', running: event } })
-              : outbox.send({
-                  taskId,
-                  event: {
-                    $case: 'output',
-                    output: {
-                      stream: event.stream === 'stdout' ? OutputStream.OUTPUT_STREAM_STDOUT : OutputStream.OUTPUT_STREAM_STDERR,
-                      data: event.data,
-                    },
-                  },
-                }),
-        });
+        const outcome = await executor.run(taskId, task, { onProgress: (event) => this.progress(record, event) });
         logger.info('task finished', {
           taskId,
           tool: task.toolType,
           state: outcome.state,
+          cause: outcome.cause,
           exitCode: outcome.exitCode,
           durationMs: outcome.durationMs,
-          ...(outcome.error ? { error: outcome.error.code } : {}),
         });
-        await this.report(outbox, taskId, outcome);
+        await this.complete(record, outcome);
       })
       .catch((error: unknown) => {
         logger.error('task runner failed', { taskId, error: describe(error) });
-      })
-      .finally(() => this.inFlight.delete(taskId));
-    this.inFlight.set(taskId, done);
+      });
   }
 
-  private report(outbox: Outbox<WorkerMessage>, taskId: string, outcome: TaskOutcome): Promise<void> {
-    return outbox.send({
-      taskId,
+  private progress(record: TaskRecord, event: TaskProgress): Promise<void> {
+    if (event.type === 'running') return this.send(record, { $case: 'running', running: event });
+    (event.stream === 'stdout' ? record.stdout : record.stderr).push(event.data);
+    const stream = event.stream === 'stdout' ? OutputStream.OUTPUT_STREAM_STDOUT : OutputStream.OUTPUT_STREAM_STDERR;
+    return this.send(record, { $case: 'output', output: { stream, data: event.data } });
+  }
+
+  /** Sends on the session the task has used so far; a message that cannot go marks the task's output incomplete. */
+  private async send(record: TaskRecord, event: NonNullable<WorkerMessage['event']>): Promise<void> {
+    const link = this.link;
+    if (!link || record.session !== link.number) {
+      record.session = undefined;
+      return;
+    }
+    await link.outbox.send({ taskId: record.taskId, leaseEpoch: record.leaseEpoch, event });
+  }
+
+  /**
+   * Spools the whole result until the orchestrator acks it, and sends it: without the output when
+   * every chunk went out on the live session, whole otherwise (or on the next session).
+   */
+  private async complete(record: TaskRecord, outcome: TaskOutcome): Promise<void> {
+    if (this.tasks.get(record.taskId) === record) this.tasks.delete(record.taskId);
+    const whole = this.resultMessage(record, outcome, true);
+    try {
+      await this.options.spool.add(whole);
+    } catch (error) {
+      this.options.logger.error('could not store a result', { taskId: record.taskId, error: describe(error) });
+    }
+    const link = this.link;
+    if (!link) return; // delivered by resendSpooled() on the next session
+    const intact = record.session === link.number;
+    await link.outbox.send(intact ? this.resultMessage(record, outcome, false) : whole);
+  }
+
+  private resultMessage(record: TaskRecord, outcome: TaskOutcome, withOutput: boolean): WorkerMessage {
+    return {
+      taskId: record.taskId,
+      leaseEpoch: record.leaseEpoch,
       event: {
         $case: 'completed',
         completed: {
           state: STATE_TO_WIRE[outcome.state],
           exitCode: outcome.exitCode,
-          stdout: Buffer.alloc(0),
-          stderr: Buffer.alloc(0),
+          stdout: withOutput ? Buffer.concat(record.stdout) : Buffer.alloc(0),
+          stderr: withOutput ? Buffer.concat(record.stderr) : Buffer.alloc(0),
           stdoutTruncated: outcome.stdoutTruncated,
           stderrTruncated: outcome.stderrTruncated,
           durationMs: outcome.durationMs,
           error: outcome.error,
           worker: this.options.config.name,
           runtime: outcome.runtime,
+          cause: outcome.cause,
+          retryable: outcome.retryable,
+          outputIncluded: withOutput,
+          attempt: record.attempt,
         },
       },
-    });
+    };
   }
+
+  private async reapLoop(reaper: ContainerReaper): Promise<void> {
+    const { reapIntervalMs } = this.options.config;
+    while (!this.stop.signal.aborted) {
+      await sleep(reapIntervalMs, undefined, { signal: this.stop.signal }).catch(() => undefined);
+      if (!this.stop.signal.aborted) await this.reap(reaper);
+    }
+  }
+
+  private async reap(reaper: ContainerReaper): Promise<void> {
+    const { logger } = this.options;
+    try {
+      const { removed, failed } = await reaper.reapOnce();
+      for (const container of removed) logger.warn('removed an orphaned container', { ...container });
+      for (const { id, error } of failed) logger.error('could not remove an orphaned container', { id, error: describe(error) });
+    } catch (error) {
+      logger.warn('orphan sweep failed', { error: describe(error) });
+    }
+  }
+}
+
+/** Wakes a waiting heartbeat loop early. */
+class BeatSignal {
+  private wake: (() => void) | undefined;
+
+  ring(): void {
+    this.wake?.();
+  }
+
+  async wait(ms: number, signal: AbortSignal): Promise<void> {
+    const woken = new AbortController();
+    this.wake = () => woken.abort();
+    await sleep(ms, undefined, { signal: AbortSignal.any([signal, woken.signal]) }).catch(() => undefined);
+    this.wake = undefined;
+  }
+}
+
+function stopOutcome(code: 'WORKER_SHUTDOWN' | 'CANCELLED', message: string): TaskOutcome {
+  return makeOutcome('CANCELLED', { durationMs: 0, runtime: '', error: { code, message } });
 }
 
 function describe(error: unknown): string {

@@ -2,19 +2,17 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { canTransition, type WorkerState } from './worker-state.js';
 
-const STATES: readonly WorkerState[] = ['INITIALIZED', 'CONNECTING', 'RUNNING', 'STOPPING', 'STOPPED', 'FAILED'];
+const STATES: readonly WorkerState[] = ['INITIALIZED', 'RUNNING', 'DRAINING', 'STOPPED', 'FAILED'];
 
 /** The table documented in worker-state.ts. */
 const ALLOWED: ReadonlyArray<readonly [WorkerState, WorkerState]> = [
-  ['INITIALIZED', 'CONNECTING'],
-  ['INITIALIZED', 'STOPPING'],
-  ['CONNECTING', 'RUNNING'],
-  ['CONNECTING', 'STOPPING'],
-  ['CONNECTING', 'FAILED'],
-  ['RUNNING', 'CONNECTING'],
-  ['RUNNING', 'STOPPING'],
-  ['STOPPING', 'STOPPED'],
-  ['FAILED', 'STOPPING'],
+  ['INITIALIZED', 'RUNNING'],
+  ['INITIALIZED', 'STOPPED'],
+  ['RUNNING', 'DRAINING'],
+  ['RUNNING', 'FAILED'],
+  ['DRAINING', 'STOPPED'],
+  ['FAILED', 'DRAINING'],
+  ['FAILED', 'STOPPED'],
 ];
 
 describe('canTransition', () => {

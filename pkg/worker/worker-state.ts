@@ -1,20 +1,22 @@
 /**
- * The worker's lifecycle, in one place:
+ * The worker's lifecycle, in one place (the link to the orchestrator has its own
+ * ConnectionState, which goes up and down while the worker is RUNNING):
  *
- *   INITIALIZED ──start()──▶ CONNECTING ──registered──▶ RUNNING
- *        RUNNING ──link lost──▶ CONNECTING (retries at the reconnect interval)
- *   CONNECTING | RUNNING ──shutdown()──▶ STOPPING ──▶ STOPPED
- *   CONNECTING ──reconnect attempts exhausted──▶ FAILED
+ *   INITIALIZED ──start()──▶ RUNNING ──drain() / shutdown()──▶ DRAINING ──▶ STOPPED
+ *   RUNNING ──reconnect attempts exhausted──▶ FAILED ──▶ STOPPED
+ *   INITIALIZED ──shutdown()──▶ STOPPED
+ *
+ * DRAINING takes no new tasks; it finishes (drain) or stops (shutdown) the running ones,
+ * reports every result, then unregisters.
  */
-export type WorkerState = 'INITIALIZED' | 'CONNECTING' | 'RUNNING' | 'STOPPING' | 'STOPPED' | 'FAILED';
+export type WorkerState = 'INITIALIZED' | 'RUNNING' | 'DRAINING' | 'STOPPED' | 'FAILED';
 
 const ALLOWED: Readonly<Record<WorkerState, readonly WorkerState[]>> = {
-  INITIALIZED: ['CONNECTING', 'STOPPING'],
-  CONNECTING: ['RUNNING', 'STOPPING', 'FAILED'],
-  RUNNING: ['CONNECTING', 'STOPPING'],
-  STOPPING: ['STOPPED'],
+  INITIALIZED: ['RUNNING', 'STOPPED'],
+  RUNNING: ['DRAINING', 'FAILED'],
+  DRAINING: ['STOPPED'],
+  FAILED: ['DRAINING', 'STOPPED'],
   STOPPED: [],
-  FAILED: ['STOPPING'],
 };
 
 export function canTransition(from: WorkerState, to: WorkerState): boolean {
