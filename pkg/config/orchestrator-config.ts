@@ -10,7 +10,14 @@ export interface OrchestratorConfig {
   /** How long finished tasks' results are kept, and how many at most. */
   readonly resultRetentionMs: number;
   readonly maxRetainedResults: number;
-  /** A worker whose heartbeat is older than this is considered gone. */
+  /**
+   * A worker whose heartbeat is older than this is considered gone, and a task lease not
+   * renewed for this long is taken away.
+   */
   readonly workerTimeoutMs: number;
+  /** Runs of a task at most: a lost lease or a retryable result runs it again until then. */
+  readonly maxAttempts: number;
+  /** Directory of the task database (created 0700), or `:memory:` to keep nothing on disk. */
+  readonly dataDir: string;
   readonly log: LogOptions;
 }

@@ -1,3 +1,6 @@
+import { isAbsolute, join, resolve } from 'node:path';
+
+import { InvalidValueError } from './invalid-value-error.js';
 import type { OptionSpec } from './option-spec.js';
 import { logOptionSpecs } from './log-option-specs.js';
 import { messageSizeOptionSpecs } from './message-size-option-specs.js';
@@ -5,12 +8,38 @@ import { parseDuration } from './parse-duration.js';
 import { parseGrpcAddress } from './parse-grpc-address.js';
 import { parseInteger } from './parse-integer.js';
 import { parseSocketMode } from './parse-socket-mode.js';
+import { parseText } from './parse-text.js';
 
 export const ORCHESTRATOR_ENV_PREFIX = 'ORCHESTRATOR_';
 export const DEFAULT_LISTEN_ADDR = 'unix:///tmp/baaaht-grpc.sock';
+/** Under the home directory: where the orchestrator keeps its task database unless told otherwise. */
+export const DEFAULT_DATA_DIR = '.local/share/baaaht/orchestrator';
+/** `--data-dir` value that keeps the tasks in memory only (lost when the orchestrator stops). */
+export const IN_MEMORY_DATA_DIR = ':memory:';
 
-/** Every option of the reference orchestrator: flags, env names (`ORCHESTRATOR_*`), file keys, defaults, checks. */
-export function orchestratorOptionSpecs() {
+export interface OrchestratorOptionContext {
+  /** The user's home directory: the default data directory is under it, and `~/` expands to it. */
+  readonly homeDir: string;
+}
+
+/**
+ * `:memory:`, or a directory: `~/...` is taken under the home directory, a relative path is
+ * kept relative (to the working directory).
+ */
+export function parseDataDir(raw: unknown, homeDir: string): string {
+  const text = parseText(raw);
+  if (text === IN_MEMORY_DATA_DIR) return text;
+  if (text === '~') return homeDir;
+  if (text.startsWith('~/')) return join(homeDir, text.slice(2));
+  if (text.startsWith('~')) throw new InvalidValueError(`${JSON.stringify(text)}: only ~/ (the home directory) is expanded`);
+  return isAbsolute(text) ? resolve(text) : text;
+}
+
+/**
+ * Every option of the reference orchestrator: flags, env names (`ORCHESTRATOR_*`), file keys,
+ * defaults, checks. The context gives host-dependent defaults (help text shows them generically).
+ */
+export function orchestratorOptionSpecs(context: OrchestratorOptionContext = { homeDir: '~' }) {
   return {
     listen: {
       flag: 'listen',
@@ -50,8 +79,25 @@ export function orchestratorOptionSpecs() {
       key: 'workerTimeout',
       default: '90s',
       metavar: 'duration',
-      doc: 'A worker whose last heartbeat is older than this is considered gone.',
+      doc: 'A worker whose last heartbeat is older than this is considered gone, and a task lease not renewed for this long is taken away (the task runs again or fails WORKER_LOST).',
       parse: (raw) => parseDuration(raw),
+    },
+    maxAttempts: {
+      flag: 'max-attempts',
+      key: 'maxAttempts',
+      default: '3',
+      metavar: 'n',
+      doc: 'Runs of a task at most: a lost lease or a retryable result (e.g. WORKER_SHUTDOWN, ENGINE_UNAVAILABLE) runs it again while attempts remain.',
+      parse: (raw) => parseInteger(raw, { min: 1, max: 100 }),
+    },
+    dataDir: {
+      flag: 'data-dir',
+      key: 'dataDir',
+      default: join(context.homeDir, DEFAULT_DATA_DIR),
+      defaultText: `~/${DEFAULT_DATA_DIR}`,
+      metavar: 'dir',
+      doc: 'Directory of the task database (SQLite; created 0700): queued tasks, leases and results survive a restart. :memory: keeps nothing on disk.',
+      parse: (raw) => parseDataDir(raw, context.homeDir),
     },
     ...logOptionSpecs(),
   } satisfies Record<string, OptionSpec<unknown>>;

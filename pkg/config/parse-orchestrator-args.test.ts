@@ -21,10 +21,12 @@ function writeFile(name: string, content: string): string {
   return path;
 }
 
+const HOME = join(scratch, 'home');
+mkdirSync(HOME);
+
+/** Loads with an empty home directory (HOME, unless overridden). */
 function load(overrides: Partial<ConfigInput> = {}): OrchestratorConfig {
-  const home = join(scratch, `home-${count++}`);
-  mkdirSync(home);
-  return loadOrchestratorConfig({ argv: [], env: {}, homeDir: home, ...overrides });
+  return loadOrchestratorConfig({ argv: [], env: {}, homeDir: HOME, ...overrides });
 }
 
 function loadError(overrides: Partial<ConfigInput>): ConfigError {
@@ -47,6 +49,8 @@ describe('parseOrchestratorArgs', () => {
       resultRetentionMs: 600_000,
       maxRetainedResults: 1_000,
       workerTimeoutMs: 90_000,
+      maxAttempts: 3,
+      dataDir: join(HOME, '.local/share/baaaht/orchestrator'),
       log: { level: 'info', format: 'text', output: 'stdout' },
     } satisfies OrchestratorConfig);
   });
@@ -62,6 +66,8 @@ describe('parseOrchestratorArgs', () => {
         'resultRetention: 1h',
         'maxRetainedResults: 50',
         'workerTimeout: 2m',
+        'maxAttempts: 1',
+        'dataDir: /var/lib/baaaht/',
         'log: { level: debug, format: json, output: stderr }',
       ].join('\n'),
     );
@@ -73,6 +79,8 @@ describe('parseOrchestratorArgs', () => {
       resultRetentionMs: 3_600_000,
       maxRetainedResults: 50,
       workerTimeoutMs: 120_000,
+      maxAttempts: 1,
+      dataDir: '/var/lib/baaaht',
       log: { level: 'debug', format: 'json', output: 'stderr' },
     } satisfies OrchestratorConfig);
   });
@@ -104,6 +112,23 @@ describe('parseOrchestratorArgs', () => {
       { argv: ['--config', path, '--worker-timeout=15s'], env: { ORCHESTRATOR_WORKER_TIMEOUT: '30s' }, expected: 15_000 },
     ];
     for (const { argv, env, expected } of cases) assert.equal(load({ argv, env }).workerTimeoutMs, expected, JSON.stringify({ argv, env }));
+  });
+
+  const dataDirCases: [string[], Record<string, string>, string][] = [
+    [['--data-dir', ':memory:'], {}, ':memory:'],
+    [['--data-dir', '~/state'], {}, join(HOME, 'state')],
+    [['--data-dir', '~'], {}, HOME],
+    [['--data-dir', 'rel/dir'], {}, 'rel/dir'],
+    [[], { ORCHESTRATOR_DATA_DIR: '/srv/o' }, '/srv/o'],
+    [['--data-dir=/a/../b/'], { ORCHESTRATOR_DATA_DIR: '/srv/o' }, '/b'],
+  ];
+  for (const [argv, env, expected] of dataDirCases) {
+    it(`data dir ${JSON.stringify({ argv, env })} → ${expected}`, () => assert.equal(load({ argv, env }).dataDir, expected));
+  }
+
+  it('max attempts from flag and env', () => {
+    assert.equal(load({ argv: ['--max-attempts', '5'] }).maxAttempts, 5);
+    assert.equal(load({ env: { ORCHESTRATOR_MAX_ATTEMPTS: '1' } }).maxAttempts, 1);
   });
 
   const listenCases: [string, string][] = [
@@ -145,6 +170,10 @@ describe('parseOrchestratorArgs', () => {
     { argv: ['--result-retention', 'forever'], option: '--result-retention', message: /"forever" is not a duration/ },
     { argv: ['--worker-timeout', '0ms'], option: '--worker-timeout', message: /must be more than zero/ },
     { argv: ['--max-retained-results', '0'], option: '--max-retained-results', message: /less than the minimum of 1/ },
+    { argv: ['--max-attempts', '0'], option: '--max-attempts', message: /less than the minimum of 1/ },
+    { argv: ['--max-attempts', 'many'], option: '--max-attempts', message: /not a whole number/ },
+    { argv: ['--data-dir', '~other/x'], option: '--data-dir', message: /only ~\/ .* is expanded/ },
+    { argv: ['--data-dir='], option: '--data-dir', message: /empty/ },
     { argv: ['--max-recv-msg-size', 'x'], option: '--max-recv-msg-size', message: /is not a size/ },
     { argv: ['--log-level', 'trace'], option: '--log-level', message: /"trace" is not one of/ },
     { argv: ['--orchestrator-addr', 'x:1'], option: '--orchestrator-addr', message: /^unknown option --orchestrator-addr/ },
@@ -167,11 +196,12 @@ describe('parseOrchestratorArgs', () => {
     assert.deepEqual(parsed, { kind: 'help', text: orchestratorHelpText() });
     assert.equal(loadError({ argv: ['--help'] }).option, '--help');
     const text = orchestratorHelpText();
-    for (const flag of ['listen', 'socket-mode', 'max-recv-msg-size', 'max-send-msg-size', 'result-retention', 'max-retained-results', 'worker-timeout', 'log-level', 'log-format', 'log-output']) {
+    for (const flag of ['listen', 'socket-mode', 'max-recv-msg-size', 'max-send-msg-size', 'result-retention', 'max-retained-results', 'worker-timeout', 'max-attempts', 'data-dir', 'log-level', 'log-format', 'log-output']) {
       assert.ok(text.includes(`  --${flag} <`), flag);
       assert.ok(text.includes(`env: ORCHESTRATOR_${flag.toUpperCase().replaceAll('-', '_')};`), flag);
     }
     assert.match(text, /default: 0600;/);
     assert.match(text, /default: 10m;/);
+    assert.match(text, /default: ~\/\.local\/share\/baaaht\/orchestrator;/);
   });
 });

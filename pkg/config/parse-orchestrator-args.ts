@@ -12,7 +12,7 @@ import { ORCHESTRATOR_ENV_PREFIX, orchestratorOptionSpecs } from './orchestrator
  * on any bad flag, environment variable or config file.
  */
 export function parseOrchestratorArgs(input: ConfigInput): ParsedArgs<OrchestratorConfig> {
-  const loaded = loadOptions(orchestratorOptionSpecs(), {
+  const loaded = loadOptions(orchestratorOptionSpecs({ homeDir: input.homeDir }), {
     argv: input.argv,
     env: input.env,
     envPrefix: ORCHESTRATOR_ENV_PREFIX,
@@ -30,6 +30,8 @@ export function parseOrchestratorArgs(input: ConfigInput): ParsedArgs<Orchestrat
       resultRetentionMs: v.resultRetention,
       maxRetainedResults: v.maxRetainedResults,
       workerTimeoutMs: v.workerTimeout,
+      maxAttempts: v.maxAttempts,
+      dataDir: v.dataDir,
       log: { level: v.logLevel, format: v.logFormat, output: v.logOutput },
     },
   };

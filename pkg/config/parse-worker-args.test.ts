@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 
+import { createBuiltinToolRegistry } from '../tools/create-builtin-tool-registry.js';
 import { ConfigError } from './config-error.js';
 import type { WorkerConfigInput } from './config-input.js';
 import { loadWorkerConfig } from './load-worker-config.js';
@@ -66,12 +67,20 @@ describe('parseWorkerArgs: defaults', () => {
       dockerSocket: '/var/run/docker.sock',
       outputCapBytes: 10_485_760,
       cancelGraceMs: 2_000,
+      reconnectMaxIntervalMs: 60_000,
+      shutdownTimeoutMs: 30_000,
+      workDir: join(tmpdir(), 'baaaht-worker-worker-box'),
+      resultMemoryBytes: 16_777_216,
+      reapIntervalMs: 60_000,
+      reapMarginMs: 30_000,
+      engineCheckIntervalMs: 10_000,
       tools: {
         image: `baaaht/tools:${packageVersion}`,
         searchUrlTemplate: 'https://html.duckduckgo.com/html/?q={query}',
         maxFetchBytes: 5_242_880,
         webNetwork: 'bridge',
         overrides: {},
+        custom: [],
       },
     } satisfies WorkerConfig);
   });
@@ -196,6 +205,13 @@ describe('parseWorkerArgs: precedence (flag > env > file > default)', () => {
         WORKER_DOCKER_SOCKET: '/d.sock',
         WORKER_OUTPUT_CAP: '1024',
         WORKER_CANCEL_GRACE: '0s',
+        WORKER_RECONNECT_MAX_INTERVAL: '2s',
+        WORKER_SHUTDOWN_TIMEOUT: '5s',
+        WORKER_WORK_DIR: '/var/lib/w1',
+        WORKER_RESULT_MEMORY: '1m',
+        WORKER_REAP_INTERVAL: '10s',
+        WORKER_REAP_MARGIN: '1s',
+        WORKER_ENGINE_CHECK_INTERVAL: '3s',
         WORKER_TOOLS_IMAGE: 'registry.example/tools:9',
         WORKER_SEARCH_URL_TEMPLATE: 'https://search.example/?q={query}',
         WORKER_MAX_FETCH_BYTES: '1m',
@@ -217,12 +233,20 @@ describe('parseWorkerArgs: precedence (flag > env > file > default)', () => {
       dockerSocket: '/d.sock',
       outputCapBytes: 1_024,
       cancelGraceMs: 0,
+      reconnectMaxIntervalMs: 2_000,
+      shutdownTimeoutMs: 5_000,
+      workDir: '/var/lib/w1',
+      resultMemoryBytes: 1_048_576,
+      reapIntervalMs: 10_000,
+      reapMarginMs: 1_000,
+      engineCheckIntervalMs: 3_000,
       tools: {
         image: 'registry.example/tools:9',
         searchUrlTemplate: 'https://search.example/?q={query}',
         maxFetchBytes: 1_048_576,
         webNetwork: 'web',
         overrides: {},
+        custom: [],
       },
     } satisfies WorkerConfig);
   });
@@ -255,6 +279,13 @@ describe('parseWorkerArgs: config files', () => {
     'dockerSocket: /run/docker.sock',
     'outputCap: 1MiB',
     'cancelGrace: 500ms',
+    'reconnectMaxInterval: 90s',
+    'shutdownTimeout: 1m',
+    'workDir: /srv/baaaht',
+    'resultMemory: 2MiB',
+    'reapInterval: 30s',
+    'reapMargin: 5s',
+    'engineCheckInterval: 2s',
     'tools:',
     '  image: tools:dev',
     '  searchUrlTemplate: "https://s.example/?q={query}"',
@@ -287,6 +318,13 @@ describe('parseWorkerArgs: config files', () => {
     dockerSocket: '/run/docker.sock',
     outputCapBytes: 1_048_576,
     cancelGraceMs: 500,
+    reconnectMaxIntervalMs: 90_000,
+    shutdownTimeoutMs: 60_000,
+    workDir: '/srv/baaaht',
+    resultMemoryBytes: 2_097_152,
+    reapIntervalMs: 30_000,
+    reapMarginMs: 5_000,
+    engineCheckIntervalMs: 2_000,
     tools: {
       image: 'tools:dev',
       searchUrlTemplate: 'https://s.example/?q={query}',
@@ -296,6 +334,7 @@ describe('parseWorkerArgs: config files', () => {
         file_read: { limits: { memoryBytes: 67_108_864, cpus: 0.25, pids: 32 }, timeoutMs: 45_000 },
         web_fetch: { image: 'other:1', runtime: 'runsc', network: 'egress', limits: { memoryBytes: 134_217_728 } },
       },
+      custom: [],
     },
   };
 
@@ -319,6 +358,13 @@ describe('parseWorkerArgs: config files', () => {
       dockerSocket: '/run/docker.sock',
       outputCap: '1MiB',
       cancelGrace: '500ms',
+      reconnectMaxInterval: '90s',
+      shutdownTimeout: '1m',
+      workDir: '/srv/baaaht',
+      resultMemory: '2MiB',
+      reapInterval: '30s',
+      reapMargin: '5s',
+      engineCheckInterval: '2s',
       tools: {
         image: 'tools:dev',
         searchUrlTemplate: 'https://s.example/?q={query}',
@@ -362,14 +408,130 @@ describe('config/worker.example.yaml', () => {
     assert.deepEqual(load({ argv: ['--config', example.pathname] }), load());
   });
 
+  /** The example with `marker` replaced by the commented block under it, uncommented. */
+  function uncommentAfter(marker: string): string {
+    const text = readFileSync(example, 'utf8');
+    const start = text.indexOf(marker);
+    assert.ok(start >= 0, `${marker.trim()} in the example`);
+    const end = text.indexOf('\n\n', start);
+    const block = text.slice(start + marker.length, end === -1 ? undefined : end + 1);
+    assert.ok(block.length > 0 && block.split('\n').every((line) => line === '' || line.startsWith('  # ')), 'a commented block');
+    return text.slice(0, start) + block.replace(/^  # /gm, '  ') + (end === -1 ? '' : text.slice(end + 1));
+  }
+
   it('its commented overrides example compiles', () => {
-    const [head = '', tail = ''] = readFileSync(example, 'utf8').split('  overrides: {}\n');
-    const path = writeFile('example-overrides.yaml', head + tail.replace(/^  # /gm, '  '));
+    const path = writeFile('example-overrides.yaml', uncommentAfter('  overrides: {}\n'));
     assert.deepEqual(load({ argv: ['--config', path] }).tools.overrides, {
       file_read: { limits: { memoryBytes: 67_108_864, cpus: 0.25, pids: 32 }, timeoutMs: 30_000 },
       web_search: { runtime: 'runsc', network: 'egress-only', timeoutMs: 60_000 },
     });
   });
+
+  it('its commented custom tools example compiles and runs as documented', () => {
+    const path = writeFile('example-custom.yaml', uncommentAfter('  custom: []\n'));
+    const { tools } = load({ argv: ['--config', path] });
+    assert.deepEqual(
+      tools.custom?.map((tool) => tool.name),
+      ['line_count', 'zeros', 'greet'],
+    );
+    const registry = createBuiltinToolRegistry(tools);
+    const run = (type: string, values: Record<string, string>): readonly string[] =>
+      registry.require(type).buildInvocation({ $case: 'custom', custom: { values } }).argv;
+    assert.deepEqual(run('line_count', { file: 'src/main.ts' }), ['wc', '-l', '--', 'src/main.ts']);
+    assert.throws(() => run('line_count', { file: '../etc/passwd' }), /does not match/);
+    assert.throws(() => run('line_count', { file: '/etc/passwd' }), /does not match/);
+    assert.deepEqual(run('zeros', { size: '32' }), ['sh', '-c', 'head -c "$1" /dev/zero | od -A d -t x1 -w"$2"', 'sh', '32', '16']);
+    assert.deepEqual(run('greet', { shout: 'true' }), [
+      'sh',
+      '-c',
+      'if [ "$2" = true ]; then echo "HELLO, ${1}!"; else echo "hello, $1"; fi',
+      'sh',
+      'world',
+      'true',
+    ]);
+    const zeros = registry.require('zeros');
+    assert.deepEqual(
+      { image: zeros.image, network: zeros.network, mount: zeros.mount, runtime: zeros.runtime, limits: zeros.limits, timeoutMs: zeros.timeoutMs },
+      { image: 'baaaht/tools:0.1.0', network: 'none', mount: 'none', runtime: 'runc', limits: { cpus: 0.1, memoryBytes: 67_108_864, pids: 10 }, timeoutMs: 30_000 },
+    );
+    assert.equal(registry.require('line_count').mount, 'read');
+  });
+});
+
+describe('parseWorkerArgs: custom tools (tools.custom)', () => {
+  const fixture = new URL('../../test/fixtures/fault-tools.yaml', import.meta.url).pathname;
+
+  it('loads test/fixtures/fault-tools.yaml with --config', () => {
+    const config = load({ argv: ['--config', fixture] });
+    assert.deepEqual(
+      config.tools.custom?.map((tool) => tool.name),
+      ['memory_bomb', 'fork_bomb', 'sleeper', 'flood', 'exit_with'],
+    );
+    const registry = createBuiltinToolRegistry(config.tools);
+    const spec = (type: string) => {
+      const { buildInvocation: _, ...rest } = registry.require(type);
+      return rest;
+    };
+    const run = (type: string, values: Record<string, string> = {}): readonly string[] =>
+      registry.require(type).buildInvocation({ $case: 'custom', custom: { values } }).argv;
+    for (const type of ['memory_bomb', 'fork_bomb', 'sleeper', 'flood', 'exit_with']) {
+      assert.equal(spec(type).image, 'baaaht/tools:0.1.0');
+      assert.equal(spec(type).network, 'none');
+      assert.equal(spec(type).mount, 'none');
+    }
+    assert.deepEqual(spec('memory_bomb').limits, { cpus: 1, memoryBytes: 32 * 1024 * 1024, pids: 10 });
+    assert.deepEqual(run('memory_bomb'), ['sh', '-c', 'head -c 1000000000 /dev/zero | tail -c 1000000000 > /dev/null']);
+    assert.deepEqual({ pids: spec('fork_bomb').limits.pids, timeoutMs: spec('fork_bomb').timeoutMs }, { pids: 16, timeoutMs: 20_000 });
+    assert.deepEqual(run('fork_bomb'), ['sh', '-c', 'for i in $(seq 1 200); do sleep 30 & done; wait']);
+    assert.equal(spec('sleeper').timeoutMs, 60_000);
+    assert.deepEqual(run('sleeper', { seconds: '5' }), ['sleep', '5']);
+    assert.throws(() => run('sleeper'), /missing required parameter "seconds"/);
+    assert.equal(spec('flood').limits.cpus, 1);
+    assert.deepEqual(run('flood', { bytes: '1048576' }), ['sh', '-c', 'yes baaaht-output-flood | head -c "$1"', 'sh', '1048576']);
+    assert.deepEqual(run('exit_with', { code: '3' }), ['sh', '-c', 'echo out; echo err >&2; exit "$1"', 'sh', '3']);
+    assert.throws(() => run('exit_with', { code: '256' }), /more than the maximum of 255/);
+  });
+
+  it('takes an empty list, or no value, as no tools', () => {
+    assert.deepEqual(load({ argv: ['--config', writeFile('custom-empty.yaml', 'tools:\n  custom: []\n')] }).tools.custom, []);
+    assert.deepEqual(load({ argv: ['--config', writeFile('custom-null.yaml', 'tools:\n  custom:\n')] }).tools.custom, []);
+  });
+
+  const fileCases: { name: string; content: string; option: string; message: RegExp }[] = [
+    { name: 'not a list', content: 'tools:\n  custom: { sleeper: {} }\n', option: 'tools.custom', message: /^invalid value for tools\.custom \(in .*\): \{"sleeper":\{\}\} is not a list of tool definitions$/ },
+    { name: 'a string', content: 'tools:\n  custom: sleeper\n', option: 'tools.custom', message: /"sleeper" is not a list of tool definitions/ },
+    {
+      name: 'shell script placeholder',
+      content: 'tools:\n  custom:\n    - name: zeros\n      command: [sh, -c, "head -c {size} /dev/zero"]\n      params:\n        size: { type: integer, required: true }\n',
+      option: 'tools.custom[0].command[2]',
+      message: /^invalid value for tools\.custom\[0\]\.command\[2\] \(in .*custom-shell.*\.yaml\): placeholders inside a shell script \(sh -c\)/,
+    },
+    {
+      name: 'unknown key',
+      content: 'tools:\n  custom:\n    - { name: a, command: [x] }\n    - { name: b, command: [x], memroy: 1g }\n',
+      option: 'tools.custom[1].memroy',
+      message: /^invalid value for tools\.custom\[1\]\.memroy \(in .*\): unknown key/,
+    },
+    {
+      name: 'built-in name',
+      content: 'tools:\n  custom:\n    - { name: file_read, command: [cat] }\n',
+      option: 'tools.custom[0].name',
+      message: /"file_read" is a built-in tool/,
+    },
+    {
+      name: 'bad parameter default',
+      content: 'tools:\n  custom:\n    - { name: a, command: [x, "{v}"], params: { v: { type: string, default: "-rf" } } }\n',
+      option: 'tools.custom[0].params.v.default',
+      message: /"-rf" must not start with "-"/,
+    },
+  ];
+  for (const { name, content, option, message } of fileCases) {
+    it(`config file: ${name} → ${option}`, () => {
+      const error = loadError({ argv: ['--config', writeFile(`custom-${name.replaceAll(' ', '-')}.yaml`, content)] });
+      assert.match(error.message, message);
+      assert.equal(error.option, option);
+    });
+  }
 });
 
 describe('parseWorkerArgs: errors name the option', () => {
@@ -567,5 +729,6 @@ describe('parseWorkerArgs: help', () => {
     assert.match(text, /WORKER_CONFIG/);
     assert.match(text, /-h, --help/);
     assert.match(text, /tools\.overrides/);
+    assert.match(text, /Config file only: tools\.custom\n/);
   });
 });

@@ -1,9 +1,11 @@
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import type { WorkerConfig } from './worker-config.js';
 import type { ParsedArgs, WorkerConfigInput } from './config-input.js';
 import { findPackageVersion } from './find-package-version.js';
 import { loadOptions } from './load-options.js';
+import { compileCustomTools } from './parse-custom-tools.js';
 import { WORKER_CONFIG_FILE, workerHelpText } from './worker-help-text.js';
 import { WORKER_ENV_PREFIX, workerOptionSpecs } from './worker-option-specs.js';
 
@@ -36,6 +38,7 @@ export function parseWorkerArgs(input: WorkerConfigInput): ParsedArgs<WorkerConf
       maxRecvMsgSize: v.maxRecvMsgSize,
       maxSendMsgSize: v.maxSendMsgSize,
       reconnectIntervalMs: v.reconnectInterval,
+      reconnectMaxIntervalMs: Math.max(v.reconnectMaxInterval, v.reconnectInterval),
       reconnectMaxAttempts: v.reconnectMaxAttempts,
       heartbeatIntervalMs: v.heartbeatInterval,
       maxConcurrentTasks: v.maxConcurrentTasks,
@@ -43,13 +46,25 @@ export function parseWorkerArgs(input: WorkerConfigInput): ParsedArgs<WorkerConf
       dockerSocket: v.dockerSocket,
       outputCapBytes: v.outputCap,
       cancelGraceMs: v.cancelGrace,
+      shutdownTimeoutMs: v.shutdownTimeout,
+      workDir: v.workDir || defaultWorkDir(v.name),
+      resultMemoryBytes: v.resultMemory,
+      reapIntervalMs: v.reapInterval,
+      reapMarginMs: v.reapMargin,
+      engineCheckIntervalMs: v.engineCheckInterval,
       tools: {
         image: v.toolsImage,
         searchUrlTemplate: v.searchUrlTemplate,
         maxFetchBytes: v.maxFetchBytes,
         webNetwork: v.webNetwork,
         overrides: v.toolOverrides,
+        custom: compileCustomTools(v.customTools, loaded.configFile),
       },
     },
   };
+}
+
+/** `<tmpdir>/baaaht-worker-<name>`, the name made safe for a path. */
+function defaultWorkDir(name: string): string {
+  return join(tmpdir(), `baaaht-worker-${name.replace(/[^A-Za-z0-9_.-]/g, '_')}`);
 }

@@ -2,6 +2,7 @@ import type { OptionSpec } from './option-spec.js';
 import { logOptionSpecs } from './log-option-specs.js';
 import { messageSizeOptionSpecs } from './message-size-option-specs.js';
 import { parseByteSize } from './parse-byte-size.js';
+import { CUSTOM_TOOLS_KEY, customToolList } from './parse-custom-tools.js';
 import { defaultDockerSocket, parseDockerSocket } from './parse-docker-socket.js';
 import { parseDuration } from './parse-duration.js';
 import { parseGrpcAddress } from './parse-grpc-address.js';
@@ -68,6 +69,14 @@ export function workerOptionSpecs(context: WorkerOptionContext) {
       doc: 'Pause between attempts to reconnect to the orchestrator.',
       parse: (raw) => parseDuration(raw),
     },
+    reconnectMaxInterval: {
+      flag: 'reconnect-max-interval',
+      key: 'reconnectMaxInterval',
+      default: '60s',
+      metavar: 'duration',
+      doc: 'Cap of the reconnect backoff: pauses double from --reconnect-interval up to this, with jitter.',
+      parse: (raw) => parseDuration(raw),
+    },
     reconnectMaxAttempts: {
       flag: 'reconnect-max-attempts',
       key: 'reconnectMaxAttempts',
@@ -109,6 +118,55 @@ export function workerOptionSpecs(context: WorkerOptionContext) {
       metavar: 'bytes',
       doc: 'Cap on each of stdout and stderr per task (10MiB = 10485760 bytes); past it output is dropped and flagged.',
       parse: (raw) => parseByteSize(raw),
+    },
+    shutdownTimeout: {
+      flag: 'shutdown-timeout',
+      key: 'shutdownTimeout',
+      default: '30s',
+      metavar: 'duration',
+      doc: 'On SIGTERM/SIGINT, how long running tasks may go on before they are stopped (SIGUSR1 drains without a limit).',
+      parse: (raw) => parseDuration(raw, { min: 0 }),
+    },
+    workDir: {
+      flag: 'work-dir',
+      key: 'workDir',
+      default: '',
+      defaultText: '<tmpdir>/baaaht-worker-<name>',
+      metavar: 'dir',
+      doc: 'Where results not yet acknowledged by the orchestrator are kept (use persistent storage in production).',
+      parse: (raw) => (raw === '' ? '' : parseText(raw, { maxLength: 4096 })),
+    },
+    resultMemory: {
+      flag: 'result-memory',
+      key: 'resultMemory',
+      default: '16MiB',
+      metavar: 'bytes',
+      doc: 'Unacknowledged results kept in memory before they are written to --work-dir.',
+      parse: (raw) => parseByteSize(raw, { min: 0 }),
+    },
+    reapInterval: {
+      flag: 'reap-interval',
+      key: 'reapInterval',
+      default: '60s',
+      metavar: 'duration',
+      doc: 'How often orphaned task containers are looked for and removed (also once at start).',
+      parse: (raw) => parseDuration(raw),
+    },
+    reapMargin: {
+      flag: 'reap-margin',
+      key: 'reapMargin',
+      default: '30s',
+      metavar: 'duration',
+      doc: "How far past its deadline label any worker's task container must be before it is removed.",
+      parse: (raw) => parseDuration(raw, { min: 0 }),
+    },
+    engineCheckInterval: {
+      flag: 'engine-check-interval',
+      key: 'engineCheckInterval',
+      default: '10s',
+      metavar: 'duration',
+      doc: 'How often the Docker engine is pinged while it answers (every second while it does not).',
+      parse: (raw) => parseDuration(raw),
     },
     cancelGrace: {
       flag: 'cancel-grace',
@@ -158,6 +216,19 @@ export function workerOptionSpecs(context: WorkerOptionContext) {
         'Per-tool settings, keyed by tool type: { image, cpus, memory, pids, timeout, runtime, network }, ' +
         'e.g. tools.overrides.file_read.memory: 128MiB. Memory takes bytes or a unit (at least 6MiB); timeout a duration.',
       parse: (raw) => parseToolOverrides(raw),
+    },
+    customTools: {
+      key: CUSTOM_TOOLS_KEY,
+      // A string default: the loader then hands the file's list to `parse` as it is (convict's
+      // check for structured defaults takes only mappings). The list is compiled by
+      // parseWorkerArgs, which can name the faulty entry as tools.custom[i].field.
+      default: '',
+      doc:
+        'The operator\'s own tools: a list of { name, description, image, command, params, network, mount, runtime, ' +
+        'cpus, memory, pids, timeout }. command is an argv whose {param} placeholders take the task\'s values, each ' +
+        'inside its own argument, never through a shell; params declare them: { type: string|integer|boolean, ' +
+        'required, default, pattern, maxLength, allowLeadingDash, min, max }. See config/worker.example.yaml.',
+      parse: (raw) => customToolList(raw),
     },
   } satisfies Record<string, OptionSpec<unknown>>;
 }

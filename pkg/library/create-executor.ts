@@ -1,15 +1,19 @@
 import { randomUUID } from 'node:crypto';
-import { toTaskError, type ErrorCode } from '../errors/index.js';
+import { toTaskError, type ErrorCode, type TerminationCause } from '../errors/index.js';
 import type { Logger } from '../log/index.js';
 import { DockerEngine } from '../runtime/index.js';
 import type { ToolRegistry } from '../tools/index.js';
-import { createExecutorFor, type FinalState, type TaskExecutor } from '../worker/index.js';
+import { createExecutorFor, makeOutcome, type FinalState, type TaskExecutor } from '../worker/index.js';
 import { defaultWorkerConfig, toolRegistryFor, type WorkerConfigOverrides } from './default-tool-registry.js';
 import { toTask, type ExecuteTaskRequest } from './execute-task-request.js';
 
 export interface ExecuteTaskResult {
   readonly taskId: string;
   readonly state: FinalState;
+  /** Why it ended (COMPLETED, NON_ZERO_EXIT, TOOL_TIMEOUT, OUT_OF_MEMORY, ...). */
+  readonly cause: TerminationCause;
+  /** Whether running it again may succeed. */
+  readonly retryable: boolean;
   readonly exitCode: number;
   readonly stdout: Buffer;
   readonly stderr: Buffer;
@@ -55,18 +59,8 @@ export function wrapExecutor(executor: TaskExecutor): Executor {
       try {
         task = toTask(request);
       } catch (error) {
-        return {
-          taskId,
-          state: 'FAILED',
-          exitCode: -1,
-          stdout: Buffer.alloc(0),
-          stderr: Buffer.alloc(0),
-          stdoutTruncated: false,
-          stderrTruncated: false,
-          durationMs: 0,
-          runtime: '',
-          error: toTaskError(error),
-        };
+        const outcome = makeOutcome('FAILED', { durationMs: 0, runtime: '', error: toTaskError(error) });
+        return { taskId, ...outcome, stdout: Buffer.alloc(0), stderr: Buffer.alloc(0) };
       }
       const outcome = await executor.run(taskId, task, {
         ...(signal ? { signal } : {}),

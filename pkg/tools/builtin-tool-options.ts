@@ -1,3 +1,4 @@
+import type { ConfiguredToolDefinition } from './configured-tool-definition.js';
 import type { ResourceLimits } from './tool-spec.js';
 
 /** Per-tool settings an operator may change in config (`tools.overrides.<type>`). */
@@ -20,4 +21,9 @@ export interface BuiltinToolOptions {
   /** Docker network the web tools join (`bridge` unless configured). */
   readonly webNetwork: string;
   readonly overrides: Readonly<Record<string, ToolOverride>>;
+  /**
+   * The operator's own tools (`tools.custom`), registered after the built-in ones; none when
+   * unset. Overrides apply to them too.
+   */
+  readonly custom?: readonly ConfiguredToolDefinition[];
 }

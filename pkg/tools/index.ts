@@ -27,6 +27,19 @@ export { createBuiltinToolRegistry } from './create-builtin-tool-registry.js';
 export { TOOL_TYPE_PATTERN, validateToolSpec } from './validate-tool-spec.js';
 export { defineCustomTool, type CustomToolDefinition, type CustomToolValues } from './define-custom-tool.js';
 export {
+  CONFIGURED_PARAM_NAME,
+  DEFAULT_MAX_STRING_LENGTH,
+  MIN_CONTAINER_MEMORY_BYTES,
+  type ConfiguredBooleanParam,
+  type ConfiguredIntegerParam,
+  type ConfiguredParam,
+  type ConfiguredStringParam,
+  type ConfiguredToolDefinition,
+} from './configured-tool-definition.js';
+export { createConfiguredTool, type ConfiguredToolOptions } from './create-configured-tool.js';
+export { compileConfiguredTool, type CompiledConfiguredTool } from './compile-configured-tool.js';
+export { ToolDefinitionError, isToolDefinitionError } from './tool-definition-error.js';
+export {
   BUILTIN_TOOL_PARAMS_CASES,
   BUILTIN_TOOL_TYPES,
   PARAMS_MESSAGE_NAMES,

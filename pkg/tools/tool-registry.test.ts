@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isWorkerError, type ErrorCode } from '../errors/index.js';
 import type { BuiltinToolOptions } from './builtin-tool-options.js';
+import type { ConfiguredToolDefinition } from './configured-tool-definition.js';
 import { createBuiltinToolRegistry } from './create-builtin-tool-registry.js';
 import { defineCustomTool } from './define-custom-tool.js';
 import { ToolRegistry } from './tool-registry.js';
@@ -62,6 +63,50 @@ describe('createBuiltinToolRegistry', () => {
     );
     throwsCode(() => createBuiltinToolRegistry({ ...OPTIONS, overrides: { find: { image: '' } } }), 'INVALID_PARAMS', /image/);
     throwsCode(() => createBuiltinToolRegistry({ ...OPTIONS, image: ' ' }), 'INVALID_PARAMS', /image/);
+  });
+
+  const sleeper: ConfiguredToolDefinition = {
+    name: 'sleeper',
+    command: ['sleep', '{seconds}'],
+    params: { seconds: { type: 'integer', required: true, min: 0 } },
+  };
+
+  it('registers the configured tools after the built-ins, tools image and overrides applied', () => {
+    const registry = createBuiltinToolRegistry({
+      ...OPTIONS,
+      overrides: { sleeper: { timeoutMs: 90_000 } },
+      custom: [sleeper, { name: 'hello', image: 'me/hello:1', command: ['echo', 'hello'] }],
+    });
+    assert.deepEqual(
+      registry.all().map((tool) => tool.type),
+      [...BUILTIN_TOOL_TYPES, 'sleeper', 'hello'],
+    );
+    const spec = registry.require('sleeper');
+    assert.equal(spec.image, OPTIONS.image);
+    assert.equal(spec.timeoutMs, 90_000);
+    assert.deepEqual(spec.buildInvocation({ $case: 'custom', custom: { values: { seconds: '3' } } }).argv, ['sleep', '3']);
+    assert.equal(registry.require('hello').image, 'me/hello:1');
+  });
+
+  it('refuses a configured tool named like a built-in tool or an earlier configured one', () => {
+    throwsCode(
+      () => createBuiltinToolRegistry({ ...OPTIONS, custom: [{ name: 'grep', command: ['grep'] }] }),
+      'INVALID_PARAMS',
+      /^configured tool "grep" is a built-in tool; choose another name$/,
+    );
+    throwsCode(
+      () => createBuiltinToolRegistry({ ...OPTIONS, custom: [sleeper, { ...sleeper, command: ['sleep', '1'], params: {} }] }),
+      'INVALID_PARAMS',
+      /^configured tool "sleeper" is defined twice; choose another name$/,
+    );
+  });
+
+  it('refuses an invalid configured tool', () => {
+    throwsCode(
+      () => createBuiltinToolRegistry({ ...OPTIONS, custom: [{ ...sleeper, command: ['sh', '-c', 'sleep {seconds}'] }] }),
+      'INVALID_PARAMS',
+      /^tool sleeper: command\[2\]: placeholders inside a shell script/,
+    );
   });
 });
 
