@@ -40,7 +40,7 @@ node -e '
 pids+=($!)
 
 say "starting the orchestrator on $addr"
-./bin/orchestrator --listen "$addr" --log-output "$demo/orchestrator.log" &
+./bin/orchestrator --listen "$addr" --data-dir "$demo/data" --log-output "$demo/orchestrator.log" &
 pids+=($!)
 say "starting a worker"
 ./bin/worker --orchestrator-addr "$addr" --name demo-worker --heartbeat-interval 5s --log-output "$demo/worker.log" &

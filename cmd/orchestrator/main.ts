@@ -1,6 +1,7 @@
 /**
  * `baaaht-orchestrator`: the reference orchestrator. Composition root: loads the config,
- * builds the logger and the orchestrator, listens, and closes on SIGINT/SIGTERM (exit 0).
+ * builds the logger and the orchestrator (opening its task store in --data-dir), listens, and
+ * closes on SIGINT/SIGTERM (exit 0); unfinished tasks stay in the store for the next start.
  */
 import { homedir } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -23,7 +24,15 @@ async function main(): Promise<number> {
   }
   const config = parsed.config;
   const logger = createLogger(config.log);
-  const orchestrator = createOrchestrator(config, logger);
+  let orchestrator;
+  try {
+    orchestrator = createOrchestrator(config, logger);
+  } catch (error) {
+    // The socket mode, or the data directory (unwritable, in use by another orchestrator, ...).
+    logger.error('cannot start', { dataDir: config.dataDir, error: error instanceof Error ? error.message : String(error) });
+    await flush(logger);
+    return 1;
+  }
 
   let stopping: Promise<void> | undefined;
   const stopped = new Promise<void>((resolve) => {
@@ -49,6 +58,8 @@ async function main(): Promise<number> {
   const unix = orchestrator.address.startsWith('unix:');
   logger.info('orchestrator listening', {
     address: orchestrator.address,
+    dataDir: config.dataDir,
+    maxAttempts: config.maxAttempts,
     ...(unix ? { socketMode: `0${config.socketMode.toString(8)}` } : {}),
   });
   await stopped;

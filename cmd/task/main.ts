@@ -1,5 +1,6 @@
 /**
- * `task`: submit a tool task to the orchestrator and follow it, list workers, or cancel a task.
+ * `task`: submit a tool task to the orchestrator and follow it (or detach), look a task up, list
+ * workers, or cancel a task.
  * Composition root: parses arguments, builds the channel and client, wires Ctrl-C.
  */
 import { readFile } from 'node:fs/promises';

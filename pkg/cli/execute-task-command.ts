@@ -1,9 +1,10 @@
+import { ClientError, Status } from 'nice-grpc-common';
 import { isWorkerError } from '../errors/index.js';
 import { OutputStream, TaskState, type Task, type TaskResult, type TaskServiceClient } from '../gen/agent/v1/agent.js';
 import { paramsFromStrings } from '../tools/index.js';
 import { describeRpcError } from './describe-rpc-error.js';
 import { EXIT, exitCodeForResult } from './exit-codes.js';
-import { formatErrorLine, toResultJson } from './format-result.js';
+import { formatErrorLine, formatTaskSummary, toResultJson, toTaskJson } from './format-result.js';
 import { formatWorkersTable, toWorkerJson } from './format-workers.js';
 import type { TaskCommand } from './parse-task-args.js';
 import { readParamValues } from './read-param-values.js';
@@ -21,7 +22,7 @@ export interface TaskCliDeps {
   readFile(path: string): Promise<Uint8Array>;
   /** Aborted on Ctrl-C: a running task's call is aborted, which makes the orchestrator cancel it. */
   readonly signal: AbortSignal;
-  /** Deadline of the short calls (ListWorkers, CancelTask). RunTask has none. */
+  /** Deadline of the short calls (SubmitTask, GetTask, ListWorkers, CancelTask). RunTask has none. */
   readonly rpcTimeoutMs: number;
 }
 
@@ -30,6 +31,8 @@ export async function executeTaskCommand(command: Exclude<TaskCommand, { kind: '
   switch (command.kind) {
     case 'run':
       return runTask(command, deps);
+    case 'get':
+      return getTask(command, deps);
     case 'workers':
       return listWorkers(command, deps);
     case 'cancel':
@@ -65,6 +68,38 @@ async function cancelTask(command: Extract<TaskCommand, { kind: 'cancel' }>, dep
   }
 }
 
+/**
+ * A finished task: its result as `run` prints it (JSON) or a summary, and run's exit code. An
+ * unfinished one: its state, exit 0. Unknown (or no longer retained): exit 1.
+ */
+async function getTask(command: Extract<TaskCommand, { kind: 'get' }>, deps: TaskCliDeps): Promise<number> {
+  try {
+    const task = await deps.client.getTask({ taskId: command.taskId }, { signal: callSignal(deps) });
+    deps.stdout.write(command.json ? `${JSON.stringify(toTaskJson(task))}\n` : formatTaskSummary(task));
+    return task.result ? exitCodeForResult(task.result) : EXIT.OK;
+  } catch (error) {
+    if (deps.signal.aborted) return EXIT.CANCELLED;
+    if (error instanceof ClientError && error.code === Status.NOT_FOUND) {
+      deps.stderr.write(`task ${command.taskId} not found (unknown, or its result is no longer retained)\n`);
+      return EXIT.NOT_FOUND;
+    }
+    deps.stderr.write(describeRpcError(error, command.addr));
+    return EXIT.FAILED;
+  }
+}
+
+async function submitTask(command: Extract<TaskCommand, { kind: 'run' }>, task: Task, deps: TaskCliDeps): Promise<number> {
+  try {
+    const { taskId } = await deps.client.submitTask({ task, worker: command.worker }, { signal: callSignal(deps) });
+    deps.stdout.write(command.json ? `${JSON.stringify({ taskId })}\n` : `${taskId}\n`);
+    return EXIT.OK;
+  } catch (error) {
+    if (deps.signal.aborted) return EXIT.CANCELLED;
+    deps.stderr.write(describeRpcError(error, command.addr));
+    return EXIT.FAILED;
+  }
+}
+
 async function runTask(command: Extract<TaskCommand, { kind: 'run' }>, deps: TaskCliDeps): Promise<number> {
   let task: Task;
   try {
@@ -82,6 +117,7 @@ async function runTask(command: Extract<TaskCommand, { kind: 'run' }>, deps: Tas
     deps.stderr.write(`error: ${error.message}\n\n${TASK_USAGE}`);
     return EXIT.USAGE;
   }
+  if (command.detach) return submitTask(command, task, deps);
 
   let taskId = '';
   let result: TaskResult | undefined;
@@ -97,6 +133,12 @@ async function runTask(command: Extract<TaskCommand, { kind: 'run' }>, deps: Tas
         else seen.stderrBytes += e.output.data.length;
         if (command.json) (isStdout ? seen.stdout : seen.stderr).push(e.output.data);
         else (isStdout ? deps.stdout : deps.stderr).write(e.output.data);
+      } else if (e?.$case === 'running') {
+        // Another attempt (the task runs again elsewhere): its output starts over.
+        seen.stdout = [];
+        seen.stderr = [];
+        seen.stdoutBytes = 0;
+        seen.stderrBytes = 0;
       } else if (e?.$case === 'result') {
         result = e.result;
       }
@@ -118,6 +160,10 @@ async function runTask(command: Extract<TaskCommand, { kind: 'run' }>, deps: Tas
       error: { code: 'CANCELLED', message: 'interrupted; the task is being cancelled' },
       worker: '',
       runtime: '',
+      cause: 'CANCELLED',
+      retryable: false,
+      outputIncluded: true,
+      attempt: 0,
     };
     return finish(command.json, taskId, interrupted, seen, deps, false);
   }

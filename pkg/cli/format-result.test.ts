@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { TaskResult, TaskState } from '../gen/agent/v1/agent.js';
-import { formatErrorLine, stateName, toResultJson } from './format-result.js';
+import { GetTaskResponse, TaskResult, TaskState } from '../gen/agent/v1/agent.js';
+import { formatErrorLine, formatTaskSummary, stateName, toResultJson, toTaskJson } from './format-result.js';
 
 describe('toResultJson', () => {
   it('has exactly the documented fields, output as UTF-8 text', () => {
@@ -13,6 +13,8 @@ describe('toResultJson', () => {
       stdoutTruncated: true,
       durationMs: 12,
       worker: 'w1',
+      cause: 'NON_ZERO_EXIT',
+      attempt: 2,
     });
     assert.deepEqual(toResultJson('t1', result), {
       taskId: 't1',
@@ -25,6 +27,9 @@ describe('toResultJson', () => {
       durationMs: 12,
       worker: 'w1',
       error: null,
+      cause: 'NON_ZERO_EXIT',
+      retryable: false,
+      attempt: 2,
     });
   });
 
@@ -32,6 +37,65 @@ describe('toResultJson', () => {
     const result = TaskResult.fromPartial({ state: TaskState.TASK_STATE_FAILED, error: { code: 'PATH_ESCAPE', message: 'no' } });
     assert.deepEqual(toResultJson('t', result).error, { code: 'PATH_ESCAPE', message: 'no' });
     assert.equal(toResultJson('t', result).state, 'FAILED');
+  });
+});
+
+describe('toTaskJson / formatTaskSummary (task get)', () => {
+  const finished = GetTaskResponse.fromPartial({
+    taskId: 't1',
+    state: TaskState.TASK_STATE_FAILED,
+    worker: 'w1',
+    attempt: 3,
+    toolType: 'grep',
+    result: {
+      state: TaskState.TASK_STATE_FAILED,
+      exitCode: -1,
+      stdout: Buffer.from('partial'),
+      durationMs: 40,
+      worker: 'w1',
+      cause: 'WORKER_LOST',
+      retryable: true,
+      attempt: 3,
+      error: { code: 'WORKER_LOST', message: 'gone' },
+    },
+  });
+  const pending = GetTaskResponse.fromPartial({ taskId: 't2', state: TaskState.TASK_STATE_RUNNING, worker: 'w2', attempt: 1, toolType: 'list' });
+
+  it('prints run --json for a finished task', () => {
+    assert.deepEqual(toTaskJson(finished), toResultJson('t1', finished.result!));
+  });
+
+  it('prints the same keys, result fields null, for an unfinished one', () => {
+    const json = toTaskJson(pending);
+    assert.deepEqual(Object.keys(json), Object.keys(toResultJson('t1', finished.result!)));
+    assert.deepEqual(json, {
+      taskId: 't2', state: 'RUNNING', exitCode: null, stdout: null, stderr: null, stdoutTruncated: null, stderrTruncated: null,
+      durationMs: null, worker: 'w2', error: null, cause: null, retryable: null, attempt: 1,
+    });
+  });
+
+  it('summarizes', () => {
+    assert.equal(
+      formatTaskSummary(finished),
+      [
+        'task       t1',
+        'tool       grep',
+        'state      FAILED',
+        'worker     w1 (attempt 3)',
+        'exit code  -1',
+        'cause      WORKER_LOST (retryable)',
+        'duration   40 ms',
+        'stdout     7 bytes',
+        'stderr     0 bytes',
+        'error      WORKER_LOST: gone',
+        '--- stdout ---',
+        'partial',
+        '',
+      ].join('\n'),
+    );
+    assert.equal(formatTaskSummary(GetTaskResponse.fromPartial({ taskId: 't3', state: TaskState.TASK_STATE_QUEUED, toolType: 'list' })), [
+      'task    t3', 'tool    list', 'state   QUEUED', 'worker  -', '',
+    ].join('\n'));
   });
 });
 

@@ -1,6 +1,6 @@
-import { TaskState, type TaskResult } from '../gen/agent/v1/agent.js';
+import { TaskState, type GetTaskResponse, type TaskResult } from '../gen/agent/v1/agent.js';
 
-/** What `task run --json` prints. */
+/** What `task run --json` prints, and `task get --json` for a finished task. */
 export interface ResultJson {
   readonly taskId: string;
   readonly state: string;
@@ -12,7 +12,22 @@ export interface ResultJson {
   readonly durationMs: number;
   readonly worker: string;
   readonly error: { readonly code: string; readonly message: string } | null;
+  /** Why the task ended (COMPLETED, NON_ZERO_EXIT, OUTPUT_TRUNCATED, or an error code). */
+  readonly cause: string;
+  /** Whether running it again may succeed. */
+  readonly retryable: boolean;
+  /** Which run of the task this was (1 = first). */
+  readonly attempt: number;
 }
+
+/**
+ * What `task get --json` prints for a task that has not finished: the same keys, with the
+ * result's fields null; `state` is QUEUED or RUNNING, `worker` the one holding it ('' while
+ * queued), `attempt` the current or last run (0 before the first).
+ */
+export type PendingTaskJson = {
+  readonly [K in keyof ResultJson]: K extends 'taskId' | 'state' | 'worker' | 'attempt' ? ResultJson[K] : null;
+};
 
 /** `COMPLETED`, `FAILED`, `TIMEOUT`, `CANCELLED` (or `UNSPECIFIED`...) for a TaskState. */
 export function stateName(state: TaskState): string {
@@ -32,7 +47,66 @@ export function toResultJson(taskId: string, result: TaskResult): ResultJson {
     durationMs: result.durationMs,
     worker: result.worker,
     error: result.error ? { code: result.error.code, message: result.error.message } : null,
+    cause: result.cause,
+    retryable: result.retryable,
+    attempt: result.attempt,
   };
+}
+
+/** `task get --json`: the result's JSON once finished, else the pending form. */
+export function toTaskJson(task: GetTaskResponse): ResultJson | PendingTaskJson {
+  if (task.result) return toResultJson(task.taskId, task.result);
+  return {
+    taskId: task.taskId,
+    state: stateName(task.state),
+    exitCode: null,
+    stdout: null,
+    stderr: null,
+    stdoutTruncated: null,
+    stderrTruncated: null,
+    durationMs: null,
+    worker: task.worker,
+    error: null,
+    cause: null,
+    retryable: null,
+    attempt: task.attempt,
+  };
+}
+
+/** `task get` without --json: one `key  value` line each, then the output, if any. */
+export function formatTaskSummary(task: GetTaskResponse): string {
+  const rows: Array<[string, string]> = [
+    ['task', task.taskId],
+    ['tool', task.toolType],
+    ['state', stateName(task.state)],
+  ];
+  const worker = task.worker === '' ? '-' : task.worker;
+  rows.push(['worker', task.attempt > 0 ? `${worker} (attempt ${task.attempt})` : worker]);
+  const result = task.result;
+  let output = '';
+  if (result) {
+    rows.push(
+      ['exit code', String(result.exitCode)],
+      ['cause', result.cause + (result.retryable ? ' (retryable)' : '')],
+      ['duration', `${result.durationMs} ms`],
+      ['stdout', describeOutput(result.stdout, result.stdoutTruncated)],
+      ['stderr', describeOutput(result.stderr, result.stderrTruncated)],
+    );
+    if (result.error) rows.push(['error', `${result.error.code}: ${result.error.message}`]);
+    output += section('stdout', result.stdout) + section('stderr', result.stderr);
+  }
+  const width = Math.max(...rows.map(([key]) => key.length));
+  return rows.map(([key, value]) => `${key.padEnd(width)}  ${value}\n`).join('') + output;
+}
+
+function describeOutput(bytes: Uint8Array, truncated: boolean): string {
+  return `${bytes.length} bytes${truncated ? ' (truncated)' : ''}`;
+}
+
+function section(name: string, bytes: Uint8Array): string {
+  if (bytes.length === 0) return '';
+  const text = Buffer.from(bytes).toString('utf8');
+  return `--- ${name} ---\n${text}${text.endsWith('\n') ? '' : '\n'}`;
 }
 
 /** The line printed to stderr for a result that carries an error. */

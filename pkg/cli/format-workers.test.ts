@@ -12,17 +12,20 @@ const info = WorkerInfo.fromPartial({
   activeTaskIds: ['t1'],
   lastHeartbeatMs: 5,
   connected: true,
+  healthy: true,
 });
 
 describe('formatWorkersTable', () => {
-  it('aligns name, id, tools, slots, active tasks, connected', () => {
-    const other = WorkerInfo.fromPartial({ agentId: 'id-22', name: 'b', capabilities: { toolTypes: [], maxConcurrentTasks: 1 } });
+  it('aligns name, id, tools, slots, active tasks, status, connected', () => {
+    const other = WorkerInfo.fromPartial({ agentId: 'id-22', name: 'b', capabilities: { toolTypes: [], maxConcurrentTasks: 1 }, draining: true });
+    const third = WorkerInfo.fromPartial({ agentId: 'id-3', name: 'c', healthy: false, healthDetail: 'engine down' });
     assert.equal(
-      formatWorkersTable([info, other]),
+      formatWorkersTable([info, other, third]),
       [
-        'NAME   ID     TOOLS           SLOTS  ACTIVE  CONNECTED',
-        'alpha  id-1   file_read,grep  4      1       yes',
-        'b      id-22  -               1      0       no',
+        'NAME   ID     TOOLS           SLOTS  ACTIVE  STATUS              CONNECTED',
+        'alpha  id-1   file_read,grep  4      1       ok                  yes',
+        'b      id-22  -               1      0       draining,unhealthy  no',
+        'c      id-3   -               0      0       unhealthy           no',
         '',
       ].join('\n'),
     );
@@ -44,6 +47,9 @@ describe('toWorkerJson', () => {
       lastHeartbeatMs: 5,
       labels: {},
       connected: true,
+      draining: false,
+      healthy: true,
+      healthDetail: '',
     });
   });
 });

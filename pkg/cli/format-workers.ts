@@ -13,6 +13,9 @@ export interface WorkerJson {
   readonly lastHeartbeatMs: number;
   readonly labels: Readonly<Record<string, string>>;
   readonly connected: boolean;
+  readonly draining: boolean;
+  readonly healthy: boolean;
+  readonly healthDetail: string;
 }
 
 export function toWorkerJson(worker: WorkerInfo): WorkerJson {
@@ -28,20 +31,30 @@ export function toWorkerJson(worker: WorkerInfo): WorkerJson {
     lastHeartbeatMs: worker.lastHeartbeatMs,
     labels: worker.labels,
     connected: worker.connected,
+    draining: worker.draining,
+    healthy: worker.healthy,
+    healthDetail: worker.healthDetail,
   };
 }
 
-/** A plain-text table: NAME, ID, TOOLS, SLOTS, ACTIVE, CONNECTED. */
+/** ok, draining, unhealthy, or both. */
+export function workerStatus(worker: Pick<WorkerInfo, 'draining' | 'healthy'>): string {
+  const status = [worker.draining ? 'draining' : '', worker.healthy ? '' : 'unhealthy'].filter((s) => s !== '');
+  return status.length === 0 ? 'ok' : status.join(',');
+}
+
+/** A plain-text table: NAME, ID, TOOLS, SLOTS, ACTIVE, STATUS, CONNECTED. */
 export function formatWorkersTable(workers: readonly WorkerInfo[]): string {
   if (workers.length === 0) return 'no workers registered\n';
   const rows = [
-    ['NAME', 'ID', 'TOOLS', 'SLOTS', 'ACTIVE', 'CONNECTED'],
+    ['NAME', 'ID', 'TOOLS', 'SLOTS', 'ACTIVE', 'STATUS', 'CONNECTED'],
     ...workers.map((w) => [
       w.name,
       w.agentId,
       (w.capabilities?.toolTypes ?? []).join(',') || '-',
       String(w.capabilities?.maxConcurrentTasks ?? 0),
       String(w.activeTaskIds.length),
+      workerStatus(w),
       w.connected ? 'yes' : 'no',
     ]),
   ];

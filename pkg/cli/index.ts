@@ -2,7 +2,7 @@ export { parseTaskArgs, type TaskCommand, type ParamSource } from './parse-task-
 export { readParamValues } from './read-param-values.js';
 export { executeTaskCommand, type TaskCliDeps, type CliOutput } from './execute-task-command.js';
 export { EXIT, exitCodeForResult } from './exit-codes.js';
-export { toResultJson, stateName, formatErrorLine, type ResultJson } from './format-result.js';
+export { toResultJson, toTaskJson, formatTaskSummary, stateName, formatErrorLine, type ResultJson, type PendingTaskJson } from './format-result.js';
 export { formatWorkersTable, toWorkerJson, type WorkerJson } from './format-workers.js';
 export { describeRpcError } from './describe-rpc-error.js';
 export { TASK_USAGE, DEFAULT_ORCHESTRATOR_ADDR } from './task-usage.js';

@@ -12,7 +12,7 @@ describe('parseTaskArgs', () => {
       parse([
         '--orchestrator-addr', '127.0.0.1:7070', 'run', 'file_write', '--mount', 'src', '--writable',
         '--param', 'path=a.txt', '--param', 'content=@big.bin', '--param', 'x=@@at', '--param', 'eq=a=b',
-        '--timeout', '30s', '--worker', 'w1', '--json',
+        '--timeout', '30s', '--worker', 'w1', '--json', '--detach',
       ]),
       {
         kind: 'run',
@@ -29,6 +29,7 @@ describe('parseTaskArgs', () => {
         timeoutMs: 30_000,
         worker: 'w1',
         json: true,
+        detach: true,
       },
     );
   });
@@ -42,6 +43,7 @@ describe('parseTaskArgs', () => {
     assert.equal(run.timeoutMs, 0);
     assert.equal(run.worker, '');
     assert.equal(run.json, false);
+    assert.equal(run.detach, false);
     assert.equal(parse(['workers'], { ORCHESTRATOR_URL: 'unix:/run/o.sock' }).kind, 'workers');
     assert.deepEqual(parse(['workers'], { ORCHESTRATOR_URL: 'unix:/run/o.sock' }), { kind: 'workers', addr: 'unix:/run/o.sock', json: false });
     assert.deepEqual(parse(['--orchestrator-addr', 'h:1', 'workers', '--json'], { ORCHESTRATOR_URL: 'unix:/run/o.sock' }), {
@@ -54,6 +56,11 @@ describe('parseTaskArgs', () => {
   it('keeps an absolute mount as is', () => {
     const run = parse(['run', 'list', '--mount', '/data/']);
     assert.equal(run.kind === 'run' && run.mount, '/data');
+  });
+
+  it('parses get', () => {
+    assert.deepEqual(parse(['get', 't-1']), { kind: 'get', addr: 'unix:///tmp/baaaht-grpc.sock', taskId: 't-1', json: false });
+    assert.deepEqual(parse(['get', 't-1', '--json']), { kind: 'get', addr: 'unix:///tmp/baaaht-grpc.sock', taskId: 't-1', json: true });
   });
 
   it('parses cancel and help', () => {
@@ -81,6 +88,10 @@ describe('parseTaskArgs', () => {
     [['workers', 'extra'], /no arguments/],
     [['cancel'], /exactly one TASK_ID/],
     [['cancel', 'a', '--json'], /does not apply to cancel/],
+    [['get'], /exactly one TASK_ID/],
+    [['get', 'a', 'b'], /exactly one TASK_ID/],
+    [['get', 'a', '--detach'], /does not apply to get/],
+    [['workers', '--detach'], /does not apply to workers/],
     [['--orchestrator-addr', 'nonsense', 'workers'], /"nonsense"/],
   ];
   for (const [argv, message] of bad) {

@@ -21,7 +21,10 @@ export type TaskCommand =
       readonly timeoutMs: number;
       readonly worker: string;
       readonly json: boolean;
+      /** Submit, print the task id and exit (SubmitTask) instead of following the task. */
+      readonly detach: boolean;
     }
+  | { readonly kind: 'get'; readonly addr: string; readonly taskId: string; readonly json: boolean }
   | { readonly kind: 'workers'; readonly addr: string; readonly json: boolean }
   | { readonly kind: 'cancel'; readonly addr: string; readonly taskId: string; readonly force: boolean }
   | { readonly kind: 'help' };
@@ -34,14 +37,19 @@ const OPTIONS = {
   timeout: { type: 'string' },
   worker: { type: 'string' },
   json: { type: 'boolean' },
+  detach: { type: 'boolean' },
   force: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
 type OptionName = keyof typeof OPTIONS;
 
-const ALLOWED: Record<'run' | 'workers' | 'cancel', readonly OptionName[]> = {
-  run: ['mount', 'writable', 'param', 'timeout', 'worker', 'json'],
+const COMMANDS = ['run', 'get', 'workers', 'cancel'] as const;
+type CommandName = (typeof COMMANDS)[number];
+
+const ALLOWED: Record<CommandName, readonly OptionName[]> = {
+  run: ['mount', 'writable', 'param', 'timeout', 'worker', 'json', 'detach'],
+  get: ['json'],
   workers: ['json'],
   cancel: ['force'],
 };
@@ -64,13 +72,14 @@ export function parseTaskArgs(
   const { values, positionals } = parsed;
   if (values.help) return { kind: 'help' };
   const [subcommand, ...args] = positionals;
-  if (subcommand === undefined) throw new UsageError('missing command: run, workers or cancel');
-  if (subcommand !== 'run' && subcommand !== 'workers' && subcommand !== 'cancel') {
-    throw new UsageError(`unknown command ${JSON.stringify(subcommand)}: expected run, workers or cancel`);
+  if (subcommand === undefined) throw new UsageError('missing command: run, get, workers or cancel');
+  if (!(COMMANDS as readonly string[]).includes(subcommand)) {
+    throw new UsageError(`unknown command ${JSON.stringify(subcommand)}: expected run, get, workers or cancel`);
   }
+  const command = subcommand as CommandName;
   for (const name of Object.keys(values) as OptionName[]) {
-    if (name !== 'orchestrator-addr' && !ALLOWED[subcommand].includes(name)) {
-      throw new UsageError(`--${name} does not apply to ${subcommand}`);
+    if (name !== 'orchestrator-addr' && !ALLOWED[command].includes(name)) {
+      throw new UsageError(`--${name} does not apply to ${command}`);
     }
   }
   const addr = values['orchestrator-addr'] ?? (env['ORCHESTRATOR_URL'] || DEFAULT_ORCHESTRATOR_ADDR);
@@ -80,7 +89,11 @@ export function parseTaskArgs(
     throw new UsageError((error as Error).message);
   }
 
-  switch (subcommand) {
+  switch (command) {
+    case 'get': {
+      if (args.length !== 1 || args[0] === '') throw new UsageError('get takes exactly one TASK_ID');
+      return { kind: 'get', addr, taskId: args[0]!, json: values.json ?? false };
+    }
     case 'workers':
       if (args.length > 0) throw new UsageError(`workers takes no arguments, got ${JSON.stringify(args.join(' '))}`);
       return { kind: 'workers', addr, json: values.json ?? false };
@@ -103,6 +116,7 @@ export function parseTaskArgs(
         timeoutMs: values.timeout === undefined ? 0 : parseTimeout(values.timeout),
         worker: values.worker ?? '',
         json: values.json ?? false,
+        detach: values.detach ?? false,
       };
     }
   }

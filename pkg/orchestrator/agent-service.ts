@@ -6,15 +6,20 @@ import type { TaskBroker, WorkerSession } from './task-broker.js';
 export function createAgentService(broker: TaskBroker, options: { heartbeatIntervalMs: number }): AgentServiceImplementation {
   return {
     async register(request) {
-      const { agentId } = broker.registerWorker({
-        name: request.name,
-        hostname: request.hostname,
-        pid: request.pid,
-        version: request.version,
-        labels: request.labels,
-        capabilities: request.capabilities ?? { toolTypes: [], maxConcurrentTasks: 0, runtimes: [] },
-      });
-      return { agentId, heartbeatIntervalMs: options.heartbeatIntervalMs };
+      if (broker.shuttingDown) throw new ServerError(Status.UNAVAILABLE, 'the orchestrator is shutting down');
+      const { agentId, resumed } = broker.registerWorker(
+        {
+          name: request.name,
+          hostname: request.hostname,
+          pid: request.pid,
+          version: request.version,
+          labels: request.labels,
+          capabilities: request.capabilities ?? { toolTypes: [], maxConcurrentTasks: 0, runtimes: [] },
+          bootId: request.bootId,
+        },
+        request.agentId,
+      );
+      return { agentId, heartbeatIntervalMs: options.heartbeatIntervalMs, resumed };
     },
 
     async unregister(request) {
@@ -23,7 +28,12 @@ export function createAgentService(broker: TaskBroker, options: { heartbeatInter
     },
 
     async heartbeat(request) {
-      return { known: broker.heartbeat(request.agentId, request.activeTaskIds) };
+      const known = broker.heartbeat(request.agentId, {
+        activeTaskIds: request.activeTaskIds,
+        leases: request.leases,
+        condition: { draining: request.draining, healthy: request.healthy, healthDetail: request.healthDetail },
+      });
+      return { known };
     },
 
     async *taskStream(requests, context) {
@@ -34,6 +44,7 @@ export function createAgentService(broker: TaskBroker, options: { heartbeatInter
         throw new ServerError(Status.INVALID_ARGUMENT, 'the first TaskStream message must be hello');
       }
       const { agentId } = first.value.event.hello;
+      if (broker.shuttingDown) throw new ServerError(Status.UNAVAILABLE, 'the orchestrator is shutting down');
       const session = broker.openSession(agentId);
       if (!session) {
         throw new ServerError(Status.NOT_FOUND, `unknown agent id ${JSON.stringify(agentId)}; register first`);

@@ -7,9 +7,9 @@ import { AgentServiceDefinition, TaskServiceDefinition, type TaskResult } from '
 import { formatGrpcTarget, parseAddress, type GrpcAddress } from '../rpc/create-channel.js';
 import { createAgentService } from './agent-service.js';
 import { createErrorMiddleware } from './error-middleware.js';
-import { createResultStore } from './result-store.js';
-import { createTaskBroker } from './task-broker.js';
+import { createTaskBroker, type TaskBroker, type TaskView } from './task-broker.js';
 import { createTaskService } from './task-service.js';
+import { openTaskStore } from './task-store.js';
 import { bindUnixSocket, checkSocketMode, prepareUnixSocket } from './unix-socket.js';
 
 const MiB = 1024 * 1024;
@@ -27,6 +27,11 @@ export interface OrchestratorOptions {
   readonly maxRetainedOutputBytes?: number;
   /** Heartbeat interval told to workers. Default workerTimeoutMs / 3. */
   readonly heartbeatIntervalMs?: number;
+  /**
+   * How often leases, heartbeats and retention are checked (TaskBroker.sweep). Default
+   * workerTimeoutMs / 4, between 50 ms and 1 s; 0 turns the timer off (tests call sweep()).
+   */
+  readonly sweepIntervalMs?: number;
 }
 
 export interface Orchestrator {
@@ -39,9 +44,15 @@ export interface Orchestrator {
   readonly address: string;
   /** A finished task's result while it is retained (resultRetentionMs, maxRetainedResults). */
   getResult(taskId: string): TaskResult | undefined;
+  /** What GetTask answers: an unfinished task, or a finished one while its result is retained. */
+  getTask(taskId: string): TaskView | undefined;
+  /** Runs the periodic upkeep now: lease deadlines, missed heartbeats, held tasks, retention. */
+  sweep(): void;
   /**
-   * Cancels unfinished tasks (workers are told to stop them), ends worker streams, stops the
-   * server (cancelling calls still open after closeGraceMs) and removes the socket file. Idempotent.
+   * Ends worker streams and clients' task streams, stops the server (cancelling calls still open
+   * after closeGraceMs), closes the store and removes the socket file. Unfinished tasks are
+   * kept in the store (nothing is cancelled): an orchestrator started on the same data directory
+   * takes them up. Idempotent.
    */
   close(): Promise<void>;
 }
@@ -57,22 +68,30 @@ export function createOrchestrator(
   const outputCapBytes =
     options.outputCapBytes ?? Math.max(0, Math.min(10 * MiB, Math.floor((config.maxSendMsgSize - 64 * 1024) / 2)));
   const heartbeatIntervalMs = options.heartbeatIntervalMs ?? Math.max(100, Math.floor(config.workerTimeoutMs / 3));
-  const resultStore = createResultStore({
-    retentionMs: config.resultRetentionMs,
-    maxEntries: config.maxRetainedResults,
-    maxBytes: options.maxRetainedOutputBytes ?? 64 * MiB,
-    now,
-  });
-  const broker = createTaskBroker({
-    logger,
-    resultStore,
-    workerTimeoutMs: config.workerTimeoutMs,
-    outputCapBytes,
-    subscriberBufferBytes: options.subscriberBufferBytes ?? Math.max(MiB, outputCapBytes),
-    // Room for the envelope around the task in the assignment message.
-    maxTaskBytes: config.maxSendMsgSize - 1024,
-    now,
-  });
+  const store = openTaskStore(config.dataDir);
+  let broker: TaskBroker;
+  try {
+    broker = createTaskBroker({
+      logger,
+      store,
+      workerTimeoutMs: config.workerTimeoutMs,
+      maxAttempts: config.maxAttempts,
+      retention: {
+        retentionMs: config.resultRetentionMs,
+        maxEntries: config.maxRetainedResults,
+        maxBytes: options.maxRetainedOutputBytes ?? 64 * MiB,
+      },
+      outputCapBytes,
+      subscriberBufferBytes: options.subscriberBufferBytes ?? Math.max(MiB, outputCapBytes),
+      // Room for the envelope around the task in the assignment message.
+      maxTaskBytes: config.maxSendMsgSize - 1024,
+      now,
+    });
+  } catch (error) {
+    store.close();
+    throw error;
+  }
+  logger.info('task store open', { store: store.location });
 
   let server: Server | undefined;
   let listenCalled = false;
@@ -134,13 +153,23 @@ export function createOrchestrator(
         throw new Error('the orchestrator was closed while it was starting');
       }
       server = s;
-      const sweepMs = Math.max(50, Math.min(1000, Math.floor(config.workerTimeoutMs / 4)));
-      sweeper = setInterval(() => broker.expireWorkers(), sweepMs);
-      sweeper.unref();
+      const sweepMs = options.sweepIntervalMs ?? Math.max(50, Math.min(1000, Math.floor(config.workerTimeoutMs / 4)));
+      if (sweepMs > 0) {
+        sweeper = setInterval(() => broker.sweep(), sweepMs);
+        sweeper.unref();
+      }
     },
 
     getResult(taskId) {
       return broker.getResult(taskId);
+    },
+
+    getTask(taskId) {
+      return broker.getTask(taskId);
+    },
+
+    sweep() {
+      broker.sweep();
     },
 
     close() {
@@ -149,7 +178,12 @@ export function createOrchestrator(
         broker.shutdown('the orchestrator is shutting down');
         const s = server;
         server = undefined;
-        if (s) await stopServer(s);
+        try {
+          if (s) await stopServer(s);
+        } finally {
+          broker.close();
+          store.close();
+        }
         if (listenAddress.kind === 'unix' && s) {
           await unlink(listenAddress.path).catch(() => undefined);
         }

@@ -3,6 +3,7 @@ import type { Logger } from 'winston';
 import {
   OutputStream,
   TaskState,
+  type Lease,
   type OrchestratorMessage,
   type Task,
   type TaskEvent,
@@ -10,30 +11,37 @@ import {
   type WorkerInfo,
   type WorkerMessage,
 } from '../gen/agent/v1/agent.js';
-import type { ResultStore } from './result-store.js';
-import { selectWorker } from './select-worker.js';
-import {
-  assembleResult,
-  createTaskRecord,
-  orchestratorOutcome,
-  workerOutcome,
-  type TaskOutcome,
-  type TaskRecord,
-} from './task-record.js';
+import { afterLeaseLoss, afterResult, judgeCompleted, type LeaseView } from './lease-rules.js';
+import { createOutputBuffer } from './output-buffer.js';
+import { selectWorker, type WorkerChoice } from './select-worker.js';
+import { assembleResult, orchestratorOutcome, workerOutcome, type OrchestratorError, type TaskOutcome } from './task-outcome.js';
+import { createTaskRecord, holdsLease, phaseState, queueIndex, type TaskRecord } from './task-record.js';
+import type { StoredTask, TaskStore } from './task-store.js';
 import { isBuiltinTool, validateTask } from './validate-task.js';
 import {
   createWorkerRecord,
+  isAccepting,
   toWorkerCandidate,
   toWorkerInfo,
+  type WorkerCondition,
   type WorkerRecord,
   type WorkerRegistration,
 } from './worker-record.js';
 
 export interface TaskBrokerOptions {
   readonly logger: Logger;
-  readonly resultStore: ResultStore;
-  /** A worker whose last heartbeat is older than this is removed by `expireWorkers()`. */
+  /** Durable state; unfinished tasks in it are taken up when the broker is created. */
+  readonly store: TaskStore;
+  /**
+   * A worker whose last heartbeat is older than this is removed, a lease not renewed for this
+   * long is lost, and restored or re-queued tasks (and those queued when a worker leaves) that
+   * nobody can serve wait this long for a worker before failing.
+   */
   readonly workerTimeoutMs: number;
+  /** Runs of a task at most (lost leases and retryable results run it again). */
+  readonly maxAttempts: number;
+  /** Finished tasks' results kept: how long, how many, how many output bytes in all. */
+  readonly retention: { readonly retentionMs: number; readonly maxEntries: number; readonly maxBytes: number };
   /** Per stream, per task: what the orchestrator assembles for the result. */
   readonly outputCapBytes: number;
   /** Output queued for one client that has not read it yet (see task-subscriber.ts). */
@@ -53,7 +61,7 @@ export interface WorkerSession {
   commands(callSignal: AbortSignal): AsyncGenerator<OrchestratorMessage, void, undefined>;
   /** A message from the worker on this stream. */
   receive(message: WorkerMessage): void;
-  /** The stream ended or failed. If it was still the worker's current stream, its tasks are lost. */
+  /** The stream ended or failed. The worker keeps its leases until their deadline: it may reconnect. */
   close(reason: string): void;
 }
 
@@ -63,83 +71,230 @@ export interface SubmittedTask {
   events(signal: AbortSignal): AsyncGenerator<TaskEvent, void, undefined>;
 }
 
+/** What a heartbeat reports. */
+export interface HeartbeatReport {
+  readonly activeTaskIds: readonly string[];
+  /** Leases the worker holds: each renews (and, when in force, claims) one. */
+  readonly leases: readonly Lease[];
+  readonly condition: WorkerCondition;
+}
+
+/** GetTask's view of a task. */
+export interface TaskView {
+  readonly taskId: string;
+  readonly state: TaskState;
+  /** Set once the task finished. */
+  readonly result: TaskResult | undefined;
+  /** The worker holding the lease (or that ran it); empty while queued. */
+  readonly worker: string;
+  /** The current or last attempt (0: never assigned). */
+  readonly attempt: number;
+  readonly toolType: string;
+}
+
 /**
- * The orchestrator's state: registered workers, tasks in flight, the FIFO queue of tasks
- * waiting for a worker, and dispatch. Everything here is synchronous and single-threaded;
- * the gRPC handlers only convert between the wire and these calls.
+ * The orchestrator's state: registered workers, unfinished tasks and their leases, the queue of
+ * tasks waiting for a worker (in submission order), and dispatch. Every change of a task is
+ * written to the TaskStore as it happens. Everything here is synchronous and single-threaded;
+ * the gRPC handlers only convert between the wire and these calls. Lease rules: lease-rules.ts.
  */
 export interface TaskBroker {
-  registerWorker(registration: WorkerRegistration): { agentId: string };
-  /** False when the agent id is unknown. */
+  /** Resumes `resumeAgentId` when it is a registered worker (same id, its leases stay), else registers anew. */
+  registerWorker(registration: WorkerRegistration, resumeAgentId: string): { agentId: string; resumed: boolean };
+  /** Ends the worker's leases at once. False when the agent id is unknown. */
   unregisterWorker(agentId: string, reason: string): boolean;
   /** False when the agent id is unknown. */
-  heartbeat(agentId: string, activeTaskIds: readonly string[]): boolean;
+  heartbeat(agentId: string, report: HeartbeatReport): boolean;
   /** Opens a TaskStream session (replacing an older one); undefined for an unknown agent id. */
   openSession(agentId: string): WorkerSession | undefined;
-  submit(task: Task, target: string): SubmittedTask;
+  /**
+   * Stores and queues (or dispatches) a task. With `follow: false` nobody reads its events
+   * (SubmitTask): they are not kept. Not while shutting down.
+   */
+  submit(task: Task, target: string, options?: { follow?: boolean }): SubmittedTask;
   /** False when the task is unknown or already finished. */
   cancel(taskId: string, options: { force: boolean; reason: string }): boolean;
   listWorkers(): WorkerInfo[];
+  /** An unfinished task, or a finished one while its result is retained. */
+  getTask(taskId: string): TaskView | undefined;
   /** A finished task's result while it is retained. */
   getResult(taskId: string): TaskResult | undefined;
-  /** Removes workers whose heartbeat is too old (their tasks fail WORKER_LOST). */
-  expireWorkers(): void;
-  /** Cancels every unfinished task, asks workers to stop them, and ends every worker stream. */
+  /**
+   * Periodic upkeep: removes workers whose heartbeat is too old (their leases are lost), takes
+   * away leases past their deadline, fails held tasks nobody can serve once their wait is over,
+   * and drops results past retention.
+   */
+  sweep(): void;
+  readonly shuttingDown: boolean;
+  /**
+   * Stops dispatching and taking tasks, ends every worker stream and every client's task events
+   * (with an error: the tasks are kept in the store and go on after a restart).
+   */
   shutdown(reason: string): void;
+  /** After shutdown, once no call can reach the broker: it no longer touches the store. */
+  close(): void;
 }
 
 export function createTaskBroker(options: TaskBrokerOptions): TaskBroker {
-  const { logger, resultStore, now } = options;
+  const { logger, store, now, workerTimeoutMs, maxAttempts } = options;
+  const capBytes = options.outputCapBytes;
   const workers = new Map<string, WorkerRecord>();
   const tasks = new Map<string, TaskRecord>();
-  /** Tasks waiting for a worker, oldest first. */
+  /** Tasks waiting for a worker, in submission order. */
   let queue: TaskRecord[] = [];
+  /** Leases restored from the store that no worker has claimed yet. */
+  const orphans = new Set<TaskRecord>();
+  let shuttingDown = false;
   let closed = false;
 
   const event = (taskId: string, e: TaskEvent['event']): TaskEvent => ({ taskId, event: e });
+  const nameOf = (worker: WorkerRecord): string => worker.registration.name;
+  const holderName = (record: TaskRecord): string => (record.worker ? nameOf(record.worker) : record.workerName || 'unknown');
+  const leased = (record: TaskRecord): boolean => record.phase === 'assigned' || record.phase === 'running';
+  const result = (record: TaskRecord, outcome: TaskOutcome): TaskResult => assembleResult(record, outcome, capBytes);
 
-  function finish(record: TaskRecord, outcome: TaskOutcome): void {
+  const newRecord = (row: Pick<StoredTask, 'taskId' | 'seq' | 'task' | 'target'>): TaskRecord =>
+    createTaskRecord({
+      ...row,
+      builtin: isBuiltinTool(row.task.toolType),
+      outputCapBytes: capBytes,
+      subscriberBufferBytes: options.subscriberBufferBytes,
+    });
+
+  restore();
+
+  /** Takes up what the store holds: queued tasks wait in order, leased ones wait for their worker to claim them. */
+  function restore(): void {
+    const deadline = now() + workerTimeoutMs;
+    let leasedCount = 0;
+    for (const row of store.unfinished()) {
+      const record = newRecord(row);
+      record.subscriber.end(); // nobody follows a restored task (GetTask finds it)
+      record.attempt = row.attempt;
+      record.leaseEpoch = row.leaseEpoch;
+      record.workerName = row.worker;
+      record.resultEpoch = row.resultEpoch;
+      record.cancel = row.cancel;
+      record.lastFailure = row.lastFailure;
+      if (row.state === 'assigned') {
+        record.phase = 'assigned';
+        record.leaseDeadlineMs = deadline;
+        record.assignedAtMs = now();
+        orphans.add(record);
+        leasedCount += 1;
+      } else {
+        record.holdUntilMs = deadline;
+        queue.push(record);
+      }
+      tasks.set(record.taskId, record);
+    }
+    if (tasks.size > 0) {
+      logger.info('tasks restored from the store', { store: store.location, queued: queue.length, leased: leasedCount });
+    }
+  }
+
+  function pruneResults(): void {
+    const { retentionMs, maxEntries, maxBytes } = options.retention;
+    store.prune({ finishedBeforeMs: now() - retentionMs, maxEntries, maxBytes });
+  }
+
+  /** A finished task's stored row while its result is retained. */
+  function retained(taskId: string): StoredTask | undefined {
+    if (closed) return undefined;
+    const row = store.get(taskId);
+    if (row?.state !== 'finished' || row.result === undefined) return undefined;
+    if ((row.finishedAtMs ?? 0) <= now() - options.retention.retentionMs) return undefined;
+    return row;
+  }
+
+  function finish(record: TaskRecord, final: TaskResult, resultEpoch: number): void {
     if (record.phase === 'finished') return;
-    const result = assembleResult(record, outcome);
     record.phase = 'finished';
     tasks.delete(record.taskId);
+    orphans.delete(record);
     queue = queue.filter((r) => r !== record);
     const freedSlot = record.worker?.tasks.delete(record.taskId) ?? false;
-    record.subscriber.send(event(record.taskId, { $case: 'result', result }));
+    record.leaseDeadlineMs = undefined;
+    if (!closed) store.finished(record.taskId, final, { resultEpoch, finishedAtMs: now() });
+    record.subscriber.send(event(record.taskId, { $case: 'result', result: final }));
     record.subscriber.end();
-    resultStore.add(record.taskId, result);
     logger.debug('task finished', {
       taskId: record.taskId,
       toolType: record.task.toolType,
-      state: TaskState[result.state],
-      errorCode: result.error?.code,
-      worker: result.worker,
+      state: TaskState[final.state],
+      cause: final.cause,
+      worker: final.worker,
+      attempt: final.attempt,
     });
+    if (!closed) pruneResults();
     if (freedSlot) dispatchQueued();
+  }
+
+  function pushCancel(worker: WorkerRecord, record: TaskRecord): void {
+    if (!record.cancel) return;
+    worker.commands.push({ taskId: record.taskId, command: { $case: 'cancel', cancel: { ...record.cancel } } });
   }
 
   function assign(record: TaskRecord, worker: WorkerRecord): void {
     record.phase = 'assigned';
+    record.attempt += 1;
+    record.leaseEpoch += 1;
     record.worker = worker;
+    record.workerName = nameOf(worker);
+    record.triedBy.add(worker.agentId);
     record.assignedAtMs = now();
+    record.leaseDeadlineMs = now() + workerTimeoutMs;
+    record.holdUntilMs = 0;
     worker.tasks.add(record.taskId);
-    worker.commands.push({ taskId: record.taskId, command: { $case: 'assign', assign: { task: record.task } } });
-    logger.debug('task assigned', { taskId: record.taskId, toolType: record.task.toolType, worker: worker.name });
+    store.assigned(record.taskId, { attempt: record.attempt, leaseEpoch: record.leaseEpoch, worker: record.workerName });
+    worker.commands.push({
+      taskId: record.taskId,
+      command: { $case: 'assign', assign: { task: record.task, leaseEpoch: record.leaseEpoch, attempt: record.attempt } },
+    });
+    logger.debug('task assigned', {
+      taskId: record.taskId,
+      toolType: record.task.toolType,
+      worker: record.workerName,
+      attempt: record.attempt,
+      leaseEpoch: record.leaseEpoch,
+    });
   }
 
-  /** Dispatches, fails or keeps a queued task. Returns whether it left the queue. */
-  function place(record: TaskRecord): 'dispatched' | 'failed' | 'waiting' {
-    const choice = selectWorker([...workers.values()].map(toWorkerCandidate), {
+  function choose(record: TaskRecord): WorkerChoice {
+    // Names of workers that held leases nobody has claimed since a restart.
+    const unclaimed = new Set([...orphans].map((r) => r.workerName));
+    const candidates = [...workers.values()].map((w) => toWorkerCandidate(w, unclaimed.has(nameOf(w))));
+    return selectWorker(candidates, {
       toolType: record.task.toolType,
       builtin: record.builtin,
       target: record.target,
+      avoid: record.triedBy,
     });
+  }
+
+  /** Nobody can run it: fails with the last retryable end when there was one, else with `error`. */
+  function finishUnplaceable(record: TaskRecord, error: OrchestratorError): void {
+    const last = record.lastFailure;
+    if (last === undefined) {
+      finish(record, result(record, orchestratorOutcome(error)), record.resultEpoch);
+      return;
+    }
+    const note = `not run again: ${error.message}`;
+    const lastError = last.error ? { ...last.error, message: `${last.error.message}; ${note}` } : undefined;
+    finish(record, { ...last, error: lastError }, record.resultEpoch);
+  }
+
+  /** Dispatches, fails or keeps a queued task. */
+  function place(record: TaskRecord): 'dispatched' | 'failed' | 'waiting' {
+    const choice = choose(record);
     switch (choice.kind) {
       case 'dispatch':
         assign(record, workers.get(choice.agentId)!);
         return 'dispatched';
       case 'fail':
-        finish(record, orchestratorOutcome(choice.error));
+        // Restored and re-queued tasks give workers time to (re)connect first.
+        if (now() < record.holdUntilMs) return 'waiting';
+        finishUnplaceable(record, choice.error);
         return 'failed';
       case 'wait':
         return 'waiting';
@@ -149,7 +304,7 @@ export function createTaskBroker(options: TaskBrokerOptions): TaskBroker {
   let dispatching = false;
   /** Goes through the queue in order; each task that can be placed now leaves it. */
   function dispatchQueued(): void {
-    if (dispatching || closed) return; // finish() inside place() re-enters; the running pass covers it
+    if (dispatching || shuttingDown) return; // finish() inside place() re-enters; the running pass covers it
     dispatching = true;
     try {
       for (const record of [...queue]) {
@@ -161,14 +316,65 @@ export function createTaskBroker(options: TaskBrokerOptions): TaskBroker {
     }
   }
 
-  function loseTasks(worker: WorkerRecord, why: string): void {
-    for (const taskId of [...worker.tasks]) {
-      const record = tasks.get(taskId);
-      if (!record) continue;
-      const ranForMs = record.assignedAtMs === undefined ? 0 : now() - record.assignedAtMs;
-      finish(record, orchestratorOutcome({ code: 'WORKER_LOST', message: `worker ${worker.name} was lost: ${why}` }, ranForMs));
+  /** Back to the queue for another attempt; `failure` is how this attempt ended. */
+  function requeue(record: TaskRecord, failure: TaskResult, why: string): void {
+    record.worker?.tasks.delete(record.taskId);
+    record.worker = undefined;
+    orphans.delete(record);
+    record.phase = 'queued';
+    record.leaseDeadlineMs = undefined;
+    record.lastFailure = failure;
+    record.holdUntilMs = now() + workerTimeoutMs;
+    record.stdout = createOutputBuffer(capBytes);
+    record.stderr = createOutputBuffer(capBytes);
+    record.subscriber.newAttempt();
+    store.requeued(record.taskId, { lastFailure: failure, resultEpoch: record.resultEpoch });
+    queue.splice(queueIndex(queue, record), 0, record);
+    logger.info('task queued again', { taskId: record.taskId, attempt: record.attempt, maxAttempts, why });
+    dispatchQueued();
+  }
+
+  /** The lease in force is taken away: cancelled (a cancel was pending), re-queued, or failed WORKER_LOST. */
+  function loseLease(record: TaskRecord, why: string): void {
+    if (!leased(record)) return;
+    const ranForMs = record.assignedAtMs === undefined ? 0 : now() - record.assignedAtMs;
+    const holder = holderName(record);
+    const decision = afterLeaseLoss({ attempt: record.attempt, maxAttempts, cancelPending: record.cancel !== undefined });
+    logger.warn('lease lost', { taskId: record.taskId, worker: holder, attempt: record.attempt, leaseEpoch: record.leaseEpoch, why, then: decision });
+    switch (decision) {
+      case 'cancelled': {
+        const message = `cancelled (${record.cancel?.reason ?? ''}); worker ${holder} lost the lease before confirming: ${why}`;
+        finish(record, result(record, orchestratorOutcome({ code: 'CANCELLED', message }, ranForMs, TaskState.TASK_STATE_CANCELLED)), record.resultEpoch);
+        return;
+      }
+      case 'retry':
+        requeue(record, result(record, orchestratorOutcome({ code: 'WORKER_LOST', message: `worker ${holder} was lost: ${why}` }, ranForMs)), why);
+        return;
+      case 'fail': {
+        const message = `worker ${holder} was lost: ${why} (attempt ${record.attempt} of ${maxAttempts})`;
+        finish(record, result(record, orchestratorOutcome({ code: 'WORKER_LOST', message }, ranForMs)), record.resultEpoch);
+        return;
+      }
     }
-    worker.tasks.clear();
+  }
+
+  /** A message or heartbeat of the lease in force from `worker`: renews it, and moves it to `worker` if needed. */
+  function claim(record: TaskRecord, worker: WorkerRecord): void {
+    record.leaseDeadlineMs = now() + workerTimeoutMs;
+    if (record.worker === worker) return;
+    const previous = holderName(record);
+    record.worker?.tasks.delete(record.taskId);
+    record.worker = worker;
+    orphans.delete(record);
+    worker.tasks.add(record.taskId);
+    record.triedBy.add(worker.agentId);
+    if (record.workerName !== nameOf(worker)) {
+      record.workerName = nameOf(worker);
+      store.workerChanged(record.taskId, record.workerName);
+    }
+    logger.info('lease claimed', { taskId: record.taskId, leaseEpoch: record.leaseEpoch, worker: record.workerName, agentId: worker.agentId, previous });
+    // A cancel asked for while nobody held the lease (or sent on a stream that was lost).
+    pushCancel(worker, record);
   }
 
   function removeWorker(worker: WorkerRecord, why: string): void {
@@ -178,28 +384,81 @@ export function createTaskBroker(options: TaskBrokerOptions): TaskBroker {
     worker.commands.end();
     worker.stream?.abort();
     worker.stream = undefined;
-    logger.info('worker removed', { agentId: worker.agentId, worker: worker.name, reason: why, lostTasks: worker.tasks.size });
-    loseTasks(worker, why);
-    // Queued tasks no remaining worker can serve fail now instead of waiting forever.
+    logger.info('worker removed', {
+      agentId: worker.agentId,
+      worker: nameOf(worker),
+      bootId: worker.registration.bootId,
+      reason: why,
+      leases: worker.tasks.size,
+    });
+    // A worker that leaves is often replaced (a restart, a rolling drain): tasks waiting now get
+    // up to workerTimeoutMs for a worker that can serve them before they fail NO_WORKER.
+    const holdUntil = now() + workerTimeoutMs;
+    for (const record of queue) record.holdUntilMs = Math.max(record.holdUntilMs, holdUntil);
+    for (const taskId of [...worker.tasks]) {
+      const record = tasks.get(taskId);
+      if (record?.worker === worker) loseLease(record, why);
+    }
+    worker.tasks.clear();
     dispatchQueued();
   }
 
-  function receive(worker: WorkerRecord, message: WorkerMessage): void {
-    if (workers.get(worker.agentId) !== worker || message.event === undefined) return;
-    const record = tasks.get(message.taskId);
-    if (record === undefined || record.worker !== worker) {
-      if (message.event.$case !== 'hello') {
-        logger.debug('message for a task this worker does not hold', {
-          worker: worker.name,
-          taskId: message.taskId,
-          event: message.event.$case,
-        });
-      }
+  function ack(worker: WorkerRecord, taskId: string, leaseEpoch: number, accepted: boolean): void {
+    worker.commands.push({ taskId, command: { $case: 'ack', ack: { leaseEpoch, accepted } } });
+  }
+
+  function completed(worker: WorkerRecord, taskId: string, leaseEpoch: number, reported: TaskResult): void {
+    const record = tasks.get(taskId);
+    let view: LeaseView | undefined;
+    if (record) {
+      view = { leased: leased(record), leaseEpoch: record.leaseEpoch, resultEpoch: record.resultEpoch };
+    } else {
+      const row = closed ? undefined : store.get(taskId);
+      if (row?.state === 'finished') view = { leased: false, leaseEpoch: row.leaseEpoch, resultEpoch: row.resultEpoch };
+    }
+    const verdict = judgeCompleted(view, leaseEpoch);
+    ack(worker, taskId, leaseEpoch, verdict !== 'stale');
+    if (verdict === 'stale') {
+      logger.info('result of a lease not in force refused', { taskId, leaseEpoch, worker: nameOf(worker), current: record?.leaseEpoch });
       return;
     }
+    if (verdict === 'duplicate' || record === undefined) {
+      logger.debug('result delivered again; already stored', { taskId, leaseEpoch, worker: nameOf(worker) });
+      return;
+    }
+    claim(record, worker);
+    record.resultEpoch = leaseEpoch;
+    const final = result(record, workerOutcome(reported));
+    const decision = afterResult({
+      retryable: final.retryable,
+      attempt: record.attempt,
+      maxAttempts,
+      cancelPending: record.cancel !== undefined,
+    });
+    if (decision === 'retry') requeue(record, final, `retryable result ${final.cause} from worker ${nameOf(worker)}`);
+    else finish(record, final, leaseEpoch);
+  }
+
+  function receive(worker: WorkerRecord, message: WorkerMessage): void {
+    if (closed || workers.get(worker.agentId) !== worker || message.event === undefined) return;
     const e = message.event;
+    if (e.$case === 'hello') return;
+    if (e.$case === 'completed') {
+      completed(worker, message.taskId, message.leaseEpoch, e.completed);
+      return;
+    }
+    const record = tasks.get(message.taskId);
+    if (record === undefined || !holdsLease(record, message.leaseEpoch)) {
+      logger.debug('message of a lease not in force dropped', {
+        worker: nameOf(worker),
+        taskId: message.taskId,
+        leaseEpoch: message.leaseEpoch,
+        event: e.$case,
+      });
+      return;
+    }
+    claim(record, worker);
     switch (e.$case) {
-      case 'hello':
       case 'accepted':
         return;
       case 'running':
@@ -221,9 +480,6 @@ export function createTaskBroker(options: TaskBrokerOptions): TaskBroker {
         }
         return;
       }
-      case 'completed':
-        finish(record, workerOutcome(e.completed));
-        return;
     }
   }
 
@@ -246,31 +502,52 @@ export function createTaskBroker(options: TaskBrokerOptions): TaskBroker {
         receive(worker, message);
       },
       close(reason) {
-        // Replaced by a newer stream, or the worker was removed (its tasks were handled then).
+        // Replaced by a newer stream, or the worker was removed (its leases were handled then).
         if (worker.stream !== stream || workers.get(worker.agentId) !== worker) return;
         worker.stream = undefined;
         stream.abort();
-        logger.warn('worker task stream ended', { agentId: worker.agentId, worker: worker.name, reason, lostTasks: worker.tasks.size });
-        worker.commands.clear();
-        loseTasks(worker, `its task stream ended (${reason})`);
+        logger.warn('worker task stream ended; its leases run until their deadline', {
+          agentId: worker.agentId,
+          worker: nameOf(worker),
+          reason,
+          leases: worker.tasks.size,
+        });
       },
     };
   }
 
   return {
-    registerWorker(input) {
-      const agentId = randomUUID();
+    registerWorker(input, resumeAgentId) {
+      const existing = resumeAgentId === '' ? undefined : workers.get(resumeAgentId);
+      const agentId = existing?.agentId ?? randomUUID();
       const name = input.name !== '' ? input.name : input.hostname !== '' ? input.hostname : agentId;
-      const registration = { ...input, name };
-      workers.set(agentId, createWorkerRecord(agentId, registration, now()));
-      logger.info('worker registered', {
+      const registration: WorkerRegistration = { ...input, name };
+      const fields = {
         agentId,
-        worker: registration.name,
+        worker: name,
+        bootId: registration.bootId,
         hostname: registration.hostname,
         toolTypes: registration.capabilities.toolTypes,
         maxConcurrentTasks: registration.capabilities.maxConcurrentTasks,
-      });
-      return { agentId };
+      };
+      if (existing) {
+        const previousBoot = existing.registration.bootId;
+        existing.registration = registration;
+        existing.lastHeartbeatMs = now();
+        logger.info('worker resumed its registration', { ...fields, leases: existing.tasks.size });
+        if (previousBoot !== '' && registration.bootId !== '' && previousBoot !== registration.bootId) {
+          // Another process under the same id: the tasks of the one before died with it.
+          for (const taskId of [...existing.tasks]) {
+            const record = tasks.get(taskId);
+            if (record?.worker === existing) loseLease(record, `worker ${name} restarted (boot ${previousBoot} → ${registration.bootId})`);
+          }
+        }
+        dispatchQueued();
+        return { agentId, resumed: true };
+      }
+      workers.set(agentId, createWorkerRecord(agentId, registration, now()));
+      logger.info('worker registered', { ...fields, ...(resumeAgentId !== '' ? { unknownAgentId: resumeAgentId } : {}) });
+      return { agentId, resumed: false };
     },
 
     unregisterWorker(agentId, reason) {
@@ -280,79 +557,95 @@ export function createTaskBroker(options: TaskBrokerOptions): TaskBroker {
       return true;
     },
 
-    heartbeat(agentId, activeTaskIds) {
+    heartbeat(agentId, report) {
       const worker = workers.get(agentId);
       if (!worker) return false;
       worker.lastHeartbeatMs = now();
-      worker.reportedTaskIds = [...activeTaskIds];
+      worker.reportedTaskIds = [...report.activeTaskIds];
+      const first = !worker.heartbeatSeen;
+      worker.heartbeatSeen = true;
+      const before = worker.condition;
+      const after = { ...report.condition };
+      worker.condition = after;
+      if (before.draining !== after.draining || before.healthy !== after.healthy || before.healthDetail !== after.healthDetail) {
+        logger.info('worker condition changed', { agentId, worker: nameOf(worker), ...after });
+      }
+      if (closed) return true;
+      for (const lease of report.leases) {
+        const record = tasks.get(lease.taskId);
+        if (record !== undefined && holdsLease(record, lease.leaseEpoch)) claim(record, worker);
+        else logger.debug('heartbeat names a lease not in force', { agentId, taskId: lease.taskId, leaseEpoch: lease.leaseEpoch });
+      }
+      for (const taskId of report.activeTaskIds) {
+        const record = tasks.get(taskId);
+        if (record?.worker === worker && leased(record)) record.leaseDeadlineMs = now() + workerTimeoutMs;
+      }
+      if (first || (!isAccepting(before) && isAccepting(after))) dispatchQueued();
       return true;
     },
 
     openSession(agentId) {
       const worker = workers.get(agentId);
-      if (!worker || closed) return undefined;
-      if (worker.stream) logger.info('worker task stream replaced by a new one', { agentId, worker: worker.name });
+      if (!worker || shuttingDown) return undefined;
+      if (worker.stream) logger.info('worker task stream replaced by a new one', { agentId, worker: nameOf(worker) });
       worker.stream?.abort();
       const session = createSession(worker);
       worker.lastHeartbeatMs = now();
-      logger.info('worker connected', { agentId, worker: worker.name });
+      // Cancels may have been lost with the previous stream: send the pending ones again.
+      for (const taskId of worker.tasks) {
+        const record = tasks.get(taskId);
+        if (record) pushCancel(worker, record);
+      }
+      logger.info('worker connected', { agentId, worker: nameOf(worker), bootId: worker.registration.bootId, leases: worker.tasks.size });
       dispatchQueued();
       return session;
     },
 
-    submit(task, target) {
+    submit(task, target, submitOptions = {}) {
+      if (shuttingDown) throw new Error('the orchestrator is shutting down');
       const taskId = randomUUID();
-      const builtin = isBuiltinTool(task.toolType);
-      const record = createTaskRecord({
-        taskId,
-        task,
-        target,
-        builtin,
-        outputCapBytes: options.outputCapBytes,
-        subscriberBufferBytes: options.subscriberBufferBytes,
-      });
+      const seq = store.insert({ taskId, task, target, submittedAtMs: now() });
+      const record = newRecord({ taskId, seq, task, target });
+      if (submitOptions.follow === false) record.subscriber.end();
       tasks.set(taskId, record);
-      const invalid = closed
-        ? { code: 'NO_WORKER', message: 'the orchestrator is shutting down' }
-        : validateTask(task, { maxTaskBytes: options.maxTaskBytes });
+      const invalid = validateTask(task, { maxTaskBytes: options.maxTaskBytes });
       // `submitted` goes first; when the task is placed at once its worker is known.
       const submitted = (worker: string): void =>
         record.subscriber.send(event(taskId, { $case: 'submitted', submitted: { worker } }));
-      if (invalid) {
-        submitted('');
-        finish(record, orchestratorOutcome(invalid));
-      } else {
-        const choice = selectWorker([...workers.values()].map(toWorkerCandidate), {
-          toolType: task.toolType,
-          builtin,
-          target,
-        });
-        if (choice.kind === 'dispatch') {
+      const choice: WorkerChoice = invalid ? { kind: 'fail', error: invalid } : choose(record);
+      switch (choice.kind) {
+        case 'dispatch': {
           const worker = workers.get(choice.agentId)!;
-          submitted(worker.name);
+          submitted(nameOf(worker));
           assign(record, worker);
-        } else if (choice.kind === 'fail') {
+          break;
+        }
+        case 'fail':
           submitted('');
-          finish(record, orchestratorOutcome(choice.error));
-        } else {
+          finish(record, result(record, orchestratorOutcome(choice.error)), 0);
+          break;
+        case 'wait':
           submitted('');
           queue.push(record);
           logger.debug('task queued', { taskId, toolType: task.toolType, queued: queue.length });
-        }
+          break;
       }
       return { taskId, events: (signal) => record.subscriber.events(signal) };
     },
 
     cancel(taskId, { force, reason }) {
       const record = tasks.get(taskId);
-      if (!record || record.phase === 'finished') return false;
+      if (!record || closed) return false;
       if (record.phase === 'queued') {
-        finish(record, orchestratorOutcome({ code: 'CANCELLED', message: `cancelled before it started: ${reason}` }, 0, TaskState.TASK_STATE_CANCELLED));
+        const message = `cancelled before it started: ${reason}`;
+        finish(record, result(record, orchestratorOutcome({ code: 'CANCELLED', message }, 0, TaskState.TASK_STATE_CANCELLED)), record.resultEpoch);
         return true;
       }
       // The worker stops it and reports a CANCELLED result, which finishes the task.
-      record.worker?.commands.push({ taskId, command: { $case: 'cancel', cancel: { force, reason } } });
-      logger.debug('task cancel sent to worker', { taskId, worker: record.worker?.name, force, reason });
+      record.cancel = { force: force || (record.cancel?.force ?? false), reason };
+      store.cancelRequested(taskId, record.cancel);
+      if (record.worker) pushCancel(record.worker, record);
+      logger.info('task cancel sent to worker', { taskId, worker: holderName(record), held: record.worker !== undefined, force, reason });
       return true;
     },
 
@@ -360,35 +653,65 @@ export function createTaskBroker(options: TaskBrokerOptions): TaskBroker {
       return [...workers.values()].map(toWorkerInfo);
     },
 
-    getResult(taskId) {
-      return resultStore.get(taskId);
+    getTask(taskId) {
+      const record = tasks.get(taskId);
+      if (record) {
+        return {
+          taskId,
+          state: phaseState(record.phase),
+          result: undefined,
+          worker: leased(record) ? holderName(record) : '',
+          attempt: record.attempt,
+          toolType: record.task.toolType,
+        };
+      }
+      const row = retained(taskId);
+      if (!row?.result) return undefined;
+      return { taskId, state: row.result.state, result: row.result, worker: row.result.worker, attempt: row.attempt, toolType: row.toolType };
     },
 
-    expireWorkers() {
-      const oldest = now() - options.workerTimeoutMs;
+    getResult(taskId) {
+      return retained(taskId)?.result;
+    },
+
+    sweep() {
+      if (closed) return;
+      const t = now();
       for (const worker of [...workers.values()]) {
-        if (worker.lastHeartbeatMs < oldest) {
-          removeWorker(worker, `no heartbeat for more than ${options.workerTimeoutMs} ms`);
+        if (worker.lastHeartbeatMs < t - workerTimeoutMs) removeWorker(worker, `no heartbeat for more than ${workerTimeoutMs} ms`);
+      }
+      for (const record of [...tasks.values()]) {
+        if (leased(record) && record.leaseDeadlineMs !== undefined && record.leaseDeadlineMs < t) {
+          loseLease(record, `its lease was not renewed for ${workerTimeoutMs} ms`);
         }
       }
-      resultStore.prune();
+      const holdsOver = queue.filter((r) => r.holdUntilMs !== 0 && r.holdUntilMs <= t);
+      if (holdsOver.length > 0) {
+        dispatchQueued();
+        for (const record of holdsOver) record.holdUntilMs = 0;
+      }
+      pruneResults();
+    },
+
+    get shuttingDown() {
+      return shuttingDown;
     },
 
     shutdown(reason) {
-      closed = true;
-      for (const record of [...tasks.values()]) {
-        if (record.worker) {
-          record.worker.commands.push({
-            taskId: record.taskId,
-            command: { $case: 'cancel', cancel: { force: true, reason } },
-          });
-        }
-        finish(record, orchestratorOutcome({ code: 'CANCELLED', message: reason }, 0, TaskState.TASK_STATE_CANCELLED));
+      if (shuttingDown) return;
+      shuttingDown = true;
+      for (const record of tasks.values()) {
+        record.subscriber.fail(new Error(`${reason}; task ${record.taskId} is kept and goes on when the orchestrator is back`));
       }
       for (const worker of workers.values()) {
-        worker.commands.end(); // its stream sends the cancels above, then ends normally
+        worker.commands.end(); // its stream sends what is queued, then ends normally
       }
       workers.clear();
+      logger.info('broker stopped', { unfinishedTasks: tasks.size });
+    },
+
+    close() {
+      closed = true;
     },
   };
 }

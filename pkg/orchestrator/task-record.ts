@@ -1,30 +1,59 @@
-import { TaskState, type Task, type TaskError, type TaskResult } from '../gen/agent/v1/agent.js';
+import { TaskState, type Task, type TaskResult } from '../gen/agent/v1/agent.js';
 import { createOutputBuffer, type OutputBuffer } from './output-buffer.js';
+import type { CancelRequest } from './task-store.js';
 import { createTaskSubscriber, type TaskSubscriber } from './task-subscriber.js';
 import type { WorkerRecord } from './worker-record.js';
 
 /**
- * Where a task is: `queued` (waiting for a worker), `assigned` (sent to a worker), `running`
- * (the worker said so), `finished` (a result exists; the record is then dropped).
+ * Where an unfinished task is: `queued` (waiting for a worker), `assigned` (leased to a worker),
+ * `running` (leased, and the worker said its container runs). Finished tasks leave memory; their
+ * results live in the TaskStore.
  */
 export type TaskPhase = 'queued' | 'assigned' | 'running' | 'finished';
 
+/** An unfinished task as the broker tracks it (its durable part mirrors the TaskStore row). */
 export interface TaskRecord {
   readonly taskId: string;
+  /** Submission order: the queue is kept in it. */
+  readonly seq: number;
   readonly task: Task;
   /** Agent id or name the client asked for; empty for any worker. */
   readonly target: string;
   readonly builtin: boolean;
   phase: TaskPhase;
+  /** Number of the current or last assignment; 0 before the first. */
+  attempt: number;
+  /** Epoch of the current or last lease; grows with every assignment. */
+  leaseEpoch: number;
+  /** When the current lease is taken away unless renewed (set while assigned or running). */
+  leaseDeadlineMs: number | undefined;
+  /** The worker holding the lease, when it is known (after a restart it is not, until claimed). */
   worker: WorkerRecord | undefined;
+  /** Name of the lease holder (kept across restarts), or of the last one. */
+  workerName: string;
+  /** Agent ids that ran earlier attempts: dispatch prefers others. */
+  readonly triedBy: Set<string>;
   assignedAtMs: number | undefined;
-  readonly stdout: OutputBuffer;
-  readonly stderr: OutputBuffer;
+  /** Epoch whose `completed` was accepted (0: none): a second delivery is acknowledged, not applied. */
+  resultEpoch: number;
+  /** A cancel asked for while the task was leased; it finishes CANCELLED if the lease is lost. */
+  cancel: CancelRequest | undefined;
+  /**
+   * While queued: until when a task nobody can serve waits instead of failing NO_WORKER (tasks
+   * restored after a restart, re-queued ones, and those queued when a worker left).
+   */
+  holdUntilMs: number;
+  /** The result of the last retryable end (a lost lease, a retryable result): final if no retry happens. */
+  lastFailure: TaskResult | undefined;
+  /** Output of the current attempt. */
+  stdout: OutputBuffer;
+  stderr: OutputBuffer;
   readonly subscriber: TaskSubscriber;
 }
 
 export function createTaskRecord(input: {
   taskId: string;
+  seq: number;
   task: Task;
   target: string;
   builtin: boolean;
@@ -33,74 +62,41 @@ export function createTaskRecord(input: {
 }): TaskRecord {
   return {
     taskId: input.taskId,
+    seq: input.seq,
     task: input.task,
     target: input.target,
     builtin: input.builtin,
     phase: 'queued',
+    attempt: 0,
+    leaseEpoch: 0,
+    leaseDeadlineMs: undefined,
     worker: undefined,
+    workerName: '',
+    triedBy: new Set(),
     assignedAtMs: undefined,
+    resultEpoch: 0,
+    cancel: undefined,
+    holdUntilMs: 0,
+    lastFailure: undefined,
     stdout: createOutputBuffer(input.outputCapBytes),
     stderr: createOutputBuffer(input.outputCapBytes),
     subscriber: createTaskSubscriber({ maxBufferedBytes: input.subscriberBufferBytes }),
   };
 }
 
-/** How a task ended, before the orchestrator adds the assembled output and the worker's name. */
-export type TaskOutcome = Pick<
-  TaskResult,
-  'state' | 'exitCode' | 'durationMs' | 'error' | 'runtime' | 'stdoutTruncated' | 'stderrTruncated'
->;
-
-const FINAL_STATES: ReadonlySet<TaskState> = new Set([
-  TaskState.TASK_STATE_COMPLETED,
-  TaskState.TASK_STATE_FAILED,
-  TaskState.TASK_STATE_TIMEOUT,
-  TaskState.TASK_STATE_CANCELLED,
-]);
-
-/** exitCode of results the orchestrator makes for tasks whose tool never exited on its own. */
-export const NO_EXIT_CODE = -1;
-
-/** An outcome decided by the orchestrator (the tool did not run, or its worker was lost). */
-export function orchestratorOutcome(error: TaskError, durationMs = 0, state = TaskState.TASK_STATE_FAILED): TaskOutcome {
-  return {
-    state,
-    exitCode: NO_EXIT_CODE,
-    durationMs,
-    error,
-    runtime: '',
-    stdoutTruncated: false,
-    stderrTruncated: false,
-  };
+/** Whether (task, epoch) is the task's lease in force. */
+export function holdsLease(record: TaskRecord, leaseEpoch: number): boolean {
+  return (record.phase === 'assigned' || record.phase === 'running') && leaseEpoch > 0 && leaseEpoch === record.leaseEpoch;
 }
 
-/** The worker's `completed` message; a non-final state is a protocol error and fails the task. */
-export function workerOutcome(result: TaskResult): TaskOutcome {
-  if (!FINAL_STATES.has(result.state)) {
-    return orchestratorOutcome(
-      { code: 'INTERNAL', message: `the worker reported a non-final state (${result.state}) as the result` },
-      result.durationMs,
-    );
-  }
-  return {
-    state: result.state,
-    exitCode: result.exitCode,
-    durationMs: result.durationMs,
-    error: result.error,
-    runtime: result.runtime,
-    stdoutTruncated: result.stdoutTruncated,
-    stderrTruncated: result.stderrTruncated,
-  };
+/** Where a queued task goes in the queue: after every task submitted before it. */
+export function queueIndex(queue: readonly TaskRecord[], record: TaskRecord): number {
+  let index = queue.length;
+  while (index > 0 && queue[index - 1]!.seq > record.seq) index -= 1;
+  return index;
 }
 
-/** The result the client gets: the outcome with the assembled output and the worker's name. */
-export function assembleResult(record: TaskRecord, outcome: TaskOutcome): TaskResult {
-  return {
-    ...outcome,
-    stdout: record.stdout.bytes(),
-    stderr: record.stderr.bytes(),
-    stdoutTruncated: outcome.stdoutTruncated || record.stdout.truncated,
-    stderrTruncated: outcome.stderrTruncated || record.stderr.truncated,
-    worker: record.worker?.name ?? '',
-  };
+/** The state GetTask reports for an unfinished task. */
+export function phaseState(phase: TaskPhase): TaskState {
+  return phase === 'queued' ? TaskState.TASK_STATE_QUEUED : TaskState.TASK_STATE_RUNNING;
 }

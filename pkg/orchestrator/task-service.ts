@@ -1,23 +1,50 @@
 import { ServerError, Status } from 'nice-grpc-common';
-import type { TaskServiceImplementation } from '../gen/agent/v1/agent.js';
+import type { RunTaskRequest, Task, TaskServiceImplementation } from '../gen/agent/v1/agent.js';
 import type { TaskBroker } from './task-broker.js';
+
+const SHUTTING_DOWN = 'the orchestrator is shutting down';
 
 /** TaskService: converts between the wire and the broker. */
 export function createTaskService(broker: TaskBroker): TaskServiceImplementation {
+  const taskOf = (request: RunTaskRequest, method: string): Task => {
+    if (!request.task) throw new ServerError(Status.INVALID_ARGUMENT, `${method}: RunTaskRequest.task is required`);
+    if (broker.shuttingDown) throw new ServerError(Status.UNAVAILABLE, SHUTTING_DOWN);
+    return request.task;
+  };
+
   return {
     async *runTask(request, context) {
-      if (!request.task) throw new ServerError(Status.INVALID_ARGUMENT, 'RunTaskRequest.task is required');
-      const submitted = broker.submit(request.task, request.worker);
+      const submitted = broker.submit(taskOf(request, 'RunTask'), request.worker);
       let sawResult = false;
       try {
         for await (const event of submitted.events(context.signal)) {
           if (event.event?.$case === 'result') sawResult = true;
           yield event;
         }
+      } catch (error) {
+        // The orchestrator stops: the task is kept (GetTask finds it after a restart).
+        if (broker.shuttingDown && !context.signal.aborted) {
+          throw new ServerError(Status.UNAVAILABLE, `${SHUTTING_DOWN}; task ${submitted.taskId} is kept and goes on when it is back`);
+        }
+        throw error;
       } finally {
         // The task was this call's: when the client goes away before the result, stop it.
-        if (!sawResult) broker.cancel(submitted.taskId, { force: false, reason: 'the client that submitted it went away' });
+        if (!sawResult && !broker.shuttingDown) {
+          broker.cancel(submitted.taskId, { force: false, reason: 'the client that submitted it went away' });
+        }
       }
+    },
+
+    async submitTask(request) {
+      return { taskId: broker.submit(taskOf(request, 'SubmitTask'), request.worker, { follow: false }).taskId };
+    },
+
+    async getTask(request) {
+      const view = broker.getTask(request.taskId);
+      if (!view) {
+        throw new ServerError(Status.NOT_FOUND, `task ${JSON.stringify(request.taskId)} is unknown, or its result is no longer retained`);
+      }
+      return view;
     },
 
     async cancelTask(request) {

@@ -57,4 +57,29 @@ describe('createTaskSubscriber', () => {
     controller.abort();
     await assert.rejects(pending, { name: 'AbortError' });
   });
+
+  it('ends with the error given to fail(), after what was queued', async () => {
+    const subscriber = createTaskSubscriber({ maxBufferedBytes: 100 });
+    subscriber.send(submitted);
+    subscriber.fail(new Error('going away'));
+    subscriber.send(submitted);
+    const seen: string[] = [];
+    await assert.rejects(
+      (async () => {
+        for await (const event of subscriber.events(new AbortController().signal)) seen.push(String(event.event?.$case));
+      })(),
+      /going away/,
+    );
+    assert.deepEqual(seen, ['submitted']);
+  });
+
+  it('lets output through again for a new attempt', async () => {
+    const subscriber = createTaskSubscriber({ maxBufferedBytes: 3 });
+    subscriber.send(output(OutputStream.OUTPUT_STREAM_STDOUT, 'abcd'));
+    assert.equal(subscriber.dropped(OutputStream.OUTPUT_STREAM_STDOUT), true);
+    subscriber.newAttempt();
+    subscriber.send(output(OutputStream.OUTPUT_STREAM_STDOUT, 'ab'));
+    subscriber.end();
+    assert.deepEqual(await drain(subscriber.events(new AbortController().signal)), ['ab']);
+  });
 });

@@ -10,12 +10,17 @@ import { createAsyncQueue } from '../async/async-queue.js';
  * this subscriber. What the client received of a stream is therefore always a prefix of the
  * assembled output in the final `result`, which carries the whole (capped) output: a client
  * can print `result.stdout.subarray(bytesAlreadyPrinted)` to catch up. Lifecycle events
- * (submitted, running, result) are never dropped.
+ * (submitted, running, result) are never dropped. When a task runs again (another attempt), its
+ * output starts over after a new `running` event, and the dropping starts over with it.
  */
 export interface TaskSubscriber {
   send(event: TaskEvent): void;
   /** No more events (after the result). */
   end(): void;
+  /** No more events: after what is queued, the events end by throwing `error`. */
+  fail(error: Error): void;
+  /** The task is about to run again: output streams start over. */
+  newAttempt(): void;
   events(signal: AbortSignal): AsyncGenerator<TaskEvent, void, undefined>;
   /** Whether output of a stream was dropped for this subscriber. */
   dropped(stream: OutputStream): boolean;
@@ -25,6 +30,7 @@ export function createTaskSubscriber(options: { maxBufferedBytes: number }): Tas
   const queue = createAsyncQueue<TaskEvent>();
   let bufferedBytes = 0;
   const droppedStreams = new Set<OutputStream>();
+  let failure: Error | undefined;
 
   return {
     send(event) {
@@ -42,11 +48,20 @@ export function createTaskSubscriber(options: { maxBufferedBytes: number }): Tas
     end() {
       queue.end();
     },
+    fail(error) {
+      if (queue.ended) return;
+      failure = error;
+      queue.end();
+    },
+    newAttempt() {
+      droppedStreams.clear();
+    },
     async *events(signal) {
       for await (const event of queue.consume(signal)) {
         if (event.event?.$case === 'output') bufferedBytes -= event.event.output.data.length;
         yield event;
       }
+      if (failure) throw failure;
     },
     dropped(stream) {
       return droppedStreams.has(stream);

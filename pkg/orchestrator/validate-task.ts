@@ -1,5 +1,6 @@
-import { Task, type TaskError } from '../gen/agent/v1/agent.js';
+import { Task } from '../gen/agent/v1/agent.js';
 import { BUILTIN_TOOL_TYPES, paramsCaseForTool } from '../tools/index.js';
+import type { OrchestratorError } from './task-outcome.js';
 
 export interface TaskLimits {
   /** Largest encoded task the orchestrator will forward to a worker. */
@@ -14,7 +15,7 @@ export function isBuiltinTool(toolType: string): boolean {
  * Cheap, structural checks at submission; deep validation (paths, URLs, patterns) is the
  * worker's. Returns the error to finish the task with, or undefined when it may be dispatched.
  */
-export function validateTask(task: Task, limits: TaskLimits): TaskError | undefined {
+export function validateTask(task: Task, limits: TaskLimits): OrchestratorError | undefined {
   if (task.toolType === '') {
     return { code: 'INVALID_PARAMS', message: 'task.tool_type is required' };
   }

@@ -10,19 +10,35 @@ export interface WorkerRegistration {
   readonly version: string;
   readonly labels: Readonly<Record<string, string>>;
   readonly capabilities: Capabilities;
+  /** New each start of the worker process. */
+  readonly bootId: string;
 }
 
-/** A registered worker, as the orchestrator tracks it. */
-export interface WorkerRecord extends WorkerRegistration {
+/** What a worker's heartbeats say about its state. */
+export interface WorkerCondition {
+  /** Finishing its tasks and taking no new ones. */
+  readonly draining: boolean;
+  /** False while its Docker engine does not answer. */
+  readonly healthy: boolean;
+  readonly healthDetail: string;
+}
+
+/** A registered worker, as the orchestrator tracks it (in memory only: workers register again after a restart). */
+export interface WorkerRecord {
   readonly agentId: string;
+  /** Replaced when the worker resumes its registration. */
+  registration: WorkerRegistration;
+  condition: WorkerCondition;
   lastHeartbeatMs: number;
+  /** Whether a heartbeat came since it registered (the first one reports the leases it holds). */
+  heartbeatSeen: boolean;
   /** Task ids the worker last reported in a heartbeat. */
   reportedTaskIds: readonly string[];
-  /** Tasks assigned to it and not finished. */
+  /** Tasks whose lease it holds. */
   readonly tasks: Set<string>;
   /**
    * Commands for the worker. The queue belongs to the worker, not to one stream: when a new
-   * TaskStream replaces an older one, what the old stream had not sent yet goes out on the new one.
+   * TaskStream replaces an older one (or the worker reconnects), what was not sent yet goes out on it.
    */
   readonly commands: AsyncQueue<OrchestratorMessage>;
   /** The open TaskStream, if any: aborting it ends that stream. */
@@ -31,9 +47,12 @@ export interface WorkerRecord extends WorkerRegistration {
 
 export function createWorkerRecord(agentId: string, registration: WorkerRegistration, nowMs: number): WorkerRecord {
   return {
-    ...registration,
     agentId,
+    registration,
+    // Healthy until a heartbeat says otherwise.
+    condition: { draining: false, healthy: true, healthDetail: '' },
     lastHeartbeatMs: nowMs,
+    heartbeatSeen: false,
     reportedTaskIds: [],
     tasks: new Set(),
     commands: createAsyncQueue<OrchestratorMessage>(),
@@ -41,28 +60,43 @@ export function createWorkerRecord(agentId: string, registration: WorkerRegistra
   };
 }
 
-export function toWorkerCandidate(worker: WorkerRecord): WorkerCandidate {
+/** Whether the dispatcher may send it new tasks (slots and connection aside). */
+export function isAccepting(condition: WorkerCondition): boolean {
+  return !condition.draining && condition.healthy;
+}
+
+/**
+ * Dispatch's view. `mayClaim`: leases restored without a holder name this worker (after an
+ * orchestrator restart) and it has not heartbeated yet: it gets nothing new until its first
+ * heartbeat has claimed them, so that it is not handed more tasks than it has slots.
+ */
+export function toWorkerCandidate(worker: WorkerRecord, mayClaim = false): WorkerCandidate {
   return {
     agentId: worker.agentId,
-    name: worker.name,
-    toolTypes: worker.capabilities.toolTypes,
-    maxConcurrentTasks: worker.capabilities.maxConcurrentTasks,
+    name: worker.registration.name,
+    toolTypes: worker.registration.capabilities.toolTypes,
+    maxConcurrentTasks: worker.registration.capabilities.maxConcurrentTasks,
     inFlight: worker.tasks.size,
     connected: worker.stream !== undefined,
+    accepting: isAccepting(worker.condition) && !(mayClaim && !worker.heartbeatSeen),
   };
 }
 
-/** ListWorkers' view. activeTaskIds are the tasks the orchestrator has assigned to it and not seen finish. */
+/** ListWorkers' view. activeTaskIds are the tasks whose lease it holds. */
 export function toWorkerInfo(worker: WorkerRecord): WorkerInfo {
+  const r = worker.registration;
   return {
     agentId: worker.agentId,
-    name: worker.name,
-    hostname: worker.hostname,
-    version: worker.version,
-    capabilities: worker.capabilities,
+    name: r.name,
+    hostname: r.hostname,
+    version: r.version,
+    capabilities: r.capabilities,
     activeTaskIds: [...worker.tasks],
     lastHeartbeatMs: worker.lastHeartbeatMs,
-    labels: { ...worker.labels },
+    labels: { ...r.labels },
     connected: worker.stream !== undefined,
+    draining: worker.condition.draining,
+    healthy: worker.condition.healthy,
+    healthDetail: worker.condition.healthDetail,
   };
 }

@@ -24,7 +24,7 @@ describe('bin/orchestrator + bin/worker + bin/task (separate processes)', () => 
     const r = await runBin('task', ['--orchestrator-addr', addr, 'workers', '--json']);
     return r.code === 0 ? (JSON.parse(r.stdout) as WorkerJson[]) : [];
   };
-  const startOrchestrator = (): Proc => startBin('orchestrator', ['--listen', addr, '--log-format', 'json']);
+  const startOrchestrator = (): Proc => startBin('orchestrator', ['--listen', addr, '--data-dir', `${dir}/data`, '--log-format', 'json']);
 
   before(async () => {
     dir = await mkdtemp('/tmp/bp-');

@@ -1,6 +1,8 @@
 /**
  * A fake worker for RPC tests: a real nice-grpc AgentService client that registers, opens the
  * TaskStream and answers assignments — by hand (`nextCommand`, `send`, `run`) or with a script.
+ * It echoes lease epochs as a real worker does, keeps the leases it was given until their result
+ * is acknowledged, and heartbeats them when asked.
  */
 import { createClient, type Channel } from 'nice-grpc';
 import {
@@ -9,7 +11,10 @@ import {
   TaskResult,
   TaskState,
   type AgentServiceClient,
+  type HeartbeatRequest,
   type OrchestratorMessage,
+  type RegisterRequest,
+  type ResultAck,
   type Task,
   type WorkerMessage,
 } from '../../pkg/gen/agent/v1/agent.js';
@@ -22,6 +27,8 @@ export interface ScriptedRun {
   readonly exitCode?: number;
   readonly error?: { code: string; message: string };
   readonly durationMs?: number;
+  readonly cause?: string;
+  readonly retryable?: boolean;
   /** Wait for a cancel command before answering (then the state is CANCELLED). */
   readonly waitForCancel?: boolean;
 }
@@ -34,19 +41,38 @@ export interface FakeWorkerOptions {
   readonly script?: (task: Task) => ScriptedRun;
 }
 
+/** A worker message; leaseEpoch defaults to the lease the fake worker holds for the task. */
+export type FakeMessage = Omit<WorkerMessage, 'leaseEpoch'> & { leaseEpoch?: number };
+
 export interface FakeWorker {
   readonly client: AgentServiceClient;
   readonly agentId: string;
-  register(): Promise<string>;
+  /** What the last Register answered. */
+  readonly resumed: boolean;
+  /** Registers (resuming `request.agentId` when given). */
+  register(request?: Partial<RegisterRequest>): Promise<string>;
   /** Opens (or re-opens, replacing) the TaskStream and says hello. */
   connect(): Promise<void>;
-  /** The next command from the orchestrator (fails after timeoutMs). */
+  /** Talks to the orchestrator over another channel from now on (e.g. after it restarted). */
+  moveTo(channel: Channel): void;
+  /** The next assign or cancel from the orchestrator (fails after timeoutMs). */
   nextCommand(timeoutMs?: number): Promise<OrchestratorMessage>;
-  /** Commands received so far and not taken by nextCommand. */
+  /** Assigns and cancels received so far and not taken by nextCommand. */
   pendingCommands(): OrchestratorMessage[];
-  send(message: WorkerMessage): void;
+  /** The next result ack (fails after timeoutMs). */
+  nextAck(timeoutMs?: number): Promise<ResultAck & { taskId: string }>;
+  send(message: FakeMessage): void;
   /** accepted, running, output chunks, completed — as a real worker reports a task. */
   run(taskId: string, run: ScriptedRun): void;
+  /** Just the completed message (default: COMPLETED, exit 0). */
+  complete(taskId: string, result?: Partial<TaskResult>, leaseEpoch?: number): void;
+  /** Leases held: from assignments, until their result is acknowledged. */
+  leases(): Map<string, number>;
+  /** One heartbeat: the held leases, healthy, not draining, unless overridden. */
+  heartbeat(request?: Partial<HeartbeatRequest>): Promise<boolean>;
+  /** Heartbeats every intervalMs (with the same overrides) until stopHeartbeats(). */
+  startHeartbeats(intervalMs: number, request?: Partial<HeartbeatRequest>): void;
+  stopHeartbeats(): void;
   /** Aborts the TaskStream call (as a crashed worker would). */
   drop(): Promise<void>;
   /** Half-closes the TaskStream normally. */
@@ -55,19 +81,49 @@ export interface FakeWorker {
   streamEnd(): Promise<'ok' | Error>;
 }
 
+async function waitForItem<T>(items: T[], wake: { fn?: () => void }, timeoutMs: number, what: string): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  while (items.length === 0) {
+    const left = deadline - Date.now();
+    if (left <= 0) throw new Error(`no ${what} within ${timeoutMs} ms`);
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, Math.min(left, 50));
+      wake.fn = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+    wake.fn = undefined;
+  }
+  return items.shift()!;
+}
+
 export function createFakeWorker(channel: Channel, options: FakeWorkerOptions): FakeWorker {
-  const client = createClient(AgentServiceDefinition, channel);
+  let client = createClient(AgentServiceDefinition, channel);
   let agentId = '';
+  let resumed = false;
   const inbox: OrchestratorMessage[] = [];
-  let wakeInbox: (() => void) | undefined;
+  const inboxWake: { fn?: () => void } = {};
+  const acks: Array<ResultAck & { taskId: string }> = [];
+  const ackWake: { fn?: () => void } = {};
+  const leases = new Map<string, number>();
   let outbound: AsyncQueue<WorkerMessage> | undefined;
   let call: AbortController | undefined;
   let ended: Promise<'ok' | Error> = Promise.resolve('ok');
+  let heartbeats: NodeJS.Timeout | undefined;
   const waitingForCancel = new Map<string, ScriptedRun>();
 
-  const send = (message: WorkerMessage): void => {
+  const send = (message: FakeMessage): void => {
     if (!outbound) throw new Error('not connected');
-    outbound.push(message);
+    outbound.push({ ...message, leaseEpoch: message.leaseEpoch ?? leases.get(message.taskId) ?? 0 });
+  };
+
+  const complete = (taskId: string, result: Partial<TaskResult> = {}, leaseEpoch?: number): void => {
+    send({
+      taskId,
+      ...(leaseEpoch === undefined ? {} : { leaseEpoch }),
+      event: { $case: 'completed', completed: TaskResult.fromPartial({ state: TaskState.TASK_STATE_COMPLETED, runtime: 'runc', ...result }) },
+    });
   };
 
   const run = (taskId: string, script: ScriptedRun): void => {
@@ -87,25 +143,27 @@ export function createFakeWorker(channel: Channel, options: FakeWorkerOptions): 
     for (const text of script.stderr ?? []) {
       send({ taskId, event: { $case: 'output', output: { stream: OutputStream.OUTPUT_STREAM_STDERR, data: Buffer.from(text) } } });
     }
-    send({
-      taskId,
-      event: {
-        $case: 'completed',
-        completed: TaskResult.fromPartial({
-          state: script.state ?? TaskState.TASK_STATE_COMPLETED,
-          exitCode: script.exitCode ?? 0,
-          durationMs: script.durationMs ?? 7,
-          error: script.error,
-          runtime: 'runc',
-        }),
-      },
+    complete(taskId, {
+      state: script.state ?? TaskState.TASK_STATE_COMPLETED,
+      exitCode: script.exitCode ?? 0,
+      durationMs: script.durationMs ?? 7,
+      error: script.error,
+      cause: script.cause ?? '',
+      retryable: script.retryable ?? false,
     });
   };
 
   const onCommand = (message: OrchestratorMessage): void => {
     const command = message.command;
-    if (options.script && command?.$case === 'assign') {
-      run(message.taskId, options.script(command.assign.task!));
+    if (command?.$case === 'ack') {
+      if (leases.get(message.taskId) === command.ack.leaseEpoch) leases.delete(message.taskId);
+      acks.push({ taskId: message.taskId, ...command.ack });
+      ackWake.fn?.();
+      return;
+    }
+    if (command?.$case === 'assign') {
+      leases.set(message.taskId, command.assign.leaseEpoch);
+      if (options.script) run(message.taskId, options.script(command.assign.task!));
     }
     if (command?.$case === 'cancel') {
       const script = waitingForCancel.get(message.taskId);
@@ -120,15 +178,32 @@ export function createFakeWorker(channel: Channel, options: FakeWorkerOptions): 
       }
     }
     inbox.push(message);
-    wakeInbox?.();
+    inboxWake.fn?.();
+  };
+
+  const heartbeat = async (request: Partial<HeartbeatRequest> = {}): Promise<boolean> => {
+    const { known } = await client.heartbeat({
+      agentId,
+      activeTaskIds: [...leases.keys()],
+      timestampMs: Date.now(),
+      healthy: true,
+      leases: [...leases].map(([taskId, leaseEpoch]) => ({ taskId, leaseEpoch })),
+      ...request,
+    });
+    return known;
   };
 
   return {
-    client,
+    get client() {
+      return client;
+    },
     get agentId() {
       return agentId;
     },
-    async register() {
+    get resumed() {
+      return resumed;
+    },
+    async register(request = {}) {
       const response = await client.register({
         name: options.name,
         hostname: 'test-host',
@@ -140,8 +215,12 @@ export function createFakeWorker(channel: Channel, options: FakeWorkerOptions): 
           maxConcurrentTasks: options.maxConcurrentTasks ?? 2,
           runtimes: ['runc'],
         },
+        bootId: `boot-${options.name}`,
+        agentId: '',
+        ...request,
       });
       agentId = response.agentId;
+      resumed = response.resumed;
       return agentId;
     },
     async connect() {
@@ -149,7 +228,7 @@ export function createFakeWorker(channel: Channel, options: FakeWorkerOptions): 
       const controller = new AbortController();
       outbound = queue;
       call = controller;
-      queue.push({ taskId: '', event: { $case: 'hello', hello: { agentId } } });
+      queue.push({ taskId: '', leaseEpoch: 0, event: { $case: 'hello', hello: { agentId } } });
       const responses = client.taskStream(queue.consume(), { signal: controller.signal });
       let connected!: () => void;
       const opened = new Promise<void>((resolve) => (connected = resolve));
@@ -167,27 +246,34 @@ export function createFakeWorker(channel: Channel, options: FakeWorkerOptions): 
       })();
       await opened;
     },
-    async nextCommand(timeoutMs = 2000) {
-      const deadline = Date.now() + timeoutMs;
-      while (inbox.length === 0) {
-        const left = deadline - Date.now();
-        if (left <= 0) throw new Error(`${options.name}: no command within ${timeoutMs} ms`);
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, Math.min(left, 50));
-          wakeInbox = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
-        wakeInbox = undefined;
-      }
-      return inbox.shift()!;
+    moveTo(next) {
+      client = createClient(AgentServiceDefinition, next);
+    },
+    nextCommand(timeoutMs = 2000) {
+      return waitForItem(inbox, inboxWake, timeoutMs, `${options.name}: command`);
     },
     pendingCommands() {
       return [...inbox];
     },
+    nextAck(timeoutMs = 2000) {
+      return waitForItem(acks, ackWake, timeoutMs, `${options.name}: ack`);
+    },
     send,
     run,
+    complete,
+    leases() {
+      return new Map(leases);
+    },
+    heartbeat,
+    startHeartbeats(intervalMs, request = {}) {
+      clearInterval(heartbeats);
+      heartbeats = setInterval(() => void heartbeat(request).catch(() => undefined), intervalMs);
+      heartbeats.unref();
+    },
+    stopHeartbeats() {
+      clearInterval(heartbeats);
+      heartbeats = undefined;
+    },
     async drop() {
       call?.abort();
       await ended;

@@ -15,13 +15,20 @@ export function silentLogger(): winston.Logger {
 }
 
 export interface Harness {
+  /** The orchestrator running now (a new one after restart()). */
   readonly orchestrator: Orchestrator;
   readonly dir: string;
   readonly socketPath: string;
   readonly address: string;
+  /** A TaskService client of the orchestrator running now. */
   readonly tasks: TaskServiceClient;
   /** A new channel to the orchestrator (closed by close()). */
   channel(): Channel;
+  /**
+   * Closes the orchestrator and starts a new one with the same config (and data directory) on
+   * the same socket, with `options` for the new one; `tasks` then talks to the new one.
+   */
+  restart(options?: OrchestratorOptions): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -38,6 +45,8 @@ export function testConfig(listen: string, overrides: Partial<OrchestratorConfig
     resultRetentionMs: 60_000,
     maxRetainedResults: 100,
     workerTimeoutMs: 10_000,
+    maxAttempts: 3,
+    dataDir: ':memory:',
     log: { level: 'error', format: 'text', output: 'stderr' },
     ...overrides,
   };
@@ -49,25 +58,37 @@ export async function startOrchestrator(
 ): Promise<Harness> {
   const dir = await tempSocketDir();
   const socketPath = join(dir, 'o.sock');
-  const orchestrator = createOrchestrator(testConfig(`unix://${socketPath}`, overrides), silentLogger(), {
-    closeGraceMs: 1000,
-    ...options,
-  });
-  await orchestrator.listen();
+  const config = testConfig(`unix://${socketPath}`, overrides);
+  const start = async (startOptions: OrchestratorOptions): Promise<Orchestrator> => {
+    const o = createOrchestrator(config, silentLogger(), { closeGraceMs: 1000, ...startOptions });
+    await o.listen();
+    return o;
+  };
+  let orchestrator = await start(options);
+  const address = orchestrator.address;
   const channels: Channel[] = [];
   const channel = (): Channel => {
-    const c = createGrpcChannel(orchestrator.address, { maxRecvMsgSize: 64 * MiB, maxSendMsgSize: 64 * MiB });
+    const c = createGrpcChannel(address, { maxRecvMsgSize: 64 * MiB, maxSendMsgSize: 64 * MiB });
     channels.push(c);
     return c;
   };
-  const tasks = createClient(TaskServiceDefinition, channel());
+  let tasks = createClient(TaskServiceDefinition, channel());
   return {
-    orchestrator,
+    get orchestrator() {
+      return orchestrator;
+    },
     dir,
     socketPath,
-    address: orchestrator.address,
-    tasks,
+    address,
+    get tasks() {
+      return tasks;
+    },
     channel,
+    async restart(restartOptions = options) {
+      await orchestrator.close();
+      orchestrator = await start(restartOptions);
+      tasks = createClient(TaskServiceDefinition, channel());
+    },
     async close() {
       await orchestrator.close();
       for (const c of channels) c.close();

@@ -151,6 +151,8 @@ describe('orchestrator over a Unix socket', () => {
       assert.equal(events.length, 2);
       assert.equal(result.state, TaskState.TASK_STATE_FAILED);
       assert.equal(result.error?.code, c.code);
+      assert.equal(result.cause, c.code);
+      assert.equal(result.retryable, c.code === 'NO_WORKER', 'NO_WORKER may succeed later, the others not');
       assert.match(result.error?.message ?? '', new RegExp(c.mentions));
     }
     await assert.rejects(collect(h.tasks.runTask({})), (error: unknown) => {
@@ -176,51 +178,33 @@ describe('orchestrator over a Unix socket', () => {
     for (const w of [a, b]) await w.client.unregister({ agentId: w.agentId, reason: 'done' });
   });
 
-  it('fails the tasks of a worker whose stream drops with WORKER_LOST', async () => {
+  it('a worker whose stream drops keeps its leases: it reconnects and delivers the result', async () => {
     const worker = createFakeWorker(h.channel(), { name: 'crashy', toolTypes: ['crash'] });
     await worker.register();
     await worker.connect();
     const run = collect(h.tasks.runTask({ task: { toolType: 'crash' }, worker: 'crashy' }));
     const assign = await worker.nextCommand();
-    worker.send({ taskId: assign.taskId, event: { $case: 'output', output: { stream: 1, data: Buffer.from('before') } } });
+    assert.equal(assign.command?.$case === 'assign' && assign.command.assign.leaseEpoch, 1);
+    assert.equal(assign.command?.$case === 'assign' && assign.command.assign.attempt, 1);
+    worker.send({ taskId: assign.taskId, event: { $case: 'output', output: { stream: 1, data: Buffer.from('before ') } } });
     await new Promise((resolve) => setTimeout(resolve, 50));
     await worker.drop();
-    const { result } = await run;
-    assert.equal(result.state, TaskState.TASK_STATE_FAILED);
-    assert.equal(result.error?.code, 'WORKER_LOST');
-    assert.equal(result.stdout.toString(), 'before');
-    assert.equal(result.worker, 'crashy');
     const info = await waitFor(async () =>
       (await h.tasks.listWorkers({})).workers.find((w) => w.agentId === worker.agentId && !w.connected),
     );
-    assert.deepEqual(info.activeTaskIds, []);
-    // Still registered: it may reconnect and take work again.
+    assert.deepEqual(info.activeTaskIds, [assign.taskId], 'the lease outlives the stream');
+    assert.equal((await h.tasks.getTask({ taskId: assign.taskId })).state, TaskState.TASK_STATE_RUNNING);
     await worker.connect();
-    const again = collect(h.tasks.runTask({ task: { toolType: 'crash' }, worker: 'crashy' }));
-    const assignAgain = await worker.nextCommand();
-    worker.run(assignAgain.taskId, { exitCode: 3 });
-    assert.equal((await again).result.exitCode, 3);
-    await worker.client.unregister({ agentId: worker.agentId, reason: 'done' });
-  });
-
-  it('fails held tasks with WORKER_LOST on Unregister and removes the worker', async () => {
-    const worker = createFakeWorker(h.channel(), { name: 'leaver', toolTypes: ['leave'], maxConcurrentTasks: 1 });
-    await worker.register();
-    await worker.connect();
-    const run = collect(h.tasks.runTask({ task: { toolType: 'leave' } }));
-    await worker.nextCommand();
-    const queued = collect(h.tasks.runTask({ task: { toolType: 'leave' } }));
-    await waitFor(async () => (await h.tasks.listWorkers({})).workers.length > 0);
-    await worker.client.unregister({ agentId: worker.agentId, reason: 'shutting down' });
+    worker.send({ taskId: assign.taskId, event: { $case: 'output', output: { stream: 1, data: Buffer.from('after') } } });
+    worker.complete(assign.taskId, { exitCode: 3 });
+    assert.deepEqual(await worker.nextAck(), { taskId: assign.taskId, leaseEpoch: 1, accepted: true });
     const { result } = await run;
-    assert.equal(result.error?.code, 'WORKER_LOST');
-    assert.match(result.error?.message ?? '', /shutting down/);
-    // The queued task had only this worker to wait for: it fails instead of waiting forever.
-    assert.equal((await queued).result.error?.code, 'UNKNOWN_TOOL');
-    assert.equal(await worker.streamEnd(), 'ok', 'the orchestrator ends the stream normally');
-    assert.equal((await h.tasks.listWorkers({})).workers.some((w) => w.agentId === worker.agentId), false);
-    // Nobody serves `leave` any more.
-    assert.equal((await collect(h.tasks.runTask({ task: { toolType: 'leave' } }))).result.error?.code, 'UNKNOWN_TOOL');
+    assert.equal(result.exitCode, 3);
+    assert.equal(result.stdout.toString(), 'before after');
+    assert.equal(result.worker, 'crashy');
+    assert.equal(result.attempt, 1);
+    assert.equal(result.cause, 'NON_ZERO_EXIT', 'derived when the worker sent none');
+    await worker.client.unregister({ agentId: worker.agentId, reason: 'done' });
   });
 
   it('a new TaskStream replaces the old one; commands go to the new one', async () => {
@@ -296,8 +280,54 @@ describe('orchestrator limits and lifecycle', () => {
     }
   });
 
-  it('removes workers whose heartbeat is too old, failing their tasks', async () => {
-    const h = await startOrchestrator({ workerTimeoutMs: 300 });
+  it('Unregister ends leases at once: the task runs again elsewhere, then fails WORKER_LOST', async () => {
+    const h = await startOrchestrator({ maxAttempts: 2, workerTimeoutMs: 1000 });
+    try {
+      const first = createFakeWorker(h.channel(), { name: 'leaver-1', toolTypes: ['leave'], maxConcurrentTasks: 1 });
+      await first.register();
+      await first.connect();
+      const run = collect(h.tasks.runTask({ task: { toolType: 'leave' } }));
+      const assign = await first.nextCommand();
+      const queuedEvents = h.tasks.runTask({ task: { toolType: 'leave' }, worker: 'leaver-1' })[Symbol.asyncIterator]();
+      const queuedId = (await firstEvent(queuedEvents)).taskId;
+      const queued = rest(queuedEvents);
+      queued.catch(() => undefined);
+      const second = createFakeWorker(h.channel(), { name: 'leaver-2', toolTypes: ['leave'], maxConcurrentTasks: 1 });
+      await second.register();
+      await second.connect();
+
+      const leftAt = Date.now();
+      await first.client.unregister({ agentId: first.agentId, reason: 'shutting down' });
+      assert.equal(await first.streamEnd(), 'ok', 'the orchestrator ends the stream normally');
+      const again = await second.nextCommand();
+      assert.equal(again.taskId, assign.taskId);
+      assert.deepEqual(again.command?.$case === 'assign' && [again.command.assign.attempt, again.command.assign.leaseEpoch], [2, 2]);
+
+      await second.client.unregister({ agentId: second.agentId, reason: 'shutting down too' });
+      const { result } = await run;
+      assert.equal(result.state, TaskState.TASK_STATE_FAILED);
+      assert.equal(result.error?.code, 'WORKER_LOST');
+      assert.equal(result.cause, 'WORKER_LOST');
+      assert.equal(result.retryable, true);
+      assert.equal(result.attempt, 2);
+      assert.equal(result.worker, 'leaver-2');
+      assert.match(result.error?.message ?? '', /shutting down too/);
+      assert.deepEqual((await h.tasks.listWorkers({})).workers, []);
+
+      // The queued task targeted the worker that left: it waits the worker timeout for it to
+      // come back (a restart), then fails instead of waiting forever.
+      assert.equal((await h.tasks.getTask({ taskId: queuedId })).state, TaskState.TASK_STATE_QUEUED);
+      assert.equal((await queued).result.error?.code, 'NO_WORKER');
+      assert.ok(Date.now() - leftAt >= 900, 'not before the worker timeout');
+      // Nobody serves `leave` any more.
+      assert.equal((await collect(h.tasks.runTask({ task: { toolType: 'leave' } }))).result.error?.code, 'UNKNOWN_TOOL');
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('removes workers whose heartbeat is too old; their leases are lost', async () => {
+    const h = await startOrchestrator({ workerTimeoutMs: 300, maxAttempts: 1 });
     try {
       const worker = createFakeWorker(h.channel(), { name: 'silent', toolTypes: ['quiet'] });
       await worker.register();
@@ -306,27 +336,31 @@ describe('orchestrator limits and lifecycle', () => {
       await worker.nextCommand();
       const { result } = await run;
       assert.equal(result.error?.code, 'WORKER_LOST');
-      assert.match(result.error?.message ?? '', /heartbeat/);
-      assert.deepEqual((await h.tasks.listWorkers({})).workers, []);
+      assert.match(result.error?.message ?? '', /heartbeat|renewed/);
+      await waitFor(async () => (await h.tasks.listWorkers({})).workers.length === 0);
       assert.deepEqual(await worker.client.heartbeat({ agentId: worker.agentId }), { known: false });
     } finally {
       await h.close();
     }
   });
 
-  it('close() cancels running tasks, tells workers, and ends every stream', async () => {
+  it('close() keeps unfinished tasks: no cancel to the worker, clients get UNAVAILABLE, every stream ends', async () => {
     const h = await startOrchestrator();
     const worker = createFakeWorker(h.channel(), { name: 'stopper', toolTypes: ['long'] });
     await worker.register();
     await worker.connect();
     const run = collect(h.tasks.runTask({ task: { toolType: 'long' } }));
+    run.catch(() => undefined);
     await worker.nextCommand();
     await h.close();
-    const { result } = await run;
-    assert.equal(result.state, TaskState.TASK_STATE_CANCELLED);
-    const cancel = await worker.nextCommand();
-    assert.equal(cancel.command?.$case, 'cancel');
+    await assert.rejects(run, (error: unknown) => {
+      assert.ok(error instanceof ClientError, String(error));
+      assert.equal(error.code, Status.UNAVAILABLE);
+      assert.match(error.details, /is kept/);
+      return true;
+    });
     assert.equal(await worker.streamEnd(), 'ok');
+    assert.deepEqual(worker.pendingCommands(), [], 'nothing is cancelled');
     await assert.rejects(stat(h.socketPath), { code: 'ENOENT' });
   });
 

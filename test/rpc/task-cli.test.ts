@@ -72,8 +72,10 @@ describe('task CLI against the orchestrator and a fake worker', () => {
     });
     await worker.register();
     await worker.connect();
+    worker.startHeartbeats(1000);
   });
   after(async () => {
+    worker.stopHeartbeats();
     await h.close();
   });
 
@@ -87,6 +89,7 @@ describe('task CLI against the orchestrator and a fake worker', () => {
     const json = JSON.parse(lines[0]!);
     assert.deepEqual(Object.keys(json), [
       'taskId', 'state', 'exitCode', 'stdout', 'stderr', 'stdoutTruncated', 'stderrTruncated', 'durationMs', 'worker', 'error',
+      'cause', 'retryable', 'attempt',
     ]);
     assert.match(json.taskId, /^[0-9a-f-]{36}$/);
     assert.equal(json.state, 'COMPLETED');
@@ -94,6 +97,9 @@ describe('task CLI against the orchestrator and a fake worker', () => {
     assert.equal(json.durationMs, 21);
     assert.equal(json.worker, 'cli-w');
     assert.equal(json.error, null);
+    assert.equal(json.cause, 'COMPLETED');
+    assert.equal(json.retryable, false);
+    assert.equal(json.attempt, 1);
     const task = received.at(-1)!;
     assert.equal(task.mountSource, join(ROOT, 'test'), 'the mount is resolved on the client side');
     assert.equal(task.timeoutMs, 5000);
@@ -190,6 +196,58 @@ describe('task CLI against the orchestrator and a fake worker', () => {
     // The orchestrator notices the aborted call and cancels the task (slow on a loaded machine).
     await waitFor(() => worker.pendingCommands().some((c) => c.taskId === taskId && c.command?.$case === 'cancel'), 10_000);
     await waitFor(() => h.orchestrator.getResult(taskId)?.state === TaskState.TASK_STATE_CANCELLED);
+  });
+
+  it('run --detach prints the task id and exits 0; get prints what run --json prints, with run\'s exit code', async () => {
+    const detached = await runCli(['--orchestrator-addr', addr, 'run', 'file_read', '--param', 'path=exit3', '--detach']);
+    assert.equal(detached.code, 0, detached.stderr);
+    const taskId = detached.stdout.trim();
+    assert.match(taskId, /^[0-9a-f-]{36}$/);
+    await waitFor(() => h.orchestrator.getResult(taskId));
+
+    const json = await runCli(['--orchestrator-addr', addr, 'get', taskId, '--json']);
+    assert.equal(json.code, 3, json.stderr + json.stdout);
+    const got = JSON.parse(json.stdout);
+    const ran = await runCli(['--orchestrator-addr', addr, 'run', 'file_read', '--param', 'path=exit3', '--json']);
+    const viaRun = JSON.parse(ran.stdout);
+    assert.deepEqual(Object.keys(got), Object.keys(viaRun));
+    assert.deepEqual({ ...got, taskId: '', durationMs: 0 }, { ...viaRun, taskId: '', durationMs: 0 });
+    assert.equal(got.taskId, taskId);
+    assert.equal(got.stdout, 'partial');
+    assert.equal(got.cause, 'NON_ZERO_EXIT');
+
+    const summary = await runCli(['--orchestrator-addr', addr, 'get', taskId]);
+    assert.equal(summary.code, 3);
+    assert.match(summary.stdout, new RegExp(`^task\\s+${taskId}$`, 'm'));
+    assert.match(summary.stdout, /^state\s+COMPLETED$/m);
+    assert.match(summary.stdout, /^exit code\s+3$/m);
+    assert.match(summary.stdout, /^worker\s+cli-w \(attempt 1\)$/m);
+    assert.match(summary.stdout, /^--- stdout ---\npartial\n--- stderr ---\nbad things\n/m);
+
+    const detachedJson = await runCli(['--orchestrator-addr', addr, 'run', 'file_read', '--param', 'path=ok', '--detach', '--json']);
+    assert.match(JSON.parse(detachedJson.stdout).taskId, /^[0-9a-f-]{36}$/);
+  });
+
+  it('get of an unfinished task prints its state with null result fields and exits 0; unknown ids exit 1', async () => {
+    const detached = await runCli(['--orchestrator-addr', addr, 'run', 'slow', '--detach']);
+    const taskId = detached.stdout.trim();
+    await waitFor(() => worker.pendingCommands().some((c) => c.taskId === taskId));
+    const json = await runCli(['--orchestrator-addr', addr, 'get', taskId, '--json']);
+    assert.equal(json.code, 0, json.stderr);
+    assert.deepEqual(JSON.parse(json.stdout), {
+      taskId, state: 'RUNNING', exitCode: null, stdout: null, stderr: null, stdoutTruncated: null, stderrTruncated: null,
+      durationMs: null, worker: 'cli-w', error: null, cause: null, retryable: null, attempt: 1,
+    });
+    const summary = await runCli(['--orchestrator-addr', addr, 'get', taskId]);
+    assert.equal(summary.code, 0);
+    assert.match(summary.stdout, /^state\s+RUNNING$/m);
+    assert.equal((await runCli(['--orchestrator-addr', addr, 'cancel', taskId])).code, 0);
+    await waitFor(() => h.orchestrator.getResult(taskId));
+    assert.equal((await runCli(['--orchestrator-addr', addr, 'get', taskId])).code, 130);
+
+    const missing = await runCli(['--orchestrator-addr', addr, 'get', 'no-such-task']);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /not found/);
   });
 
   it('exits 125 with a clear message when the orchestrator is unreachable', async () => {

@@ -1,0 +1,110 @@
+import { exitCause, isRetryable, type ErrorCode } from '../errors/index.js';
+import { TaskState, type TaskResult } from '../gen/agent/v1/agent.js';
+import type { TaskRecord } from './task-record.js';
+
+/** An error the orchestrator itself ends a task with. */
+export interface OrchestratorError {
+  readonly code: ErrorCode;
+  readonly message: string;
+}
+
+/** How a task ended, before the orchestrator adds the output, the worker's name and the attempt. */
+export interface TaskOutcome
+  extends Pick<
+    TaskResult,
+    'state' | 'exitCode' | 'durationMs' | 'error' | 'runtime' | 'stdoutTruncated' | 'stderrTruncated' | 'cause' | 'retryable'
+  > {
+  /** The whole output, when the worker sent it with the result (output_included). */
+  readonly output?: { readonly stdout: Buffer; readonly stderr: Buffer };
+}
+
+const FINAL_STATES: ReadonlySet<TaskState> = new Set([
+  TaskState.TASK_STATE_COMPLETED,
+  TaskState.TASK_STATE_FAILED,
+  TaskState.TASK_STATE_TIMEOUT,
+  TaskState.TASK_STATE_CANCELLED,
+]);
+
+/** exitCode of results the orchestrator makes for tasks whose tool never exited on its own. */
+export const NO_EXIT_CODE = -1;
+
+/** An outcome decided by the orchestrator (the tool did not run, or its worker was lost): cause = the code. */
+export function orchestratorOutcome(
+  error: OrchestratorError,
+  durationMs = 0,
+  state: TaskState = TaskState.TASK_STATE_FAILED,
+): TaskOutcome {
+  return {
+    state,
+    exitCode: NO_EXIT_CODE,
+    durationMs,
+    error: { code: error.code, message: error.message },
+    runtime: '',
+    stdoutTruncated: false,
+    stderrTruncated: false,
+    cause: error.code,
+    retryable: isRetryable(error.code),
+  };
+}
+
+/**
+ * The worker's `completed` message. A non-final state is a protocol error and fails the task
+ * (INTERNAL); a missing cause is derived from the state, error and exit code.
+ */
+export function workerOutcome(result: TaskResult): TaskOutcome {
+  if (!FINAL_STATES.has(result.state)) {
+    return orchestratorOutcome(
+      { code: 'INTERNAL', message: `the worker reported a non-final state (${result.state}) as the result` },
+      result.durationMs,
+    );
+  }
+  return {
+    state: result.state,
+    exitCode: result.exitCode,
+    durationMs: result.durationMs,
+    error: result.error,
+    runtime: result.runtime,
+    stdoutTruncated: result.stdoutTruncated,
+    stderrTruncated: result.stderrTruncated,
+    cause: result.cause !== '' ? result.cause : deriveCause(result),
+    retryable: result.retryable,
+    ...(result.outputIncluded ? { output: { stdout: Buffer.from(result.stdout), stderr: Buffer.from(result.stderr) } } : {}),
+  };
+}
+
+function deriveCause(result: TaskResult): string {
+  if (result.error !== undefined && result.error.code !== '') return result.error.code;
+  switch (result.state) {
+    case TaskState.TASK_STATE_COMPLETED:
+      return exitCause(result.exitCode, result.stdoutTruncated || result.stderrTruncated);
+    case TaskState.TASK_STATE_TIMEOUT:
+      return 'TOOL_TIMEOUT';
+    case TaskState.TASK_STATE_CANCELLED:
+      return 'CANCELLED';
+    default:
+      return 'INTERNAL';
+  }
+}
+
+/**
+ * The result clients get: the outcome with the output (the worker's own copy when it sent one,
+ * else the chunks assembled so far), capped at `capBytes` per stream, the lease holder's name
+ * and the attempt.
+ */
+export function assembleResult(record: TaskRecord, outcome: TaskOutcome, capBytes: number): TaskResult {
+  const { output, ...rest } = outcome;
+  const stdout = output ? output.stdout.subarray(0, capBytes) : record.stdout.bytes();
+  const stderr = output ? output.stderr.subarray(0, capBytes) : record.stderr.bytes();
+  const cutStdout = output ? output.stdout.length > capBytes : record.stdout.truncated;
+  const cutStderr = output ? output.stderr.length > capBytes : record.stderr.truncated;
+  return {
+    ...rest,
+    stdout: Buffer.from(stdout),
+    stderr: Buffer.from(stderr),
+    stdoutTruncated: outcome.stdoutTruncated || cutStdout,
+    stderrTruncated: outcome.stderrTruncated || cutStderr,
+    worker: record.worker?.registration.name ?? record.workerName,
+    outputIncluded: true,
+    attempt: record.attempt,
+  };
+}

@@ -1,0 +1,141 @@
+import { after, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { Task, TaskResult, TaskState } from '../gen/agent/v1/agent.js';
+import { IN_MEMORY, TASK_DB_FILE, openTaskStore, type TaskStore } from './task-store.js';
+
+const scratch = mkdtempSync(join(tmpdir(), 'task-store-test-'));
+after(() => rmSync(scratch, { recursive: true, force: true }));
+let count = 0;
+const freshDir = (): string => join(scratch, `d${count++}`, 'data');
+
+const task = (path: string): Task => Task.fromPartial({ toolType: 'file_read', mountSource: '/m', params: { $case: 'fileRead', fileRead: { path } } });
+const output = (text: string, state = TaskState.TASK_STATE_COMPLETED): TaskResult =>
+  TaskResult.fromPartial({ state, stdout: Buffer.from(text), worker: 'w1', cause: 'COMPLETED', attempt: 1 });
+
+function withStore<T>(dir: string, use: (store: TaskStore) => T): T {
+  const store = openTaskStore(dir);
+  try {
+    return use(store);
+  } finally {
+    store.close();
+  }
+}
+
+describe('openTaskStore', () => {
+  it('keeps a task through its life: queued, assigned, re-queued, finished', () => {
+    withStore(IN_MEMORY, (store) => {
+      assert.equal(store.location, IN_MEMORY);
+      const seq = store.insert({ taskId: 't1', task: task('a'), target: 'w1', submittedAtMs: 10 });
+      let row = store.get('t1')!;
+      assert.equal(row.seq, seq);
+      assert.equal(row.state, 'queued');
+      assert.deepEqual(row.task, task('a'));
+      assert.equal(row.toolType, 'file_read');
+      assert.equal(row.target, 'w1');
+      assert.equal(row.attempt, 0);
+      assert.equal(row.cancel, undefined);
+
+      store.assigned('t1', { attempt: 1, leaseEpoch: 1, worker: 'alpha' });
+      store.workerChanged('t1', 'beta');
+      store.cancelRequested('t1', { force: true, reason: 'asked' });
+      row = store.get('t1')!;
+      assert.deepEqual([row.state, row.attempt, row.leaseEpoch, row.worker], ['assigned', 1, 1, 'beta']);
+      assert.deepEqual(row.cancel, { force: true, reason: 'asked' });
+
+      const failure = output('first try', TaskState.TASK_STATE_FAILED);
+      store.requeued('t1', { lastFailure: failure, resultEpoch: 1 });
+      row = store.get('t1')!;
+      assert.deepEqual([row.state, row.worker, row.resultEpoch], ['queued', '', 1]);
+      assert.deepEqual(row.lastFailure, failure);
+
+      store.assigned('t1', { attempt: 2, leaseEpoch: 2, worker: 'gamma' });
+      assert.equal(store.finished('t1', output('done'), { resultEpoch: 2, finishedAtMs: 50 }), true);
+      assert.equal(store.finished('t1', output('again'), { resultEpoch: 3, finishedAtMs: 60 }), false, 'finished once');
+      row = store.get('t1')!;
+      assert.deepEqual([row.state, row.resultEpoch, row.finishedAtMs, row.worker, row.toolType], ['finished', 2, 50, 'w1', 'file_read']);
+      assert.equal(row.result?.stdout.toString(), 'done');
+      assert.equal(row.lastFailure, undefined);
+      store.assigned('t1', { attempt: 9, leaseEpoch: 9, worker: 'x' });
+      assert.equal(store.get('t1')!.state, 'finished', 'a finished task stays finished');
+      assert.equal(store.get('nope'), undefined);
+    });
+  });
+
+  it('lists unfinished tasks in submission order', () => {
+    withStore(IN_MEMORY, (store) => {
+      for (const id of ['a', 'b', 'c', 'd']) store.insert({ taskId: id, task: task(id), target: '', submittedAtMs: 1 });
+      store.assigned('b', { attempt: 1, leaseEpoch: 1, worker: 'w' });
+      store.finished('c', output('c'), { resultEpoch: 0, finishedAtMs: 2 });
+      store.assigned('a', { attempt: 1, leaseEpoch: 1, worker: 'w' });
+      store.requeued('a', { lastFailure: output('x'), resultEpoch: 0 });
+      assert.deepEqual(
+        store.unfinished().map((row) => [row.taskId, row.state]),
+        [['a', 'queued'], ['b', 'assigned'], ['d', 'queued']],
+      );
+    });
+  });
+
+  it('prunes finished results by age, count and output bytes, oldest first; never unfinished tasks', () => {
+    withStore(IN_MEMORY, (store) => {
+      const finish = (id: string, text: string, at: number): void => {
+        store.insert({ taskId: id, task: task(id), target: '', submittedAtMs: 0 });
+        store.finished(id, output(text), { resultEpoch: 0, finishedAtMs: at });
+      };
+      finish('old', 'x', 10);
+      finish('r1', '1234', 20);
+      finish('r2', '12', 30);
+      finish('r3', '1', 40);
+      store.insert({ taskId: 'queued', task: task('q'), target: '', submittedAtMs: 0 });
+      const ids = (): string[] => ['old', 'r1', 'r2', 'r3', 'queued'].filter((id) => store.get(id) !== undefined);
+
+      assert.equal(store.prune({ finishedBeforeMs: 10, maxEntries: 100, maxBytes: 100 }), 1);
+      assert.deepEqual(ids(), ['r1', 'r2', 'r3', 'queued']);
+      assert.equal(store.prune({ finishedBeforeMs: 0, maxEntries: 2, maxBytes: 100 }), 1);
+      assert.deepEqual(ids(), ['r2', 'r3', 'queued']);
+      assert.equal(store.prune({ finishedBeforeMs: 0, maxEntries: 2, maxBytes: 1 }), 1);
+      assert.deepEqual(ids(), ['r3', 'queued']);
+      assert.equal(store.prune({ finishedBeforeMs: 0, maxEntries: 100, maxBytes: 100 }), 0);
+      assert.equal(store.prune({ finishedBeforeMs: 1000, maxEntries: 1, maxBytes: 0 }), 1);
+      assert.deepEqual(ids(), ['queued']);
+    });
+  });
+
+  it('keeps everything in a 0700 directory across reopening', () => {
+    const dir = freshDir();
+    withStore(dir, (store) => {
+      assert.equal(store.location, join(dir, TASK_DB_FILE));
+      store.insert({ taskId: 'q', task: task('q'), target: '', submittedAtMs: 1 });
+      store.insert({ taskId: 'f', task: task('f'), target: '', submittedAtMs: 2 });
+      store.finished('f', output('kept'), { resultEpoch: 3, finishedAtMs: 5 });
+    });
+    assert.equal(statSync(dir).mode & 0o777, 0o700);
+    withStore(dir, (store) => {
+      assert.deepEqual(store.unfinished().map((row) => row.taskId), ['q']);
+      assert.equal(store.get('f')?.result?.stdout.toString(), 'kept');
+      assert.equal(store.get('f')?.resultEpoch, 3);
+      const seq = store.insert({ taskId: 'n', task: task('n'), target: '', submittedAtMs: 3 });
+      assert.ok(seq > store.get('f')!.seq, 'sequence numbers keep growing');
+    });
+  });
+
+  it('refuses a data directory another orchestrator has open', () => {
+    const dir = freshDir();
+    withStore(dir, () => {
+      assert.throws(() => openTaskStore(dir), /in use by another orchestrator/);
+    });
+    withStore(dir, (store) => assert.deepEqual(store.unfinished(), []));
+  });
+
+  it('refuses a database of an unknown schema version', () => {
+    const dir = freshDir();
+    withStore(dir, () => undefined);
+    const db = new Database(join(dir, TASK_DB_FILE));
+    db.pragma('user_version = 99');
+    db.close();
+    assert.throws(() => openTaskStore(dir), /schema version 99/);
+  });
+});

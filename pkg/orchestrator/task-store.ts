@@ -1,0 +1,281 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { Task, TaskResult } from '../gen/agent/v1/agent.js';
+
+/** `--data-dir` value that keeps everything in memory (tests, demos). */
+export const IN_MEMORY = ':memory:';
+
+/** The database file inside the data directory. */
+export const TASK_DB_FILE = 'orchestrator.sqlite';
+
+const SCHEMA_VERSION = 1;
+
+/**
+ * Where a stored task is: waiting for a worker, held by a lease (assigned to a worker, maybe
+ * running), or finished with a result.
+ */
+export type StoredTaskState = 'queued' | 'assigned' | 'finished';
+
+export interface CancelRequest {
+  readonly force: boolean;
+  readonly reason: string;
+}
+
+export interface StoredTask {
+  readonly taskId: string;
+  /** Submission order. */
+  readonly seq: number;
+  /** The task as submitted; empty (a default Task) once finished, to keep finished rows small. */
+  readonly task: Task;
+  readonly toolType: string;
+  /** Agent id or name the client asked for; empty for any worker. */
+  readonly target: string;
+  readonly state: StoredTaskState;
+  /** Number of the current or last assignment (0: never assigned). */
+  readonly attempt: number;
+  /** Epoch of the current or last lease (0: never assigned). */
+  readonly leaseEpoch: number;
+  /** Name of the worker holding the lease, or that ran the task. */
+  readonly worker: string;
+  readonly cancel: CancelRequest | undefined;
+  /** Epoch whose result from a worker was accepted (0: none). */
+  readonly resultEpoch: number;
+  /** The result of the last retryable end, used as the final one when no retry is possible. */
+  readonly lastFailure: TaskResult | undefined;
+  readonly result: TaskResult | undefined;
+  readonly submittedAtMs: number;
+  readonly finishedAtMs: number | undefined;
+}
+
+export interface RetentionLimits {
+  /** Finished at or before this time: dropped. */
+  readonly finishedBeforeMs: number;
+  readonly maxEntries: number;
+  /** Output bytes (stdout + stderr) of all retained results. */
+  readonly maxBytes: number;
+}
+
+/**
+ * The orchestrator's durable state: every task from submission to its result, in SQLite.
+ * Protocol messages are stored as their protobuf encoding. Every method is one statement (or
+ * one transaction); the broker calls them as its state changes, so a restart resumes from here.
+ */
+export interface TaskStore {
+  /** The database file, or `:memory:`. */
+  readonly location: string;
+  /** Stores a new queued task; returns its submission sequence number. */
+  insert(input: { taskId: string; task: Task; target: string; submittedAtMs: number }): number;
+  /** The task is leased to a worker. */
+  assigned(taskId: string, lease: { attempt: number; leaseEpoch: number; worker: string }): void;
+  /** Another worker claimed the current lease. */
+  workerChanged(taskId: string, worker: string): void;
+  /** Back in the queue for another attempt. */
+  requeued(taskId: string, input: { lastFailure: TaskResult; resultEpoch: number }): void;
+  cancelRequested(taskId: string, cancel: CancelRequest): void;
+  /** Stores the final result; false when the task was already finished (nothing changes). */
+  finished(taskId: string, result: TaskResult, input: { resultEpoch: number; finishedAtMs: number }): boolean;
+  /** Queued and assigned tasks, in submission order. */
+  unfinished(): StoredTask[];
+  get(taskId: string): StoredTask | undefined;
+  /** Drops finished tasks past the retention limits, oldest first; returns how many. */
+  prune(limits: RetentionLimits): number;
+  close(): void;
+}
+
+interface Row {
+  seq: number;
+  task_id: string;
+  tool_type: string;
+  task: Buffer;
+  target: string;
+  state: StoredTaskState;
+  attempt: number;
+  lease_epoch: number;
+  worker: string;
+  cancel_force: number | null;
+  cancel_reason: string | null;
+  result_epoch: number;
+  last_failure: Buffer | null;
+  result: Buffer | null;
+  submitted_at_ms: number;
+  finished_at_ms: number | null;
+}
+
+const SCHEMA = `
+CREATE TABLE tasks (
+  seq             INTEGER PRIMARY KEY AUTOINCREMENT,
+  task_id         TEXT    NOT NULL UNIQUE,
+  tool_type       TEXT    NOT NULL,
+  task            BLOB    NOT NULL,
+  target          TEXT    NOT NULL,
+  state           TEXT    NOT NULL CHECK (state IN ('queued', 'assigned', 'finished')),
+  attempt         INTEGER NOT NULL DEFAULT 0,
+  lease_epoch     INTEGER NOT NULL DEFAULT 0,
+  worker          TEXT    NOT NULL DEFAULT '',
+  cancel_force    INTEGER,
+  cancel_reason   TEXT,
+  result_epoch    INTEGER NOT NULL DEFAULT 0,
+  last_failure    BLOB,
+  result          BLOB,
+  result_bytes    INTEGER NOT NULL DEFAULT 0,
+  submitted_at_ms INTEGER NOT NULL,
+  finished_at_ms  INTEGER
+);
+CREATE INDEX tasks_by_state ON tasks (state, seq);
+CREATE INDEX tasks_by_finish ON tasks (finished_at_ms) WHERE state = 'finished';
+`;
+
+/**
+ * Opens (creating when missing) the store in `dataDir` (created 0700), or an in-memory one for
+ * `:memory:`. The file is locked for this process: a second orchestrator on the same directory
+ * fails here instead of corrupting the first one's state.
+ */
+export function openTaskStore(dataDir: string): TaskStore {
+  let location = IN_MEMORY;
+  if (dataDir !== IN_MEMORY) {
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    location = join(dataDir, TASK_DB_FILE);
+  }
+  const db = new Database(location, { timeout: 100 });
+  try {
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('locking_mode = EXCLUSIVE');
+    migrate(db, location);
+  } catch (error) {
+    db.close();
+    if ((error as { code?: unknown }).code === 'SQLITE_BUSY') {
+      throw new Error(`${location} is in use by another orchestrator (one data directory per orchestrator)`, { cause: error });
+    }
+    throw error;
+  }
+  return createTaskStore(db, location);
+}
+
+function migrate(db: Database.Database, location: string): void {
+  // BEGIN IMMEDIATE takes the (exclusive) write lock now, not at the first write.
+  db.transaction(() => {
+    const version = db.pragma('user_version', { simple: true }) as number;
+    if (version === SCHEMA_VERSION) return;
+    if (version !== 0) {
+      throw new Error(`${location} has schema version ${version}; this orchestrator knows version ${SCHEMA_VERSION}`);
+    }
+    db.exec(SCHEMA);
+    db.pragma(`user_version = ${SCHEMA_VERSION}`);
+  }).immediate();
+}
+
+function createTaskStore(db: Database.Database, location: string): TaskStore {
+  const statements = {
+    insert: db.prepare<[string, string, Buffer, string, number]>(
+      `INSERT INTO tasks (task_id, tool_type, task, target, state, submitted_at_ms) VALUES (?, ?, ?, ?, 'queued', ?)`,
+    ),
+    assigned: db.prepare<[number, number, string, string]>(
+      `UPDATE tasks SET state = 'assigned', attempt = ?, lease_epoch = ?, worker = ? WHERE task_id = ? AND state != 'finished'`,
+    ),
+    workerChanged: db.prepare<[string, string]>(`UPDATE tasks SET worker = ? WHERE task_id = ? AND state = 'assigned'`),
+    requeued: db.prepare<[Buffer, number, string]>(
+      `UPDATE tasks SET state = 'queued', worker = '', last_failure = ?, result_epoch = ? WHERE task_id = ? AND state != 'finished'`,
+    ),
+    cancelRequested: db.prepare<[number, string, string]>(
+      `UPDATE tasks SET cancel_force = ?, cancel_reason = ? WHERE task_id = ? AND state != 'finished'`,
+    ),
+    finished: db.prepare<[Buffer, number, number, string, number, string]>(
+      `UPDATE tasks SET state = 'finished', result = ?, result_bytes = ?, result_epoch = ?, worker = ?, finished_at_ms = ?,
+         last_failure = NULL, task = x'' WHERE task_id = ? AND state != 'finished'`,
+    ),
+    unfinished: db.prepare<[], Row>(`SELECT * FROM tasks WHERE state != 'finished' ORDER BY seq`),
+    get: db.prepare<[string], Row>(`SELECT * FROM tasks WHERE task_id = ?`),
+    expire: db.prepare<[number]>(`DELETE FROM tasks WHERE state = 'finished' AND finished_at_ms <= ?`),
+    totals: db.prepare<[], { entries: number; bytes: number }>(
+      `SELECT count(*) AS entries, coalesce(sum(result_bytes), 0) AS bytes FROM tasks WHERE state = 'finished'`,
+    ),
+    oldest: db.prepare<[], { task_id: string; result_bytes: number }>(
+      `SELECT task_id, result_bytes FROM tasks WHERE state = 'finished' ORDER BY finished_at_ms, seq`,
+    ),
+    remove: db.prepare<[string]>(`DELETE FROM tasks WHERE task_id = ?`),
+  };
+
+  const prune = db.transaction((limits: RetentionLimits): number => {
+    let removed = statements.expire.run(limits.finishedBeforeMs).changes;
+    let { entries, bytes } = statements.totals.get()!;
+    if (entries <= limits.maxEntries && bytes <= limits.maxBytes) return removed;
+    // The connection is busy while iterating: collect first, then delete.
+    const toRemove: string[] = [];
+    for (const row of statements.oldest.iterate()) {
+      if (entries <= limits.maxEntries && bytes <= limits.maxBytes) break;
+      toRemove.push(row.task_id);
+      entries -= 1;
+      bytes -= row.result_bytes;
+    }
+    for (const taskId of toRemove) removed += statements.remove.run(taskId).changes;
+    return removed;
+  });
+
+  let closed = false;
+  return {
+    location,
+    insert({ taskId, task, target, submittedAtMs }) {
+      const info = statements.insert.run(taskId, task.toolType, encode(Task.encode(task)), target, submittedAtMs);
+      return Number(info.lastInsertRowid);
+    },
+    assigned(taskId, { attempt, leaseEpoch, worker }) {
+      statements.assigned.run(attempt, leaseEpoch, worker, taskId);
+    },
+    workerChanged(taskId, worker) {
+      statements.workerChanged.run(worker, taskId);
+    },
+    requeued(taskId, { lastFailure, resultEpoch }) {
+      statements.requeued.run(encode(TaskResult.encode(lastFailure)), resultEpoch, taskId);
+    },
+    cancelRequested(taskId, { force, reason }) {
+      statements.cancelRequested.run(force ? 1 : 0, reason, taskId);
+    },
+    finished(taskId, result, { resultEpoch, finishedAtMs }) {
+      const bytes = result.stdout.length + result.stderr.length;
+      const info = statements.finished.run(encode(TaskResult.encode(result)), bytes, resultEpoch, result.worker, finishedAtMs, taskId);
+      return info.changes > 0;
+    },
+    unfinished() {
+      return statements.unfinished.all().map(fromRow);
+    },
+    get(taskId) {
+      const row = statements.get.get(taskId);
+      return row === undefined ? undefined : fromRow(row);
+    },
+    prune(limits) {
+      return prune(limits);
+    },
+    close() {
+      if (closed) return;
+      closed = true;
+      db.close();
+    },
+  };
+}
+
+function encode(writer: { finish(): Uint8Array }): Buffer {
+  const bytes = writer.finish();
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+function fromRow(row: Row): StoredTask {
+  return {
+    taskId: row.task_id,
+    seq: row.seq,
+    task: Task.decode(row.task),
+    toolType: row.tool_type,
+    target: row.target,
+    state: row.state,
+    attempt: row.attempt,
+    leaseEpoch: row.lease_epoch,
+    worker: row.worker,
+    cancel: row.cancel_force === null ? undefined : { force: row.cancel_force !== 0, reason: row.cancel_reason ?? '' },
+    resultEpoch: row.result_epoch,
+    lastFailure: row.last_failure === null ? undefined : TaskResult.decode(row.last_failure),
+    result: row.result === null ? undefined : TaskResult.decode(row.result),
+    submittedAtMs: row.submitted_at_ms,
+    finishedAtMs: row.finished_at_ms ?? undefined,
+  };
+}
