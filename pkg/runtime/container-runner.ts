@@ -61,9 +61,22 @@ export class ContainerRunner implements RunsContainers {
     let stream: Duplex | undefined;
     let drainTimer: NodeJS.Timeout | undefined;
     let pids: ReturnType<typeof watchPidsLimit> | undefined;
+    let queue: OutputQueue<OutputEvent> | undefined;
     const onAbort = (): void => {
-      this.stop(container, graceOf(signal.reason));
+      // If the engine cannot stop it, it cannot tell us about it either: give up on the run.
+      this.stop(container, graceOf(signal.reason), (error) => {
+        queue?.fail(error);
+        stream?.destroy();
+        engineLost.abort(error);
+      });
     };
+    // A wait in flight is not failed when the engine dies (its response has begun, and dockerode
+    // does not end it on abort): waiting races this instead.
+    const engineLost = new AbortController();
+    const engineGone = new Promise<never>((_, reject) => {
+      engineLost.signal.addEventListener('abort', () => reject(engineLost.signal.reason as Error), { once: true });
+    });
+    engineGone.catch(() => undefined);
     try {
       stream = (await this.engineCall('attach', spec.image, (abortSignal) =>
         container.attach({
@@ -76,13 +89,14 @@ export class ContainerRunner implements RunsContainers {
         }),
       )) as Duplex;
       const attached = stream;
-      const queue = new OutputQueue<OutputEvent>(this.highWater, attached);
-      const stdout = new CappedSink(outputCapBytes, (data) => queue.push({ type: 'output', stream: 'stdout', data }));
-      const stderr = new CappedSink(outputCapBytes, (data) => queue.push({ type: 'output', stream: 'stderr', data }));
+      const output = new OutputQueue<OutputEvent>(this.highWater, attached);
+      queue = output;
+      const stdout = new CappedSink(outputCapBytes, (data) => output.push({ type: 'output', stream: 'stdout', data }));
+      const stderr = new CappedSink(outputCapBytes, (data) => output.push({ type: 'output', stream: 'stderr', data }));
       docker.modem.demuxStream(attached, stdout, stderr);
-      attached.once('end', () => queue.end());
-      attached.once('close', () => queue.end());
-      attached.once('error', () => queue.end());
+      attached.once('end', () => output.end());
+      attached.once('close', () => output.end());
+      attached.once('error', () => output.end());
 
       await this.engineCall('start', spec.image, (abortSignal) => container.start({ abortSignal }));
       pids = watchPidsLimit(container.id, this.options.pidsPollMs);
@@ -102,19 +116,20 @@ export class ContainerRunner implements RunsContainers {
           // The process is gone; give the stream a moment to deliver what is in flight.
           drainTimer = setTimeout(() => {
             attached.destroy();
-            queue.end();
+            output.end();
           }, this.drainTimeoutMs);
           return result.StatusCode;
         },
         (error: unknown) => {
-          queue.fail(toEngineError('wait', spec.image, error));
-          throw error;
+          const mapped = toEngineError('wait', spec.image, error);
+          output.fail(mapped);
+          throw mapped;
         },
       );
       exit.catch(() => undefined);
 
-      yield* queue;
-      const exitCode = await exit;
+      yield* output;
+      const exitCode = await Promise.race([exit, engineGone]);
       if (!exited) throw new Error('container wait did not settle');
       const oomKilled = exitCode === 137 ? await this.wasOomKilled(container) : false;
       yield {
@@ -134,7 +149,7 @@ export class ContainerRunner implements RunsContainers {
     }
   }
 
-  private stop(container: Dockerode.Container, graceMs: number): void {
+  private stop(container: Dockerode.Container, graceMs: number, engineGone: (error: unknown) => void): void {
     const abortSignal = AbortSignal.timeout(this.options.engineCallTimeoutMs + graceMs);
     const stopping =
       graceMs > 0
@@ -143,7 +158,10 @@ export class ContainerRunner implements RunsContainers {
     stopping.catch((error: unknown) => {
       // 304 / 409: already stopped or not running, which is what we wanted.
       const status = (error as { statusCode?: number }).statusCode;
-      if (status !== 304 && status !== 409 && status !== 404) this.options.onCleanupError?.(error, container.id);
+      if (status === 304 || status === 409 || status === 404) return;
+      const mapped = toEngineError('stop', '', error);
+      if (mapped.code === 'ENGINE_UNAVAILABLE') engineGone(mapped);
+      this.options.onCleanupError?.(error, container.id);
     });
   }
 

@@ -7,6 +7,7 @@ import { ContainerReaper, ContainerRunner, DockerEngine } from '../runtime/index
 import type { ToolRegistry } from '../tools/index.js';
 import { EngineHealth, type EngineHealthView } from './engine-health.js';
 import { ResultSpool } from './result-spool.js';
+import { TaskAbortReason } from './task-abort-reason.js';
 import { TaskExecutor } from './task-executor.js';
 import { WorkerAgent } from './worker-agent.js';
 
@@ -38,14 +39,22 @@ export async function createWorker(config: WorkerConfig, logger: Logger, options
   const engine = new DockerEngine(config.dockerSocket, config.rpcTimeoutMs);
   const runtimes = await engine.runtimes();
   const bootId = randomUUID();
+  let executor: TaskExecutor | undefined;
   const engineHealth = new EngineHealth({
     ping: () => engine.ping(),
     intervalMs: config.engineCheckIntervalMs,
     unhealthyIntervalMs: Math.min(1_000, config.engineCheckIntervalMs),
-    onChange: (healthy, detail) =>
-      healthy ? logger.info('Docker engine answers again') : logger.error('Docker engine unavailable', { detail }),
+    onChange: (healthy, detail) => {
+      if (healthy) {
+        logger.info('Docker engine answers again');
+        return;
+      }
+      logger.error('Docker engine unavailable: failing the running tasks', { detail });
+      // Their containers cannot report any more; after the engine's restart the reaper removes them.
+      for (const taskId of executor?.activeTaskIds ?? []) executor?.abort(taskId, new TaskAbortReason('ENGINE_UNAVAILABLE', 0));
+    },
   });
-  const executor = createExecutorFor(config, engine, options.tools, runtimes.default, logger, { bootId, engineHealth });
+  executor = createExecutorFor(config, engine, options.tools, runtimes.default, logger, { bootId, engineHealth });
   const toolTypes: string[] = [];
   const checked = new Map<string, boolean>();
   for (const spec of options.tools.all()) {
@@ -63,7 +72,7 @@ export async function createWorker(config: WorkerConfig, logger: Logger, options
     bootId,
     deadlineMarginMs: config.reapMarginMs,
     engineCallTimeoutMs: config.rpcTimeoutMs,
-    activeTaskIds: () => new Set(executor.activeTaskIds),
+    activeTaskIds: () => new Set(executor?.activeTaskIds),
   });
   const agent = new WorkerAgent({
     config,

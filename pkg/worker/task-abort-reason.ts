@@ -1,7 +1,13 @@
 import type { StopGrace } from '../runtime/index.js';
 
 /** Why a running task was stopped; carried as the AbortSignal's reason. */
-export type TaskAbortKind = 'TIMEOUT' | 'ORCHESTRATOR_CANCEL' | 'CALLER_CANCEL' | 'WORKER_SHUTDOWN' | 'CONNECTION_LOST';
+export type TaskAbortKind =
+  | 'TIMEOUT'
+  | 'ORCHESTRATOR_CANCEL'
+  | 'CALLER_CANCEL'
+  | 'WORKER_SHUTDOWN'
+  | 'CONNECTION_LOST'
+  | 'ENGINE_UNAVAILABLE';
 
 export class TaskAbortReason implements StopGrace {
   constructor(

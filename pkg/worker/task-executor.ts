@@ -77,7 +77,8 @@ export class TaskExecutor {
     if (signal?.aborted) forwardCallerAbort();
     const stopped = (more: Omit<OutcomeFacts, 'durationMs' | 'runtime' | 'error'> = {}): TaskOutcome => {
       const kind = abortKindOf(controller.signal.reason);
-      return makeOutcome(kind === 'TIMEOUT' ? 'TIMEOUT' : 'CANCELLED', facts({ ...more, error: stopError(kind, timeoutMs) }));
+      const state = kind === 'TIMEOUT' ? 'TIMEOUT' : kind === 'ENGINE_UNAVAILABLE' ? 'FAILED' : 'CANCELLED';
+      return makeOutcome(state, facts({ ...more, error: stopError(kind, timeoutMs) }));
     };
     try {
       const spec = this.options.tools.require(task.toolType);
@@ -137,7 +138,9 @@ export class TaskExecutor {
       }
       throw new Error('container run ended without an exit');
     } catch (error) {
-      if (controller.signal.aborted && !isWorkerError(error)) return stopped();
+      if (controller.signal.aborted && (!isWorkerError(error) || abortKindOf(controller.signal.reason) === 'ENGINE_UNAVAILABLE')) {
+        return stopped();
+      }
       if (isWorkerError(error) && error.code === 'ENGINE_UNAVAILABLE') this.options.engineHealth?.reportFailure(error.message);
       return makeOutcome('FAILED', facts({ error: toTaskError(error) }));
     } finally {
@@ -147,8 +150,12 @@ export class TaskExecutor {
   }
 }
 
-function stopError(kind: TaskAbortKind, timeoutMs: number): { code: 'TOOL_TIMEOUT' | 'WORKER_SHUTDOWN' | 'CANCELLED'; message: string } {
+function stopError(
+  kind: TaskAbortKind,
+  timeoutMs: number,
+): { code: 'TOOL_TIMEOUT' | 'WORKER_SHUTDOWN' | 'CANCELLED' | 'ENGINE_UNAVAILABLE'; message: string } {
   if (kind === 'TIMEOUT') return { code: 'TOOL_TIMEOUT', message: `the task ran longer than its timeout of ${timeoutMs} ms and was killed` };
+  if (kind === 'ENGINE_UNAVAILABLE') return { code: 'ENGINE_UNAVAILABLE', message: 'the Docker engine stopped answering while the task ran' };
   if (kind === 'WORKER_SHUTDOWN') return { code: 'WORKER_SHUTDOWN', message: 'the worker is shutting down; the task was stopped' };
   return { code: 'CANCELLED', message: `the task was cancelled (${kind.toLowerCase().replace('_', ' ')})` };
 }

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { after, afterEach, before, describe, it } from 'node:test';
 import { docker, makeWorkspace, managedContainers } from '../support/docker-fixtures.js';
 import { ROOT } from '../support/examples.js';
 import { runBin, startBin, waitUntil, type Proc } from '../support/processes.js';
@@ -84,6 +84,11 @@ describe('fault suite (real processes, real engine)', () => {
     addr = `unix://${dir}/grpc.sock`;
     ws = await makeWorkspace({ 'a.txt': 'still here\n' });
   });
+  // Each case starts its own processes on the same socket: none may outlive its case, failed or not.
+  afterEach(async () => {
+    await stopAll();
+    execFileSync('bash', [join(ROOT, 'scripts/ensure-docker.sh')], { stdio: 'ignore' });
+  });
   after(async () => {
     await stopAll();
     execFileSync('bash', [join(ROOT, 'scripts/ensure-docker.sh')], { stdio: 'ignore' });
@@ -107,7 +112,6 @@ describe('fault suite (real processes, real engine)', () => {
     assert.equal(t.attempt, 1, 'not re-run');
     assert.equal(countLines(w.output().stdout, new RegExp(`task finished.*${id}`)), 1, 'ran once');
     assert.equal(countLines(w.output().stdout, new RegExp(`task accepted.*${id}`)), 1, 'assigned once');
-    await stopAll();
   });
 
   it('worker killed with -9 mid-task: no orphan 10 s after its restart, and the task runs again', async () => {
@@ -127,7 +131,6 @@ describe('fault suite (real processes, real engine)', () => {
     const t = await finished(id, 40_000);
     assert.equal(t.state, 'COMPLETED');
     assert.equal(t.attempt, 2, 'the lease was taken away and the task ran again');
-    await stopAll();
   });
 
   it('Docker engine killed while a task runs: ENGINE_UNAVAILABLE, unhealthy, then recovery without a restart', async () => {
@@ -151,7 +154,6 @@ describe('fault suite (real processes, real engine)', () => {
     assert.equal(read.stdout, 'still here\n', read.stderr);
     assert.equal(w.child.exitCode, null, 'the worker never restarted');
     await waitUntil(async () => (await managedContainers(id)).length === 0, 15_000, 'the killed task container reaped');
-    await stopAll();
   });
 
   it('SIGUSR1 drains: the running task finishes, nothing new is taken, the worker unregisters and exits 0', async () => {
@@ -169,7 +171,6 @@ describe('fault suite (real processes, real engine)', () => {
     assert.ok(!(await workers()).some((x) => x.name === 'fw-drain'), 'unregistered');
     worker('fw-after-drain');
     assert.equal((await finished(later)).state, 'COMPLETED');
-    await stopAll();
   });
 
   it('a second SIGTERM forces the exit at once, and the task container is still removed', async () => {
@@ -186,7 +187,6 @@ describe('fault suite (real processes, real engine)', () => {
     assert.equal(code, 130);
     assert.ok(Date.now() - t0 < 10_000);
     assert.deepEqual(await managedContainers(id), []);
-    await stopAll();
   });
 
   it('leaves no managed container behind', async () => {
