@@ -18,38 +18,48 @@ export function parsePidsEvents(text: string): number {
 
 /**
  * Watches a running container's pids cgroup for refused forks. The kernel sends no notification
- * for cgroup v1 pids.events, so it is read every `intervalMs` while the container runs; a task
- * that hits the limit and exits between two reads is not seen. Where the cgroup files are not
- * visible (the worker in a container of its own, another layout), it reports nothing.
+ * for cgroup v1 pids.events and the cgroup goes with the container, so the file is read while it
+ * runs: every `fastMs` during its first `fastForMs` (a shell that dies on its first refused fork
+ * lives a few hundred milliseconds), then every `intervalMs`. A task that hits the limit and exits
+ * between two reads is not seen. Where the cgroup files are not visible (the worker in a container
+ * of its own, another layout), it reports nothing.
  */
-export function watchPidsLimit(containerId: string, intervalMs = 250, root?: string): { hit(): boolean; stop(): void } {
+export function watchPidsLimit(
+  containerId: string,
+  intervalMs = 250,
+  root?: string,
+  { fastMs = 20, fastForMs = 2_000 }: { fastMs?: number; fastForMs?: number } = {},
+): { hit(): boolean; stop(): void } {
   const candidates = pidsEventsPaths(containerId, root);
+  const startedAt = Date.now();
   let path: string | undefined;
   let hit = false;
-  let reading = false;
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
   const read = async (): Promise<void> => {
-    if (hit || reading) return;
-    reading = true;
-    try {
-      for (const candidate of path ? [path] : candidates) {
-        try {
-          const text = await readFile(candidate, 'utf8');
-          path = candidate;
-          if (parsePidsEvents(text) > 0) hit = true;
-          return;
-        } catch {
-          // not this layout, or the container is gone
-        }
+    for (const candidate of path ? [path] : candidates) {
+      try {
+        const text = await readFile(candidate, 'utf8');
+        path = candidate;
+        if (parsePidsEvents(text) > 0) hit = true;
+        return;
+      } catch {
+        // not this layout, or the container is gone
       }
-    } finally {
-      reading = false;
     }
   };
-  void read();
-  const timer = setInterval(() => void read(), intervalMs);
-  timer.unref();
+  const tick = async (): Promise<void> => {
+    await read();
+    if (stopped || hit) return;
+    timer = setTimeout(() => void tick(), Date.now() - startedAt < fastForMs ? fastMs : intervalMs);
+    timer.unref();
+  };
+  void tick();
   return {
     hit: () => hit,
-    stop: () => clearInterval(timer),
+    stop: () => {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+    },
   };
 }
