@@ -12,6 +12,8 @@ import { parseDuration } from './parse-duration.js';
 import { parseInteger } from './parse-integer.js';
 import { DOCKER_NAME, parseText } from './parse-text.js';
 import { MIN_MEMORY_BYTES } from './parse-tool-overrides.js';
+import { isMapping } from './is-mapping.js';
+import { parseCpus } from './parse-cpus.js';
 
 /** Where the list sits in the worker's config file. */
 export const CUSTOM_TOOLS_KEY = 'tools.custom';
@@ -199,16 +201,4 @@ function valueType(key: string, type: ConfiguredParam['type']): 'string' | 'inte
     default:
       return 'string';
   }
-}
-
-function parseCpus(raw: unknown): number {
-  const value = typeof raw === 'string' && /^\s*\d*\.?\d+\s*$/.test(raw) ? Number(raw) : raw;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    throw new InvalidValueError(`${showValue(raw)} is not a positive number of CPUs (e.g. 0.5)`);
-  }
-  return value;
-}
-
-function isMapping(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

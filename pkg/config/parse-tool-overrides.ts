@@ -5,6 +5,8 @@ import { parseByteSize } from './parse-byte-size.js';
 import { parseDuration } from './parse-duration.js';
 import { parseInteger } from './parse-integer.js';
 import { DOCKER_NAME, parseText } from './parse-text.js';
+import { isMapping } from './is-mapping.js';
+import { parseCpus } from './parse-cpus.js';
 
 /** Docker refuses memory limits below 6 MiB. */
 export const MIN_MEMORY_BYTES = 6 * 1024 * 1024;
@@ -70,16 +72,4 @@ function parseToolOverride(toolType: string, raw: unknown): ToolOverride {
   if (runtime !== undefined) override.runtime = runtime;
   if (network !== undefined) override.network = network;
   return override;
-}
-
-function parseCpus(raw: unknown): number {
-  const value = typeof raw === 'string' && /^\s*\d*\.?\d+\s*$/.test(raw) ? Number(raw) : raw;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    throw new InvalidValueError(`${showValue(raw)} is not a positive number of CPUs (e.g. 0.5)`);
-  }
-  return value;
-}
-
-function isMapping(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

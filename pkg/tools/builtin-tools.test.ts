@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { isWorkerError, type ErrorCode } from '../errors/index.js';
 import type { BuiltinToolOptions } from './builtin-tool-options.js';
 import { curlMaxTimeSeconds } from './build-curl-invocation.js';
 import { createBuiltinTools } from './create-builtin-tools.js';
@@ -14,6 +13,7 @@ import { createListTool } from './list-tool.js';
 import type { TaskParams, ToolSpec } from './tool-spec.js';
 import { BUILTIN_TOOL_TYPES, paramsCaseForTool } from './tool-type-params.js';
 import { createWebSearchTool } from './web-search-tool.js';
+import { throwsCode } from '../../test/support/throws-code.js';
 
 const MIB = 1024 * 1024;
 
@@ -28,14 +28,6 @@ function options(overrides: Partial<BuiltinToolOptions> = {}): BuiltinToolOption
   };
 }
 
-function throwsCode(fn: () => unknown, code: ErrorCode, message?: RegExp): void {
-  assert.throws(fn, (error: unknown) => {
-    assert.ok(isWorkerError(error), `expected a WorkerError, got ${String(error)}`);
-    assert.equal(error.code, code, error.message);
-    if (message !== undefined) assert.match(error.message, message);
-    return true;
-  });
-}
 
 const read = (path: string): TaskParams => ({ $case: 'fileRead', fileRead: { path } });
 const write = (path: string, content: Buffer): TaskParams => ({ $case: 'fileWrite', fileWrite: { path, content } });

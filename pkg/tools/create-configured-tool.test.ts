@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { isWorkerError, type ErrorCode } from '../errors/index.js';
 import type { ConfiguredParam, ConfiguredToolDefinition } from './configured-tool-definition.js';
 import { createConfiguredTool, type ConfiguredToolOptions } from './create-configured-tool.js';
 import { isToolDefinitionError } from './tool-definition-error.js';
 import type { TaskParams, ToolSpec } from './tool-spec.js';
+import { throwsCode } from '../../test/support/throws-code.js';
 
 const OPTIONS: ConfiguredToolOptions = { image: 'baaaht/tools:0.1.0', overrides: {} };
 const MIB = 1024 * 1024;
@@ -19,14 +19,6 @@ function argv(spec: ToolSpec, values: Record<string, string>): readonly string[]
   return spec.buildInvocation(custom(values)).argv;
 }
 
-function throwsCode(fn: () => unknown, code: ErrorCode, message?: RegExp): void {
-  assert.throws(fn, (error: unknown) => {
-    assert.ok(isWorkerError(error), `expected a WorkerError, got ${String(error)}`);
-    assert.equal(error.code, code, error.message);
-    if (message !== undefined) assert.match(error.message, message);
-    return true;
-  });
-}
 
 /** The definition is refused: a ToolDefinitionError naming `field`. */
 function refused(definition: Partial<ConfiguredToolDefinition> & Record<string, unknown>, field: string, reason: RegExp): void {

@@ -1,17 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { WorkerError, isWorkerError, type ErrorCode } from '../errors/index.js';
+import { WorkerError } from '../errors/index.js';
 import { defineCustomTool, type CustomToolDefinition } from './define-custom-tool.js';
 import type { TaskParams } from './tool-spec.js';
+import { throwsCode } from '../../test/support/throws-code.js';
 
-function throwsCode(fn: () => unknown, code: ErrorCode, message?: RegExp): void {
-  assert.throws(fn, (error: unknown) => {
-    assert.ok(isWorkerError(error), `expected a WorkerError, got ${String(error)}`);
-    assert.equal(error.code, code, error.message);
-    if (message !== undefined) assert.match(error.message, message);
-    return true;
-  });
-}
 
 const custom = (values: Record<string, string>): TaskParams => ({ $case: 'custom', custom: { values } });
 

@@ -1,16 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { isWorkerError, type ErrorCode } from '../errors/index.js';
 import { paramsFromStrings } from './params-from-strings.js';
+import { throwsCode } from '../../test/support/throws-code.js';
 
-function throwsCode(fn: () => unknown, code: ErrorCode, message?: RegExp): void {
-  assert.throws(fn, (error: unknown) => {
-    assert.ok(isWorkerError(error), `expected a WorkerError, got ${String(error)}`);
-    assert.equal(error.code, code, error.message);
-    if (message !== undefined) assert.match(error.message, message);
-    return true;
-  });
-}
 
 describe('paramsFromStrings', () => {
   it('builds every built-in case from its snake_case keys', () => {

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { isWorkerError, type ErrorCode } from '../errors/index.js';
 import type { BuiltinToolOptions } from './builtin-tool-options.js';
 import type { ConfiguredToolDefinition } from './configured-tool-definition.js';
 import { createBuiltinToolRegistry } from './create-builtin-tool-registry.js';
@@ -8,6 +7,7 @@ import { defineCustomTool } from './define-custom-tool.js';
 import { ToolRegistry } from './tool-registry.js';
 import type { ToolSpec } from './tool-spec.js';
 import { BUILTIN_TOOL_TYPES } from './tool-type-params.js';
+import { throwsCode } from '../../test/support/throws-code.js';
 
 const OPTIONS: BuiltinToolOptions = {
   image: 'baaaht/tools:0.1.0',
@@ -17,14 +17,6 @@ const OPTIONS: BuiltinToolOptions = {
   overrides: {},
 };
 
-function throwsCode(fn: () => unknown, code: ErrorCode, message?: RegExp): void {
-  assert.throws(fn, (error: unknown) => {
-    assert.ok(isWorkerError(error), `expected a WorkerError, got ${String(error)}`);
-    assert.equal(error.code, code, error.message);
-    if (message !== undefined) assert.match(error.message, message);
-    return true;
-  });
-}
 
 function spec(overrides: Partial<Record<keyof ToolSpec, unknown>> = {}): ToolSpec {
   return {

@@ -314,6 +314,7 @@ describe('tools end to end (orchestrator → worker → real container)', () => 
       const r = await run({ toolType: 'file_read', mountSource: ws.dir, params: { $case: 'fileRead', fileRead: { path: 'hello.txt' } } });
       assert.equal(r.result.state, TaskState.TASK_STATE_COMPLETED);
       assert.equal(worker.agent.state, 'RUNNING');
+      assert.equal(worker.agent.connectionState, 'READY');
     });
   });
 
@@ -332,6 +333,7 @@ describe('tools end to end (orchestrator → worker → real container)', () => 
     assert.equal(last.event.result.error?.code, 'WORKER_SHUTDOWN');
     assert.equal(last.event.result.stdout.toString(), 'started\n');
     assert.equal(worker.agent.state, 'STOPPED');
+    assert.equal(worker.agent.connectionState, 'SHUTDOWN');
     assert.deepEqual(await managedContainers(last.taskId), []);
     const listed = await h.tasks.listWorkers({});
     assert.deepEqual(listed.workers.map((w) => w.name), [], 'unregistered');

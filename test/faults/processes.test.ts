@@ -3,7 +3,7 @@
 // drain, a forced exit.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { docker, makeWorkspace, managedContainers } from '../support/docker-fixtures.js';
@@ -96,15 +96,19 @@ describe('fault suite (real processes, real engine)', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('orchestrator killed mid-task and restarted: the result is delivered exactly once', async () => {
+  it('orchestrator killed mid-task: the result waits on disk, then is delivered exactly once after its restart', async () => {
     let o = orchestrator('--worker-timeout', '10s');
-    const w = worker('fw-restart');
+    const w = worker('fw-restart', '--result-memory', '0');
     await registered('fw-restart');
-    const id = await task('run', 'sleeper', '--param', 'seconds=3', '--detach');
+    const id = await task('run', 'sleeper', '--param', 'seconds=2', '--detach');
     await containerOf(id);
     o.child.kill('SIGKILL');
     await o.exited;
-    await new Promise((r) => setTimeout(r, 500));
+    // The task finishes while the orchestrator is gone; its result goes to the work dir.
+    await waitUntil(() => new RegExp(`task finished.*${id}`).test(w.output().stdout), 15_000, 'finished during the outage');
+    const spooled = await waitUntil(async () => (await readdir(join(dir, 'work-fw-restart', 'results'))).filter((f) => f.endsWith('.result')), 5_000, 'spooled');
+    assert.equal(spooled.length, 1);
+    assert.match(w.output().stdout, /connection state from=READY to=TRANSIENT_FAILURE/);
     o = orchestrator('--worker-timeout', '10s');
     const t = await finished(id);
     assert.equal(t.state, 'COMPLETED');
@@ -112,6 +116,7 @@ describe('fault suite (real processes, real engine)', () => {
     assert.equal(t.attempt, 1, 'not re-run');
     assert.equal(countLines(w.output().stdout, new RegExp(`task finished.*${id}`)), 1, 'ran once');
     assert.equal(countLines(w.output().stdout, new RegExp(`task accepted.*${id}`)), 1, 'assigned once');
+    await waitUntil(async () => (await readdir(join(dir, 'work-fw-restart', 'results'))).length === 0, 5_000, 'spool emptied by the ack');
   });
 
   it('worker killed with -9 mid-task: no orphan 10 s after its restart, and the task runs again', async () => {
