@@ -49,7 +49,11 @@ const worker = startBin('worker', [
 const channel = createGrpcChannel(addr, { maxRecvMsgSize: 64 << 20, maxSendMsgSize: 64 << 20 });
 const client = createClient(TaskServiceDefinition, channel);
 try {
-  await waitUntil(async () => (await client.listWorkers({})).workers.some((w) => w.name === 'soak-worker' && w.connected), 30_000, 'worker registration');
+  await waitUntil(
+    async () => (await client.listWorkers({}).catch(() => ({ workers: [] }))).workers.some((w) => w.name === 'soak-worker' && w.connected),
+    30_000,
+    'worker registration',
+  );
   const idleRss = rssMiB(worker.child.pid!);
   const results = new Map<string, number>();
   const states = new Map<string, string>();
