@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import type Dockerode from 'dockerode';
+import { WorkerError } from '../errors/index.js';
 import { buildCreateOptions } from './build-create-options.js';
+import { checkIsolation, type InspectedConfinement } from './check-isolation.js';
 import { CappedSink } from './capped-sink.js';
 import type { ContainerSpec } from './container-spec.js';
 import { toEngineError } from './engine-error.js';
@@ -100,6 +102,12 @@ export class ContainerRunner implements RunsContainers {
 
       await this.engineCall('start', spec.image, (abortSignal) => container.start({ abortSignal }));
       pids = watchPidsLimit(container.id, this.options.pidsPollMs);
+      // Before the task counts as running: confirm the engine confined it as asked.
+      const confinement = await this.engineCall('inspect', spec.image, (abortSignal) => container.inspect({ abortSignal }));
+      const problems = checkIsolation(spec, confinement as unknown as InspectedConfinement, this.options.defaultRuntime);
+      if (problems.length > 0) {
+        throw new WorkerError('ISOLATION_CHECK_FAILED', `the container was not confined as required: ${problems.join('; ')}`);
+      }
       yield { type: 'started', containerId: container.id, runtime: spec.runtime ?? this.options.defaultRuntime };
 
       signal.addEventListener('abort', onAbort, { once: true });

@@ -1,4 +1,5 @@
 export { buildCreateOptions } from './build-create-options.js';
+export { checkIsolation, type InspectedConfinement } from './check-isolation.js';
 export { LABELS, MANAGED_BY, taskContainerLabels } from './container-labels.js';
 export { ContainerReaper, type ContainerReaperOptions, type ReapedContainer } from './container-reaper.js';
 export { isOrphanContainer, type OrphanCheck, type OrphanReason } from './is-orphan-container.js';

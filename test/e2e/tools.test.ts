@@ -213,7 +213,11 @@ describe('tools end to end (orchestrator → worker → real container)', () => 
     while (seen.size < 2 && Date.now() < deadline) {
       for (const c of await managedContainers()) {
         const tool = c.Labels['io.baaaht.tool'];
-        if ((tool === 'probe' || tool === 'fetch_url') && !seen.has(tool)) seen.set(tool, await docker.getContainer(c.Id).inspect());
+        if ((tool === 'probe' || tool === 'fetch_url') && !seen.has(tool) && c.State === 'running') {
+          // It may be gone between the listing and the inspection: then look again.
+          const info = await docker.getContainer(c.Id).inspect().catch(() => undefined);
+          if (info) seen.set(tool, info);
+        }
       }
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
