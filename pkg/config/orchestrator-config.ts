@@ -17,6 +17,8 @@ export interface OrchestratorConfig {
   readonly workerTimeoutMs: number;
   /** Runs of a task at most: a lost lease or a retryable result runs it again until then. */
   readonly maxAttempts: number;
+  /** When set, AgentService calls must carry it (x-baaaht-worker-key metadata). */
+  readonly workerKey?: string;
   /** Directory of the task database (created 0700), or `:memory:` to keep nothing on disk. */
   readonly dataDir: string;
   readonly log: LogOptions;

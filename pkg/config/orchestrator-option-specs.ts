@@ -3,6 +3,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { InvalidValueError } from './invalid-value-error.js';
 import type { OptionSpec } from './option-spec.js';
 import { logOptionSpecs } from './log-option-specs.js';
+import { workerKeyOptionSpecs } from './worker-key-option-specs.js';
 import { messageSizeOptionSpecs } from './message-size-option-specs.js';
 import { parseDuration } from './parse-duration.js';
 import { parseGrpcAddress } from './parse-grpc-address.js';
@@ -82,6 +83,7 @@ export function orchestratorOptionSpecs(context: OrchestratorOptionContext = { h
       doc: 'A worker whose last heartbeat is older than this is considered gone, and a task lease not renewed for this long is taken away (the task runs again or fails WORKER_LOST).',
       parse: (raw) => parseDuration(raw),
     },
+    ...workerKeyOptionSpecs(),
     maxAttempts: {
       flag: 'max-attempts',
       key: 'maxAttempts',

@@ -31,6 +31,7 @@ export function parseOrchestratorArgs(input: ConfigInput): ParsedArgs<Orchestrat
       maxRetainedResults: v.maxRetainedResults,
       workerTimeoutMs: v.workerTimeout,
       maxAttempts: v.maxAttempts,
+      ...(v.workerKey ? { workerKey: v.workerKey } : {}),
       dataDir: v.dataDir,
       log: { level: v.logLevel, format: v.logFormat, output: v.logOutput },
     },

@@ -47,6 +47,7 @@ export function parseWorkerArgs(input: WorkerConfigInput): ParsedArgs<WorkerConf
       outputCapBytes: v.outputCap,
       cancelGraceMs: v.cancelGrace,
       shutdownTimeoutMs: v.shutdownTimeout,
+      ...(v.workerKey ? { workerKey: v.workerKey } : {}),
       workDir: v.workDir || defaultWorkDir(v.name),
       resultMemoryBytes: v.resultMemory,
       reapIntervalMs: v.reapInterval,

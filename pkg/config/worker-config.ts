@@ -26,6 +26,8 @@ export interface WorkerConfig {
   readonly cancelGraceMs: number;
   /** On SIGTERM/SIGINT, how long running tasks may go on before they are stopped. */
   readonly shutdownTimeoutMs: number;
+  /** Shared secret sent on every AgentService call, when the orchestrator requires one. */
+  readonly workerKey?: string;
   /** Where the worker keeps results not yet acknowledged (and other state of its own). */
   readonly workDir: string;
   /** Unacknowledged results kept in memory before they are written to workDir. */

@@ -1,5 +1,6 @@
 import type { OptionSpec } from './option-spec.js';
 import { logOptionSpecs } from './log-option-specs.js';
+import { workerKeyOptionSpecs } from './worker-key-option-specs.js';
 import { messageSizeOptionSpecs } from './message-size-option-specs.js';
 import { parseByteSize } from './parse-byte-size.js';
 import { CUSTOM_TOOLS_KEY, customToolList } from './parse-custom-tools.js';
@@ -119,6 +120,7 @@ export function workerOptionSpecs(context: WorkerOptionContext) {
       doc: 'Cap on each of stdout and stderr per task (10MiB = 10485760 bytes); past it output is dropped and flagged.',
       parse: (raw) => parseByteSize(raw),
     },
+    ...workerKeyOptionSpecs(),
     shutdownTimeout: {
       flag: 'shutdown-timeout',
       key: 'shutdownTimeout',

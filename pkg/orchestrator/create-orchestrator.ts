@@ -7,6 +7,7 @@ import { AgentServiceDefinition, TaskServiceDefinition, type TaskResult } from '
 import { formatGrpcTarget, parseAddress, type GrpcAddress } from '../rpc/create-channel.js';
 import { createAgentService } from './agent-service.js';
 import { createErrorMiddleware } from './error-middleware.js';
+import { createWorkerKeyMiddleware } from './worker-key-middleware.js';
 import { createTaskBroker, type TaskBroker, type TaskView } from './task-broker.js';
 import { createTaskService } from './task-service.js';
 import { openTaskStore } from './task-store.js';
@@ -106,7 +107,9 @@ export function createOrchestrator(
       // Find dead peers on long-lived streams (TCP); clients ping on their own too.
       'grpc.keepalive_time_ms': 60_000,
       'grpc.keepalive_timeout_ms': 20_000,
-    }).use(createErrorMiddleware(logger));
+    })
+      .use(createErrorMiddleware(logger))
+      .use(createWorkerKeyMiddleware(config.workerKey));
     s.add(AgentServiceDefinition, createAgentService(broker, { heartbeatIntervalMs }));
     s.add(TaskServiceDefinition, createTaskService(broker));
     return s;

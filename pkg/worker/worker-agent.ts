@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createClient, type Channel } from 'nice-grpc';
+import { createClient, Metadata, type Channel } from 'nice-grpc';
 import type { WorkerConfig } from '../config/worker-config.js';
 import {
   AgentServiceDefinition,
@@ -14,6 +14,7 @@ import type { Logger } from '../log/index.js';
 import type { ContainerReaper } from '../runtime/index.js';
 import { createGrpcChannel } from '../rpc/create-channel.js';
 import { waitForReady } from '../rpc/wait-for-ready.js';
+import { WORKER_KEY_METADATA } from '../rpc/worker-key.js';
 import type { ConnectionState } from './connection-state.js';
 import type { EngineHealth } from './engine-health.js';
 import { Outbox } from './outbox.js';
@@ -110,7 +111,11 @@ export class WorkerAgent {
     this.channel =
       options.channel ??
       createGrpcChannel(config.orchestratorAddr, { maxRecvMsgSize: config.maxRecvMsgSize, maxSendMsgSize: config.maxSendMsgSize });
-    this.client = createClient(AgentServiceDefinition, this.channel);
+    this.client = createClient(
+      AgentServiceDefinition,
+      this.channel,
+      config.workerKey ? { '*': { metadata: Metadata({ [WORKER_KEY_METADATA]: config.workerKey }) } } : {},
+    );
     this.queue = new TaskQueue(config.maxConcurrentTasks);
   }
 
