@@ -1,0 +1,89 @@
+import { sep } from 'node:path';
+import { isWorkerError } from '../errors/index.js';
+import { checkMountAllowed } from '../worker/check-mount-allowed.js';
+import type { Decision, MountRule, Policy } from './policy.js';
+
+export interface MountDecision extends Decision {
+  /** Whether the mount may be writable after the decision (false when clamped to read-only). */
+  readonly writable: boolean;
+}
+
+/**
+ * Decides a task's mount. `realSource` must be the mount source's real path (symlinks
+ * followed): rules are matched against it.
+ *
+ * 1. The never-mountable set (checkMountAllowed) is refused in every mode, `disabled` included.
+ * 2. `disabled`: allowed as asked.
+ * 3. The longest rule prefix that contains the source decides (whole path components:
+ *    `/home/a` does not match `/home/ab`); among rules with the same prefix the most restrictive wins (`denied`, then `readonly`).
+ *    - `readwrite`: allowed; `readonly`: allowed read-only, and a write request is refused
+ *      (strict) or clamped to read-only (permissive); `denied`: refused (strict) or clamped to
+ *      read-only (permissive: the task still runs, but cannot change anything there).
+ * 4. No rule matches: allowed when the policy has no mount rules at all; otherwise refused
+ *    (strict) or allowed as asked and recorded (permissive).
+ */
+export function decideMount(
+  policy: Policy,
+  realSource: string,
+  writableRequested: boolean,
+  protectedFiles: readonly string[],
+): MountDecision {
+  try {
+    checkMountAllowed(realSource, protectedFiles);
+  } catch (error) {
+    if (!isWorkerError(error)) throw error;
+    return { verdict: 'deny', rule: 'never-mountable', reason: error.message, writable: false };
+  }
+  const shown = JSON.stringify(realSource);
+  const strict = policy.mode === 'strict';
+  if (policy.mode === 'disabled') {
+    return { verdict: 'allow', rule: 'mode: disabled', reason: `policy disabled: ${shown} mounted as asked`, writable: writableRequested };
+  }
+  const rule = findMountRule(policy.mounts, realSource);
+  if (rule === undefined) {
+    if (policy.mounts.length === 0) {
+      return { verdict: 'allow', rule: 'mounts: none', reason: `no mount rules: ${shown} may be mounted`, writable: writableRequested };
+    }
+    const reason = `no mount rule matches ${shown}`;
+    return strict
+      ? { verdict: 'deny', rule: 'mounts: unlisted', reason, writable: false }
+      : { verdict: 'allow', rule: 'mounts: unlisted', reason: `${reason} (permissive: allowed)`, writable: writableRequested };
+  }
+  const ruleName = `mounts: ${rule.prefix} ${rule.access}`;
+  switch (rule.access) {
+    case 'readwrite':
+      return { verdict: 'allow', rule: ruleName, reason: `${shown} may be mounted read-write`, writable: writableRequested };
+    case 'readonly':
+      if (!writableRequested) return { verdict: 'allow', rule: ruleName, reason: `${shown} may be mounted read-only`, writable: false };
+      return strict
+        ? { verdict: 'deny', rule: ruleName, reason: `${shown} may only be mounted read-only, the task asked to write`, writable: false }
+        : { verdict: 'clamp', rule: ruleName, reason: `${shown} may only be mounted read-only: write access removed`, writable: false };
+    case 'denied':
+      return strict
+        ? { verdict: 'deny', rule: ruleName, reason: `${shown} may not be mounted`, writable: false }
+        : { verdict: 'clamp', rule: ruleName, reason: `${shown} may not be mounted (permissive: mounted read-only)`, writable: false };
+  }
+}
+
+const RESTRICTIVENESS = { readwrite: 0, readonly: 1, denied: 2 } as const;
+
+/** The rule with the longest prefix containing `source`; the most restrictive among rules of equal prefix (`denied` wins). */
+export function findMountRule(rules: readonly MountRule[], source: string): MountRule | undefined {
+  let best: MountRule | undefined;
+  for (const rule of rules) {
+    if (!prefixContains(rule.prefix, source)) continue;
+    if (
+      best === undefined ||
+      rule.prefix.length > best.prefix.length ||
+      (rule.prefix.length === best.prefix.length && RESTRICTIVENESS[rule.access] > RESTRICTIVENESS[best.access])
+    ) {
+      best = rule;
+    }
+  }
+  return best;
+}
+
+function prefixContains(prefix: string, path: string): boolean {
+  if (prefix === sep) return path.startsWith(sep);
+  return path === prefix || path.startsWith(prefix + sep);
+}

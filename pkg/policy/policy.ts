@@ -1,0 +1,80 @@
+/**
+ * The compiled policy: what a task may mount, which images and runtimes it may run under, and
+ * the resource caps it cannot exceed. Built by parsePolicy from a YAML file; plain data.
+ *
+ * Modes:
+ * - `strict`: any violation refuses the task.
+ * - `permissive`: nothing is refused; violations are clamped where a safe value exists
+ *   (read-only mount, capped limit, forced runtime) or allowed, and every one is recorded.
+ * - `disabled`: the policy is not applied.
+ * In every mode the never-mountable set (`/`, `/proc`, `/sys`, `/dev`, `/etc`, the Docker
+ * socket and any directory that contains it: see checkMountAllowed) stays refused: that is a
+ * guarantee of the worker, not a policy.
+ */
+export type PolicyMode = 'strict' | 'permissive' | 'disabled';
+
+export type MountAccess = 'readonly' | 'readwrite' | 'denied';
+
+export interface MountRule {
+  /** Absolute, normalized host path without a trailing `/` (except `/` itself). Matched against the real path of a mount source. */
+  readonly prefix: string;
+  readonly access: MountAccess;
+}
+
+export interface ImageRules {
+  /**
+   * Normalized image patterns (see normalizeImagePattern): `docker.io/library/alpine` (any tag
+   * or digest), `docker.io/library/alpine:3.19` (that tag), `docker.io/library/alpine@sha256:…`
+   * (that digest), `ghcr.io/acme/*` (every repository under `ghcr.io/acme/`).
+   * Empty `allow`: every image not denied is allowed.
+   */
+  readonly allow: readonly string[];
+  readonly deny: readonly string[];
+  /** Only images pinned by digest (`name@sha256:…`) may run. */
+  readonly requireDigest: boolean;
+}
+
+export interface Caps {
+  readonly cpus?: number;
+  readonly memoryBytes?: number;
+  readonly pids?: number;
+  readonly timeoutMs?: number;
+  /** Output cap per stream per task. */
+  readonly outputBytes?: number;
+}
+
+export interface RuntimeRules {
+  /** OCI runtime forced on custom (operator-registered) tools, e.g. `runsc`. */
+  readonly custom?: string;
+  /** OCI runtime forced on every tool. For custom tools, `custom` wins when both are set. */
+  readonly all?: string;
+}
+
+export interface Policy {
+  readonly mode: PolicyMode;
+  /**
+   * Mount rules; the longest matching prefix decides, `denied` wins ties. With no rules every
+   * mount outside the never-mountable set is allowed; with rules, a source no rule matches is
+   * refused (strict) or allowed and recorded (permissive).
+   */
+  readonly mounts: readonly MountRule[];
+  readonly images: ImageRules;
+  readonly caps: Caps;
+  readonly runtimes: RuntimeRules;
+}
+
+/** What applies when no policy file exists: strict, no mount rules, no image lists, no caps, no forced runtime. */
+export const STRICT_DEFAULT_POLICY: Policy = Object.freeze({
+  mode: 'strict',
+  mounts: Object.freeze([]),
+  images: Object.freeze({ allow: Object.freeze([]), deny: Object.freeze([]), requireDigest: false }),
+  caps: Object.freeze({}),
+  runtimes: Object.freeze({}),
+});
+
+/** One decision of the engine; `rule` names what decided (`mounts: /home/ada readonly`, `caps.memory`, `never-mountable`). */
+export interface Decision {
+  readonly verdict: 'allow' | 'clamp' | 'deny';
+  readonly rule: string;
+  readonly reason: string;
+}
