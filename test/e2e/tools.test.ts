@@ -1,7 +1,8 @@
 // Every tool end to end: TaskService client → orchestrator → worker (gRPC over a Unix socket)
 // → a fresh container on the real Docker engine → result. Nothing here is faked.
 import assert from 'node:assert/strict';
-import { readFile, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { loadWorkerConfig } from '../../pkg/config/index.js';
@@ -19,8 +20,10 @@ describe('tools end to end (orchestrator → worker → real container)', () => 
   let web: WebServer;
   let worker: WorkerParts;
   let ws: Awaited<ReturnType<typeof makeWorkspace>>;
+  let workDir: string;
 
   before(async () => {
+    workDir = await mkdtemp(join(tmpdir(), 'baaaht-e2e-'));
     web = await startWebServer();
     ws = await makeWorkspace({
       'hello.txt': 'hello world\nsecond line\n',
@@ -35,6 +38,8 @@ describe('tools end to end (orchestrator → worker → real container)', () => 
         '--heartbeat-interval', '1s',
         '--output-cap', String(OUTPUT_CAP),
         '--cancel-grace', '1s',
+        '--shutdown-timeout', '1s',
+        '--work-dir', workDir,
         '--search-url-template', `${web.origin}/search?q={query}`,
       ],
       env: {},
@@ -78,6 +83,7 @@ describe('tools end to end (orchestrator → worker → real container)', () => 
     await h?.close();
     await web?.close();
     await ws?.cleanup();
+    await rm(workDir, { recursive: true, force: true });
   });
 
   const run = (task: Parameters<typeof Task.fromPartial>[0], signal?: AbortSignal) =>
