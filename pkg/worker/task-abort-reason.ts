@@ -6,7 +6,6 @@ export type TaskAbortKind =
   | 'ORCHESTRATOR_CANCEL'
   | 'CALLER_CANCEL'
   | 'WORKER_SHUTDOWN'
-  | 'CONNECTION_LOST'
   | 'ENGINE_UNAVAILABLE';
 
 export class TaskAbortReason implements StopGrace {

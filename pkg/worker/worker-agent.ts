@@ -64,7 +64,6 @@ interface TaskRecord {
   readonly taskId: string;
   readonly leaseEpoch: number;
   readonly attempt: number;
-  readonly toolType: string;
   /** Output kept for a result that must be resent whole (bounded by the executor's cap). */
   readonly stdout: Buffer[];
   readonly stderr: Buffer[];
@@ -448,7 +447,6 @@ export class WorkerAgent {
       taskId,
       leaseEpoch,
       attempt,
-      toolType: task?.toolType ?? '',
       stdout: [],
       stderr: [],
       session: this.link?.number,
