@@ -160,6 +160,7 @@ async function runTask(command: Extract<TaskCommand, { kind: 'run' }>, deps: Tas
       error: { code: 'CANCELLED', message: 'interrupted; the task is being cancelled' },
       worker: '',
       runtime: '',
+      profile: '',
       cause: 'CANCELLED',
       retryable: false,
       outputIncluded: true,

@@ -49,6 +49,8 @@ export function parseWorkerArgs(input: WorkerConfigInput): ParsedArgs<WorkerConf
       shutdownTimeoutMs: v.shutdownTimeout,
       ...(v.workerKey ? { workerKey: v.workerKey } : {}),
       workDir: v.workDir || defaultWorkDir(v.name),
+      policyFile: v.policy,
+      auditLog: v.auditLog || join(v.workDir || defaultWorkDir(v.name), 'audit.log'),
       resultMemoryBytes: v.resultMemory,
       reapIntervalMs: v.reapInterval,
       reapMarginMs: v.reapMargin,

@@ -28,6 +28,10 @@ export interface WorkerConfig {
   readonly shutdownTimeoutMs: number;
   /** Shared secret sent on every AgentService call, when the orchestrator requires one. */
   readonly workerKey?: string;
+  /** The policy file given with --policy; empty: the usual places, else the built-in strict default. */
+  readonly policyFile: string;
+  /** Append-only JSON-lines log of policy decisions. */
+  readonly auditLog: string;
   /** Where the worker keeps results not yet acknowledged (and other state of its own). */
   readonly workDir: string;
   /** Unacknowledged results kept in memory before they are written to workDir. */

@@ -12,7 +12,7 @@ export interface OrchestratorError {
 export interface TaskOutcome
   extends Pick<
     TaskResult,
-    'state' | 'exitCode' | 'durationMs' | 'error' | 'runtime' | 'stdoutTruncated' | 'stderrTruncated' | 'cause' | 'retryable'
+    'state' | 'exitCode' | 'durationMs' | 'error' | 'runtime' | 'profile' | 'stdoutTruncated' | 'stderrTruncated' | 'cause' | 'retryable'
   > {
   /** The whole output, when the worker sent it with the result (output_included). */
   readonly output?: { readonly stdout: Buffer; readonly stderr: Buffer };
@@ -40,6 +40,7 @@ export function orchestratorOutcome(
     durationMs,
     error: { code: error.code, message: error.message },
     runtime: '',
+    profile: '',
     stdoutTruncated: false,
     stderrTruncated: false,
     cause: error.code,
@@ -64,6 +65,7 @@ export function workerOutcome(result: TaskResult): TaskOutcome {
     durationMs: result.durationMs,
     error: result.error,
     runtime: result.runtime,
+    profile: result.profile,
     stdoutTruncated: result.stdoutTruncated,
     stderrTruncated: result.stderrTruncated,
     cause: result.cause !== '' ? result.cause : deriveCause(result),

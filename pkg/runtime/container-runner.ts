@@ -5,6 +5,7 @@ import { WorkerError } from '../errors/index.js';
 import { buildCreateOptions } from './build-create-options.js';
 import { checkIsolation, type InspectedConfinement } from './check-isolation.js';
 import { CappedSink } from './capped-sink.js';
+import { describeConfinement } from './describe-confinement.js';
 import type { ContainerSpec } from './container-spec.js';
 import { toEngineError } from './engine-error.js';
 import { OutputQueue } from './output-queue.js';
@@ -108,7 +109,12 @@ export class ContainerRunner implements RunsContainers {
       if (problems.length > 0) {
         throw new WorkerError('ISOLATION_CHECK_FAILED', `the container was not confined as required: ${problems.join('; ')}`);
       }
-      yield { type: 'started', containerId: container.id, runtime: spec.runtime ?? this.options.defaultRuntime };
+      yield {
+        type: 'started',
+        containerId: container.id,
+        runtime: spec.runtime ?? this.options.defaultRuntime,
+        profile: describeConfinement(spec, this.options.defaultRuntime),
+      };
 
       signal.addEventListener('abort', onAbort, { once: true });
       if (signal.aborted) onAbort();

@@ -2,7 +2,7 @@ export type OutputStreamName = 'stdout' | 'stderr';
 
 /** What a container run reports, in order: started, output chunks, exit. */
 export type RunEvent =
-  | { readonly type: 'started'; readonly containerId: string; readonly runtime: string }
+  | { readonly type: 'started'; readonly containerId: string; readonly runtime: string; readonly profile: string }
   | { readonly type: 'output'; readonly stream: OutputStreamName; readonly data: Buffer }
   | {
       readonly type: 'exit';

@@ -47,6 +47,7 @@ export function createConfiguredTool(definition: ConfiguredToolDefinition, optio
     limits,
     timeoutMs: override?.timeoutMs ?? definition.timeoutMs ?? FILE_TOOL_TIMEOUT_MS,
     ...(runtime === undefined ? {} : { runtime }),
+    custom: true,
     buildInvocation(params) {
       return { argv: buildConfiguredArgv(tool, expectParams(params, 'custom', type).values) };
     },

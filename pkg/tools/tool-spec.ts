@@ -37,6 +37,8 @@ export interface ToolSpec {
   readonly timeoutMs: number;
   /** OCI runtime (`runc`, `runsc`); undefined means the engine's default. */
   readonly runtime?: string;
+  /** An operator-registered tool (tools.custom), not a built-in one: policies may force a runtime on these. */
+  readonly custom?: boolean;
   /**
    * Validates the task's parameters (hostile input) and returns what to run.
    * Throws a WorkerError (INVALID_PARAMS, PATH_ESCAPE, INVALID_URL, INVALID_PATTERN, ...)

@@ -22,6 +22,7 @@ function result(taskId: string, leaseEpoch: number, stdout = 'out'): WorkerMessa
         durationMs: 5,
         worker: 'w',
         runtime: 'runc',
+        profile: 'baaaht/v1',
         cause: 'COMPLETED',
         retryable: false,
         outputIncluded: true,

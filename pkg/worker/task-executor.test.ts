@@ -65,7 +65,7 @@ function untilAborted(signal: AbortSignal): Promise<void> {
   });
 }
 
-const started = (runtime = 'runc'): RunEvent => ({ type: 'started', containerId: 'c0ffee', runtime });
+const started = (runtime = 'runc'): RunEvent => ({ type: 'started', containerId: 'c0ffee', runtime, profile: `baaaht/v1 runtime=${runtime}` });
 const output = (stream: 'stdout' | 'stderr', text: string): RunEvent => ({ type: 'output', stream, data: Buffer.from(text) });
 const exit = (exitCode: number, extra: Partial<Extract<RunEvent, { type: 'exit' }>> = {}): RunEvent => ({
   type: 'exit',
@@ -326,7 +326,7 @@ describe('TaskExecutor', () => {
     it('reports the real timeout when the runner throws after the timeout', async () => {
       const runner: RunsContainers = {
         async *run(_spec, { signal }) {
-          yield { type: 'started', containerId: 'c', runtime: 'runc' };
+          yield { type: 'started', containerId: 'c', runtime: 'runc', profile: 'p' };
           const keepAlive = setInterval(() => undefined, 1000);
           await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
           clearInterval(keepAlive);

@@ -1,6 +1,7 @@
 import { isWorkerError, toTaskError, WorkerError } from '../errors/index.js';
 import type { Task } from '../gen/agent/v1/agent.js';
 import { type RunsContainers, taskContainerLabels } from '../runtime/index.js';
+import { evaluatePolicy, STRICT_DEFAULT_POLICY, type AuditEntry, type Policy } from '../policy/index.js';
 import type { ToolRegistry } from '../tools/index.js';
 import { WORKSPACE_DIR } from '../tools/tool-spec.js';
 import type { EngineHealthView } from './engine-health.js';
@@ -22,6 +23,10 @@ export interface TaskExecutorOptions {
   readonly protectedFiles?: readonly string[];
   /** While the engine is down, tasks are refused at once with ENGINE_UNAVAILABLE. */
   readonly engineHealth?: EngineHealthView;
+  /** The policy in force, read for every task (a PolicyHolder swaps it on reload); strict default when absent. */
+  readonly policy?: { readonly current: Policy };
+  /** Where every policy decision is written; a task whose decisions cannot be written does not run. */
+  readonly audit?: { append(entries: readonly AuditEntry[]): Promise<void> };
 }
 
 export interface RunTaskOptions {
@@ -60,12 +65,14 @@ export class TaskExecutor {
 
   async run(taskId: string, task: Task, { signal, onProgress }: RunTaskOptions = {}): Promise<TaskOutcome> {
     const startedAt = performance.now();
-    const facts = (more: Omit<OutcomeFacts, 'durationMs' | 'runtime'> = {}): OutcomeFacts => ({
+    const facts = (more: Omit<OutcomeFacts, 'durationMs' | 'runtime' | 'profile'> = {}): OutcomeFacts => ({
       ...more,
       durationMs: Math.round(performance.now() - startedAt),
       runtime,
+      profile,
     });
     let runtime = '';
+    let profile = '';
     let timeoutMs = 0;
     if (this.running.has(taskId)) {
       return makeOutcome('FAILED', facts({ error: { code: 'INVALID_PARAMS', message: `task ${taskId} is already running` } }));
@@ -75,7 +82,7 @@ export class TaskExecutor {
     const forwardCallerAbort = (): void => controller.abort(new TaskAbortReason('CALLER_CANCEL', this.options.cancelGraceMs));
     signal?.addEventListener('abort', forwardCallerAbort, { once: true });
     if (signal?.aborted) forwardCallerAbort();
-    const stopped = (more: Omit<OutcomeFacts, 'durationMs' | 'runtime' | 'error'> = {}): TaskOutcome => {
+    const stopped = (more: Omit<OutcomeFacts, 'durationMs' | 'runtime' | 'profile' | 'error'> = {}): TaskOutcome => {
       const kind = abortKindOf(controller.signal.reason);
       const state = kind === 'TIMEOUT' ? 'TIMEOUT' : kind === 'ENGINE_UNAVAILABLE' ? 'FAILED' : 'CANCELLED';
       return makeOutcome(state, facts({ ...more, error: stopError(kind, timeoutMs) }));
@@ -84,12 +91,33 @@ export class TaskExecutor {
       const spec = this.options.tools.require(task.toolType);
       runtime = spec.runtime ?? this.options.defaultRuntime;
       const invocation = spec.buildInvocation(task.params);
-      const mount = await resolveMount(spec.type, spec.mount, task.mountSource, task.writable, this.options.protectedFiles);
+      const resolved = await resolveMount(spec.type, spec.mount, task.mountSource, task.writable, this.options.protectedFiles);
+      const policy = this.options.policy?.current ?? STRICT_DEFAULT_POLICY;
+      const evaluation = evaluatePolicy(policy, {
+        taskId,
+        toolType: spec.type,
+        custom: spec.custom === true,
+        image: spec.image,
+        ...(spec.runtime === undefined ? {} : { runtime: spec.runtime }),
+        ...(resolved ? { mount: { source: resolved.source, writable: resolved.writable } } : {}),
+        limits: spec.limits,
+        timeoutMs: task.timeoutMs > 0 ? Math.min(task.timeoutMs, spec.timeoutMs) : spec.timeoutMs,
+        outputCapBytes: this.options.outputCapBytes,
+        protectedFiles: this.options.protectedFiles ?? [],
+      });
+      await writeAudit(this.options.audit, evaluation.decisions);
+      if (evaluation.denial) {
+        throw new WorkerError('POLICY_DENIED', `the policy refuses this task (${evaluation.denial.rule}): ${evaluation.denial.reason}`);
+      }
+      const adjusted = evaluation.adjusted;
+      const mount = resolved ? { ...resolved, writable: adjusted.writable } : undefined;
+      const specRuntime = adjusted.runtime;
+      runtime = specRuntime ?? this.options.defaultRuntime;
       const health = this.options.engineHealth;
       if (health && !health.healthy) {
         throw new WorkerError('ENGINE_UNAVAILABLE', `the Docker engine is not answering (${health.detail}); the task was not started`);
       }
-      timeoutMs = task.timeoutMs > 0 ? Math.min(task.timeoutMs, spec.timeoutMs) : spec.timeoutMs;
+      timeoutMs = adjusted.timeoutMs;
       const timeout = AbortSignal.timeout(timeoutMs);
       timeout.addEventListener('abort', () => controller.abort(new TaskAbortReason('TIMEOUT', 0)), { once: true });
       if (controller.signal.aborted) return stopped();
@@ -111,26 +139,27 @@ export class TaskExecutor {
           }),
           ...(mount ? { mount: { source: mount.source, target: WORKSPACE_DIR, writable: mount.writable } } : {}),
           network: spec.network,
-          limits: spec.limits,
-          ...(spec.runtime ? { runtime: spec.runtime } : {}),
+          limits: adjusted.limits,
+          ...(specRuntime ? { runtime: specRuntime } : {}),
         },
-        { signal: controller.signal, outputCapBytes: this.options.outputCapBytes },
+        { signal: controller.signal, outputCapBytes: adjusted.outputCapBytes },
       );
       for await (const event of events) {
         if (event.type === 'started') {
           runtime = event.runtime;
-          await onProgress?.({ type: 'running', containerId: event.containerId, runtime: event.runtime });
+          profile = `${event.profile} policy=${policy.mode}`;
+          await onProgress?.({ type: 'running', containerId: event.containerId, runtime, profile });
         } else if (event.type === 'output') {
           await onProgress?.(event);
         } else {
           const exit = { exitCode: event.exitCode, stdoutTruncated: event.stdoutTruncated, stderrTruncated: event.stderrTruncated };
           if (controller.signal.aborted) return stopped(exit);
           if (event.oomKilled) {
-            const message = `${spec.type} ran out of memory (limit ${spec.limits.memoryBytes} bytes) and was killed`;
+            const message = `${spec.type} ran out of memory (limit ${adjusted.limits.memoryBytes} bytes) and was killed`;
             return makeOutcome('FAILED', facts({ ...exit, error: { code: 'OUT_OF_MEMORY', message } }));
           }
           if (event.pidsLimitHit && event.exitCode !== 0) {
-            const message = `${spec.type} hit its limit of ${spec.limits.pids} processes`;
+            const message = `${spec.type} hit its limit of ${adjusted.limits.pids} processes`;
             return makeOutcome('FAILED', facts({ ...exit, error: { code: 'PID_LIMIT', message } }));
           }
           return makeOutcome('COMPLETED', facts(exit));
@@ -147,6 +176,16 @@ export class TaskExecutor {
       signal?.removeEventListener('abort', forwardCallerAbort);
       this.running.delete(taskId);
     }
+  }
+}
+
+/** Writes a task's policy decisions; a task whose decisions cannot be recorded is not run. */
+async function writeAudit(audit: TaskExecutorOptions['audit'], entries: readonly AuditEntry[]): Promise<void> {
+  if (audit === undefined) return;
+  try {
+    await audit.append(entries);
+  } catch (error) {
+    throw new WorkerError('POLICY_DENIED', `the policy decisions could not be written to the audit log, so the task was not run: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
 }
 

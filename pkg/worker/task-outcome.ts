@@ -16,12 +16,14 @@ export interface TaskOutcome {
   readonly stderrTruncated: boolean;
   readonly durationMs: number;
   readonly runtime: string;
+  /** The confinement profile the container was checked against (describeConfinement); empty when none ran. */
+  readonly profile: string;
   readonly error?: { readonly code: ErrorCode; readonly message: string };
 }
 
 /** What a task reports while it runs. */
 export type TaskProgress =
-  | { readonly type: 'running'; readonly containerId: string; readonly runtime: string }
+  | { readonly type: 'running'; readonly containerId: string; readonly runtime: string; readonly profile: string }
   | { readonly type: 'output'; readonly stream: OutputStreamName; readonly data: Buffer };
 
 export interface OutcomeFacts {
@@ -30,6 +32,7 @@ export interface OutcomeFacts {
   readonly stderrTruncated?: boolean;
   readonly durationMs: number;
   readonly runtime: string;
+  readonly profile?: string;
   readonly error?: { readonly code: ErrorCode; readonly message: string };
 }
 
@@ -48,6 +51,7 @@ export function makeOutcome(state: FinalState, facts: OutcomeFacts): TaskOutcome
     stderrTruncated,
     durationMs: facts.durationMs,
     runtime: facts.runtime,
+    profile: facts.profile ?? '',
     ...(facts.error ? { error: facts.error } : {}),
   };
 }

@@ -538,6 +538,7 @@ export class WorkerAgent {
           error: outcome.error,
           worker: this.options.config.name,
           runtime: outcome.runtime,
+          profile: outcome.profile,
           cause: outcome.cause,
           retryable: outcome.retryable,
           outputIncluded: withOutput,

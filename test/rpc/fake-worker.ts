@@ -128,7 +128,7 @@ export function createFakeWorker(channel: Channel, options: FakeWorkerOptions): 
 
   const run = (taskId: string, script: ScriptedRun): void => {
     send({ taskId, event: { $case: 'accepted', accepted: { queuePosition: 0 } } });
-    send({ taskId, event: { $case: 'running', running: { containerId: `c-${taskId.slice(0, 8)}`, runtime: 'runc' } } });
+    send({ taskId, event: { $case: 'running', running: { containerId: `c-${taskId.slice(0, 8)}`, runtime: 'runc', profile: 'baaaht/v1' } } });
     if (script.waitForCancel) {
       waitingForCancel.set(taskId, script);
       return;

@@ -42,7 +42,7 @@ describe('orchestrator restart with the same --data-dir', () => {
       const leased = await h.tasks.submitTask({ task: { toolType: 'job', mountSource: '/m' } });
       const lease = assignOf(await worker.nextCommand());
       assert.equal(lease.taskId, leased.taskId);
-      worker.send({ taskId: lease.taskId, event: { $case: 'running', running: { containerId: 'c1', runtime: 'runc' } } });
+      worker.send({ taskId: lease.taskId, event: { $case: 'running', running: { containerId: 'c1', runtime: 'runc', profile: 'baaaht/v1' } } });
       const queued = [];
       for (let i = 0; i < 3; i++) queued.push((await h.tasks.submitTask({ task: { toolType: 'job' } })).taskId);
       const finishedBefore = (await h.tasks.getTask({ taskId: done.taskId })).result;

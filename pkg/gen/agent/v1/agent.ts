@@ -220,6 +220,8 @@ export interface TaskAccepted {
 export interface TaskRunning {
   containerId: string;
   runtime: string;
+  /** The confinement profile the container was checked against (see TaskResult.profile). */
+  profile: string;
 }
 
 export interface OutputChunk {
@@ -370,6 +372,12 @@ export interface TaskResult {
   outputIncluded: boolean;
   /** Which run of the task this was (1 = first). */
   attempt: number;
+  /**
+   * The confinement profile the task ran under, checked on the running container: e.g.
+   * "baaaht/v1 runtime=runsc network=none workspace=ro user=1000:1000 policy=strict".
+   * Empty when no container ran.
+   */
+  profile: string;
 }
 
 export interface RunTaskRequest {
@@ -1579,7 +1587,7 @@ export const TaskAccepted = {
 };
 
 function createBaseTaskRunning(): TaskRunning {
-  return { containerId: "", runtime: "" };
+  return { containerId: "", runtime: "", profile: "" };
 }
 
 export const TaskRunning = {
@@ -1589,6 +1597,9 @@ export const TaskRunning = {
     }
     if (message.runtime !== "") {
       writer.uint32(18).string(message.runtime);
+    }
+    if (message.profile !== "") {
+      writer.uint32(26).string(message.profile);
     }
     return writer;
   },
@@ -1614,6 +1625,13 @@ export const TaskRunning = {
 
           message.runtime = reader.string();
           continue;
+        case 3:
+          if (tag !== 26) {
+            break;
+          }
+
+          message.profile = reader.string();
+          continue;
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -1627,6 +1645,7 @@ export const TaskRunning = {
     return {
       containerId: isSet(object.containerId) ? globalThis.String(object.containerId) : "",
       runtime: isSet(object.runtime) ? globalThis.String(object.runtime) : "",
+      profile: isSet(object.profile) ? globalThis.String(object.profile) : "",
     };
   },
 
@@ -1638,6 +1657,9 @@ export const TaskRunning = {
     if (message.runtime !== "") {
       obj.runtime = message.runtime;
     }
+    if (message.profile !== "") {
+      obj.profile = message.profile;
+    }
     return obj;
   },
 
@@ -1648,6 +1670,7 @@ export const TaskRunning = {
     const message = createBaseTaskRunning();
     message.containerId = object.containerId ?? "";
     message.runtime = object.runtime ?? "";
+    message.profile = object.profile ?? "";
     return message;
   },
 };
@@ -3203,6 +3226,7 @@ function createBaseTaskResult(): TaskResult {
     retryable: false,
     outputIncluded: false,
     attempt: 0,
+    profile: "",
   };
 }
 
@@ -3249,6 +3273,9 @@ export const TaskResult = {
     }
     if (message.attempt !== 0) {
       writer.uint32(112).uint32(message.attempt);
+    }
+    if (message.profile !== "") {
+      writer.uint32(122).string(message.profile);
     }
     return writer;
   },
@@ -3358,6 +3385,13 @@ export const TaskResult = {
 
           message.attempt = reader.uint32();
           continue;
+        case 15:
+          if (tag !== 122) {
+            break;
+          }
+
+          message.profile = reader.string();
+          continue;
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -3383,6 +3417,7 @@ export const TaskResult = {
       retryable: isSet(object.retryable) ? globalThis.Boolean(object.retryable) : false,
       outputIncluded: isSet(object.outputIncluded) ? globalThis.Boolean(object.outputIncluded) : false,
       attempt: isSet(object.attempt) ? globalThis.Number(object.attempt) : 0,
+      profile: isSet(object.profile) ? globalThis.String(object.profile) : "",
     };
   },
 
@@ -3430,6 +3465,9 @@ export const TaskResult = {
     if (message.attempt !== 0) {
       obj.attempt = Math.round(message.attempt);
     }
+    if (message.profile !== "") {
+      obj.profile = message.profile;
+    }
     return obj;
   },
 
@@ -3454,6 +3492,7 @@ export const TaskResult = {
     message.retryable = object.retryable ?? false;
     message.outputIncluded = object.outputIncluded ?? false;
     message.attempt = object.attempt ?? 0;
+    message.profile = object.profile ?? "";
     return message;
   },
 };
