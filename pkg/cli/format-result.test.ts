@@ -15,6 +15,8 @@ describe('toResultJson', () => {
       worker: 'w1',
       cause: 'NON_ZERO_EXIT',
       attempt: 2,
+      runtime: 'runsc',
+      profile: 'baaaht/v1 runtime=runsc network=none workspace=ro user=1000:1000 policy=strict',
     });
     assert.deepEqual(toResultJson('t1', result), {
       taskId: 't1',
@@ -30,6 +32,8 @@ describe('toResultJson', () => {
       cause: 'NON_ZERO_EXIT',
       retryable: false,
       attempt: 2,
+      runtime: 'runsc',
+      profile: 'baaaht/v1 runtime=runsc network=none workspace=ro user=1000:1000 policy=strict',
     });
   });
 
@@ -70,7 +74,7 @@ describe('toTaskJson / formatTaskSummary (task get)', () => {
     assert.deepEqual(Object.keys(json), Object.keys(toResultJson('t1', finished.result!)));
     assert.deepEqual(json, {
       taskId: 't2', state: 'RUNNING', exitCode: null, stdout: null, stderr: null, stdoutTruncated: null, stderrTruncated: null,
-      durationMs: null, worker: 'w2', error: null, cause: null, retryable: null, attempt: 1,
+      durationMs: null, worker: 'w2', error: null, cause: null, retryable: null, attempt: 1, runtime: null, profile: null,
     });
   });
 

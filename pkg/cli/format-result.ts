@@ -18,6 +18,9 @@ export interface ResultJson {
   readonly retryable: boolean;
   /** Which run of the task this was (1 = first). */
   readonly attempt: number;
+  /** The OCI runtime and the confinement profile the container ran under ('' when none ran). */
+  readonly runtime: string;
+  readonly profile: string;
 }
 
 /**
@@ -50,6 +53,8 @@ export function toResultJson(taskId: string, result: TaskResult): ResultJson {
     cause: result.cause,
     retryable: result.retryable,
     attempt: result.attempt,
+    runtime: result.runtime,
+    profile: result.profile,
   };
 }
 
@@ -70,6 +75,8 @@ export function toTaskJson(task: GetTaskResponse): ResultJson | PendingTaskJson 
     cause: null,
     retryable: null,
     attempt: task.attempt,
+    runtime: null,
+    profile: null,
   };
 }
 

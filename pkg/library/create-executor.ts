@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { toTaskError, type ErrorCode, type TerminationCause } from '../errors/index.js';
 import type { Logger } from '../log/index.js';
+import { AuditLog, type Policy } from '../policy/index.js';
 import { DockerEngine } from '../runtime/index.js';
 import type { ToolRegistry } from '../tools/index.js';
 import { createExecutorFor, makeOutcome, type FinalState, type TaskExecutor } from '../worker/index.js';
@@ -21,6 +22,8 @@ export interface ExecuteTaskResult {
   readonly stderrTruncated: boolean;
   readonly durationMs: number;
   readonly runtime: string;
+  /** The confinement profile the container was checked against; empty when none ran. */
+  readonly profile: string;
   readonly error?: { readonly code: ErrorCode; readonly message: string };
 }
 
@@ -37,6 +40,10 @@ export interface CreateExecutorOptions {
   /** The library's default registry unless given. */
   readonly tools?: ToolRegistry;
   readonly logger?: Logger;
+  /** The policy applied to every task (parsePolicy or loadPolicy make one); the built-in strict default unless given. */
+  readonly policy?: Policy;
+  /** Where the policy's decisions are appended as JSON lines; none unless given. */
+  readonly auditLog?: string;
 }
 
 export async function createExecutor(options: CreateExecutorOptions = {}): Promise<Executor> {
@@ -45,7 +52,12 @@ export async function createExecutor(options: CreateExecutorOptions = {}): Promi
   const { logger } = options;
   const engine = new DockerEngine(config.dockerSocket, config.rpcTimeoutMs);
   const runtimes = await engine.runtimes();
-  return wrapExecutor(createExecutorFor(config, engine, tools, runtimes.default, logger));
+  return wrapExecutor(
+    createExecutorFor(config, engine, tools, runtimes.default, logger, {
+      ...(options.policy ? { policy: { current: options.policy } } : {}),
+      ...(options.auditLog ? { audit: new AuditLog(options.auditLog) } : {}),
+    }),
+  );
 }
 
 /** The library face of a TaskExecutor: output collected into buffers (each capped by the executor). */

@@ -49,6 +49,7 @@ export function defineCustomTool(definition: CustomToolDefinition): ToolSpec {
     },
     timeoutMs: definition.timeoutMs ?? FILE_TOOL_TIMEOUT_MS,
     ...(definition.runtime === undefined ? {} : { runtime: definition.runtime }),
+    custom: true,
     buildInvocation(params) {
       const values = copyValues(expectParams(params, 'custom', type).values);
       const args = callUserFunction(type, () => argv(values));

@@ -1,14 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { realpathSync } from 'node:fs';
+import { mkdirSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import type { WorkerConfig } from '../config/worker-config.js';
 import type { Logger } from '../log/index.js';
+import { AuditLog, PolicyHolder, STRICT_DEFAULT_POLICY } from '../policy/index.js';
 import { ContainerReaper, ContainerRunner, DockerEngine } from '../runtime/index.js';
 import type { ToolRegistry } from '../tools/index.js';
-import { EngineHealth, type EngineHealthView } from './engine-health.js';
+import { EngineHealth } from './engine-health.js';
 import { ResultSpool } from './result-spool.js';
 import { TaskAbortReason } from './task-abort-reason.js';
-import { TaskExecutor } from './task-executor.js';
+import { TaskExecutor, type TaskExecutorOptions } from './task-executor.js';
 import { WorkerAgent } from './worker-agent.js';
 
 export interface WorkerParts {
@@ -20,6 +21,9 @@ export interface WorkerParts {
   readonly bootId: string;
   /** Tool types whose images are present, advertised to the orchestrator. */
   readonly toolTypes: readonly string[];
+  /** The policy in force (reload it on SIGHUP) and the audit log of its decisions (close it last). */
+  readonly policy: PolicyHolder;
+  readonly audit: AuditLog;
 }
 
 export interface CreateWorkerOptions {
@@ -27,6 +31,8 @@ export interface CreateWorkerOptions {
   readonly version: string;
   readonly hostname: string;
   readonly labels?: Readonly<Record<string, string>>;
+  /** The policy in force; the built-in strict default when absent. */
+  readonly policy?: PolicyHolder;
 }
 
 /**
@@ -39,6 +45,9 @@ export async function createWorker(config: WorkerConfig, logger: Logger, options
   const engine = new DockerEngine(config.dockerSocket, config.rpcTimeoutMs);
   const runtimes = await engine.runtimes();
   const bootId = randomUUID();
+  const policy = options.policy ?? new PolicyHolder(STRICT_DEFAULT_POLICY);
+  mkdirSync(config.workDir, { recursive: true, mode: 0o700 });
+  const audit = new AuditLog(config.auditLog);
   let executor: TaskExecutor | undefined;
   const engineHealth = new EngineHealth({
     ping: () => engine.ping(),
@@ -54,7 +63,7 @@ export async function createWorker(config: WorkerConfig, logger: Logger, options
       for (const taskId of executor?.activeTaskIds ?? []) executor?.abort(taskId, new TaskAbortReason('ENGINE_UNAVAILABLE', 0));
     },
   });
-  executor = createExecutorFor(config, engine, options.tools, runtimes.default, logger, { bootId, engineHealth });
+  executor = createExecutorFor(config, engine, options.tools, runtimes.default, logger, { bootId, engineHealth, policy, audit });
   const toolTypes: string[] = [];
   const checked = new Map<string, boolean>();
   for (const spec of options.tools.all()) {
@@ -88,7 +97,7 @@ export async function createWorker(config: WorkerConfig, logger: Logger, options
     reaper,
     ...(options.labels ? { labels: options.labels } : {}),
   });
-  return { engine, executor, agent, engineHealth, bootId, toolTypes };
+  return { engine, executor, agent, engineHealth, bootId, toolTypes, policy, audit };
 }
 
 export function createExecutorFor(
@@ -97,7 +106,7 @@ export function createExecutorFor(
   tools: ToolRegistry,
   defaultRuntime: string,
   logger?: Logger,
-  extra: { bootId?: string; engineHealth?: EngineHealthView } = {},
+  extra: Pick<TaskExecutorOptions, 'bootId' | 'engineHealth' | 'policy' | 'audit'> = {},
 ): TaskExecutor {
   const runner = new ContainerRunner({
     docker: engine.docker,
