@@ -40,12 +40,16 @@ export async function bootstrap(config: WorkerConfigOverrides = {}, options: Boo
     agentId = await parts.agent.start();
   } catch (error) {
     await parts.agent.shutdown('bootstrap failed');
+    await parts.audit.close();
     throw error;
   }
   return {
     agentId,
     agent: parts.agent,
     executor: wrapExecutor(parts.executor),
-    shutdown: (reason = 'shutdown') => parts.agent.shutdown(reason),
+    shutdown: async (reason = 'shutdown') => {
+      await parts.agent.shutdown(reason);
+      await parts.audit.close();
+    },
   };
 }
