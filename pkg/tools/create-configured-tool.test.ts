@@ -48,6 +48,7 @@ describe('createConfiguredTool: the spec', () => {
       mount: 'none',
       limits: { cpus: 0.1, memoryBytes: 64 * MIB, pids: 10 },
       timeoutMs: 30_000,
+      custom: true,
     });
   });
 
@@ -76,6 +77,7 @@ describe('createConfiguredTool: the spec', () => {
       limits: { cpus: 0.1, memoryBytes: 32 * MIB, pids: 10 },
       timeoutMs: 5_000,
       runtime: 'runsc',
+      custom: true,
     });
   });
 
