@@ -61,6 +61,8 @@ async function main(): Promise<number> {
     dataDir: config.dataDir,
     maxAttempts: config.maxAttempts,
     ...(unix ? { socketMode: `0${config.socketMode.toString(8)}` } : {}),
+    ...(unix && config.socketGroup !== undefined ? { socketGroup: config.socketGroup } : {}),
+    ...(unix ? {} : { tls: config.tls === undefined ? 'off (--insecure)' : config.tls.clientCa ? 'mutual' : 'server only' }),
   });
   await stopped;
   await flush(logger);

@@ -7,7 +7,11 @@ import { readFile } from 'node:fs/promises';
 import { createClient } from 'nice-grpc';
 import { TaskServiceDefinition } from '../../pkg/gen/agent/v1/agent.js';
 import { EXIT, TASK_USAGE, UsageError, executeTaskCommand, parseTaskArgs, type TaskCommand } from '../../pkg/cli/index.js';
+import { readClientTls } from '../../pkg/config/compile-client-tls.js';
+import { isConfigError } from '../../pkg/config/config-error.js';
+import type { ClientTlsConfig } from '../../pkg/config/tls-config.js';
 import { createGrpcChannel } from '../../pkg/rpc/create-channel.js';
+import { insecureWarning } from '../../pkg/rpc/insecure-warning.js';
 
 /** The orchestrator's limit is the one that matters; the CLI's own is generous. */
 const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
@@ -27,11 +31,26 @@ async function main(argv: readonly string[]): Promise<number> {
     return EXIT.OK;
   }
 
+  let tls: ClientTlsConfig | undefined;
+  try {
+    tls = command.tls === undefined ? undefined : readClientTls(command.tls);
+  } catch (error) {
+    if (!isConfigError(error)) throw error;
+    process.stderr.write(`error: ${error.message}\n`);
+    return EXIT.USAGE;
+  }
+  if (command.insecure === true) process.stderr.write(`warning: ${insecureWarning('connection', command.addr)}\n`);
+
   const interrupt = new AbortController();
   const onSignal = (): void => interrupt.abort();
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
-  const channel = createGrpcChannel(command.addr, { maxRecvMsgSize: MAX_MESSAGE_BYTES, maxSendMsgSize: MAX_MESSAGE_BYTES });
+  const channel = createGrpcChannel(command.addr, {
+    maxRecvMsgSize: MAX_MESSAGE_BYTES,
+    maxSendMsgSize: MAX_MESSAGE_BYTES,
+    tls,
+    insecure: command.insecure,
+  });
   try {
     return await executeTaskCommand(command, {
       client: createClient(TaskServiceDefinition, channel),

@@ -10,7 +10,7 @@ describe('parseTaskArgs', () => {
   it('parses run with every option', () => {
     assert.deepEqual(
       parse([
-        '--orchestrator-addr', '127.0.0.1:7070', 'run', 'file_write', '--mount', 'src', '--writable',
+        '--orchestrator-addr', '127.0.0.1:7070', '--insecure', 'run', 'file_write', '--mount', 'src', '--writable',
         '--param', 'path=a.txt', '--param', 'content=@big.bin', '--param', 'x=@@at', '--param', 'eq=a=b',
         '--timeout', '30s', '--worker', 'w1', '--json', '--detach',
       ]),
@@ -30,6 +30,7 @@ describe('parseTaskArgs', () => {
         worker: 'w1',
         json: true,
         detach: true,
+        insecure: true,
       },
     );
   });
@@ -46,10 +47,11 @@ describe('parseTaskArgs', () => {
     assert.equal(run.detach, false);
     assert.equal(parse(['workers'], { ORCHESTRATOR_URL: 'unix:/run/o.sock' }).kind, 'workers');
     assert.deepEqual(parse(['workers'], { ORCHESTRATOR_URL: 'unix:/run/o.sock' }), { kind: 'workers', addr: 'unix:/run/o.sock', json: false });
-    assert.deepEqual(parse(['--orchestrator-addr', 'h:1', 'workers', '--json'], { ORCHESTRATOR_URL: 'unix:/run/o.sock' }), {
+    assert.deepEqual(parse(['--orchestrator-addr', 'h:1', 'workers', '--json', '--insecure'], { ORCHESTRATOR_URL: 'unix:/run/o.sock' }), {
       kind: 'workers',
       addr: 'h:1',
       json: true,
+      insecure: true,
     });
   });
 
@@ -93,6 +95,36 @@ describe('parseTaskArgs', () => {
     [['get', 'a', '--detach'], /does not apply to get/],
     [['workers', '--detach'], /does not apply to workers/],
     [['--orchestrator-addr', 'nonsense', 'workers'], /"nonsense"/],
+  ];
+  for (const [argv, message] of bad) {
+    it(`rejects ${JSON.stringify(argv)}`, () => {
+      assert.throws(() => parse(argv), (error: unknown) => error instanceof UsageError && message.test(error.message));
+    });
+  }
+});
+
+describe('parseTaskArgs: TLS options (any command)', () => {
+  const tcp = ['--orchestrator-addr', '10.0.0.5:7070'];
+  it('keeps the TLS files as absolute paths for the command to read', () => {
+    assert.deepEqual(parse([...tcp, '--ca-cert', 'tls/ca.pem', '--cert', '/etc/c.pem', '--key', 'k.pem', '--tls-server-name', 'orch', 'workers']), {
+      kind: 'workers',
+      addr: '10.0.0.5:7070',
+      json: false,
+      tls: { caCert: '/home/me/project/tls/ca.pem', cert: '/etc/c.pem', key: '/home/me/project/k.pem', serverName: 'orch' },
+    });
+    const get = parse(['get', 't-1', ...tcp, '--insecure']);
+    assert.equal(get.kind === 'get' && get.insecure, true);
+    const run = parse(['run', 'list', '--ca-cert', 'ca.pem'], { ORCHESTRATOR_URL: 'h:1' });
+    assert.deepEqual(run.kind === 'run' && run.tls, { caCert: '/home/me/project/ca.pem' });
+  });
+
+  const bad: Array<[string[], RegExp]> = [
+    [[...tcp, 'workers'], /10\.0\.0\.5:7070 is a TCP address.*--ca-cert FILE.*--insecure/],
+    [['--insecure', 'workers'], /--insecure applies to TCP addresses only/],
+    [['--ca-cert', 'ca.pem', 'workers'], /--ca-cert applies to TCP addresses only/],
+    [[...tcp, '--cert', 'c.pem', 'workers'], /--cert needs --key/],
+    [[...tcp, '--insecure', '--ca-cert', 'ca.pem', 'workers'], /--insecure contradicts --ca-cert/],
+    [[...tcp, '--ca-cert=', 'workers'], /--ca-cert needs a file/],
   ];
   for (const [argv, message] of bad) {
     it(`rejects ${JSON.stringify(argv)}`, () => {

@@ -1,6 +1,9 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import ms from 'ms';
+import { checkClientTls, type ClientTransport } from '../config/compile-client-tls.js';
+import { isConfigError } from '../config/config-error.js';
+import type { ClientTlsFiles } from '../config/tls-config.js';
 import { parseAddress } from '../rpc/create-channel.js';
 import { DEFAULT_ORCHESTRATOR_ADDR } from './task-usage.js';
 import { UsageError } from './usage-error.js';
@@ -8,8 +11,14 @@ import { UsageError } from './usage-error.js';
 /** A `--param` value: literal text, or the bytes of a file read by the command. */
 export type ParamSource = { readonly kind: 'text'; readonly text: string } | { readonly kind: 'file'; readonly path: string };
 
+/**
+ * How the command reaches a TCP orchestrator: TLS files (absolute paths, read by the command) or
+ * plaintext (`insecure`); neither for a unix socket.
+ */
+export type TaskTransport = ClientTransport<ClientTlsFiles>;
+
 export type TaskCommand =
-  | {
+  | ({
       readonly kind: 'run';
       readonly addr: string;
       readonly toolType: string;
@@ -23,14 +32,19 @@ export type TaskCommand =
       readonly json: boolean;
       /** Submit, print the task id and exit (SubmitTask) instead of following the task. */
       readonly detach: boolean;
-    }
-  | { readonly kind: 'get'; readonly addr: string; readonly taskId: string; readonly json: boolean }
-  | { readonly kind: 'workers'; readonly addr: string; readonly json: boolean }
-  | { readonly kind: 'cancel'; readonly addr: string; readonly taskId: string; readonly force: boolean }
+    } & TaskTransport)
+  | ({ readonly kind: 'get'; readonly addr: string; readonly taskId: string; readonly json: boolean } & TaskTransport)
+  | ({ readonly kind: 'workers'; readonly addr: string; readonly json: boolean } & TaskTransport)
+  | ({ readonly kind: 'cancel'; readonly addr: string; readonly taskId: string; readonly force: boolean } & TaskTransport)
   | { readonly kind: 'help' };
 
 const OPTIONS = {
   'orchestrator-addr': { type: 'string' },
+  'ca-cert': { type: 'string' },
+  cert: { type: 'string' },
+  key: { type: 'string' },
+  'tls-server-name': { type: 'string' },
+  insecure: { type: 'boolean' },
   mount: { type: 'string' },
   writable: { type: 'boolean' },
   param: { type: 'string', multiple: true },
@@ -43,6 +57,9 @@ const OPTIONS = {
 } as const;
 
 type OptionName = keyof typeof OPTIONS;
+
+/** Options of every command: where the orchestrator is and how to reach it. */
+const GLOBAL: readonly OptionName[] = ['orchestrator-addr', 'ca-cert', 'cert', 'key', 'tls-server-name', 'insecure'];
 
 const COMMANDS = ['run', 'get', 'workers', 'cancel'] as const;
 type CommandName = (typeof COMMANDS)[number];
@@ -78,7 +95,7 @@ export function parseTaskArgs(
   }
   const command = subcommand as CommandName;
   for (const name of Object.keys(values) as OptionName[]) {
-    if (name !== 'orchestrator-addr' && !ALLOWED[command].includes(name)) {
+    if (!GLOBAL.includes(name) && !ALLOWED[command].includes(name)) {
       throw new UsageError(`--${name} does not apply to ${command}`);
     }
   }
@@ -88,18 +105,19 @@ export function parseTaskArgs(
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
+  const transport = parseTransport(addr, values, cwd);
 
   switch (command) {
     case 'get': {
       if (args.length !== 1 || args[0] === '') throw new UsageError('get takes exactly one TASK_ID');
-      return { kind: 'get', addr, taskId: args[0]!, json: values.json ?? false };
+      return { kind: 'get', addr, taskId: args[0]!, json: values.json ?? false, ...transport };
     }
     case 'workers':
       if (args.length > 0) throw new UsageError(`workers takes no arguments, got ${JSON.stringify(args.join(' '))}`);
-      return { kind: 'workers', addr, json: values.json ?? false };
+      return { kind: 'workers', addr, json: values.json ?? false, ...transport };
     case 'cancel': {
       if (args.length !== 1 || args[0] === '') throw new UsageError('cancel takes exactly one TASK_ID');
-      return { kind: 'cancel', addr, taskId: args[0]!, force: values.force ?? false };
+      return { kind: 'cancel', addr, taskId: args[0]!, force: values.force ?? false, ...transport };
     }
     case 'run': {
       if (args.length !== 1 || args[0] === '') throw new UsageError('run takes exactly one TOOL');
@@ -117,8 +135,34 @@ export function parseTaskArgs(
         worker: values.worker ?? '',
         json: values.json ?? false,
         detach: values.detach ?? false,
+        ...transport,
       };
     }
+  }
+}
+
+/** The TLS options, checked as the worker's are (files are read later, by the command). */
+function parseTransport(
+  addr: string,
+  values: { 'ca-cert'?: string; cert?: string; key?: string; 'tls-server-name'?: string; insecure?: boolean },
+  cwd: string,
+): TaskTransport {
+  const path = (value: string | undefined, option: string): string => {
+    if (value === undefined) return '';
+    if (value === '') throw new UsageError(`--${option} needs a file`);
+    return resolve(cwd, value);
+  };
+  try {
+    return checkClientTls(addr, '--orchestrator-addr', {
+      caCert: path(values['ca-cert'], 'ca-cert'),
+      cert: path(values.cert, 'cert'),
+      key: path(values.key, 'key'),
+      tlsServerName: values['tls-server-name'] ?? '',
+      insecure: values.insecure ?? false,
+    });
+  } catch (error) {
+    if (isConfigError(error)) throw new UsageError(error.message);
+    throw error;
   }
 }
 

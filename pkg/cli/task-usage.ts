@@ -9,6 +9,13 @@ export const TASK_USAGE = `Usage:
 
   --orchestrator-addr  unix:///abs/path, unix:/abs/path or host:port
                        (default: $ORCHESTRATOR_URL, else ${DEFAULT_ORCHESTRATOR_ADDR})
+  --ca-cert FILE       host:port only: connect over TLS, verifying the orchestrator with this CA (PEM)
+  --cert FILE, --key FILE
+                       client certificate and its key (PEM), for an orchestrator that requires them
+  --tls-server-name NAME
+                       the name the orchestrator's certificate carries, when not the address's host
+  --insecure           host:port only: plaintext TCP, for testing only (prints a warning);
+                       a host:port address needs TLS or --insecure
   --mount DIR          host directory mounted at /workspace (resolved to an absolute path)
   --writable           mount it read-write
   --param KEY=VALUE    a tool parameter; KEY=@FILE reads the value from FILE as bytes,

@@ -115,7 +115,7 @@ function parseCommandLine(
     help: { type: 'boolean', short: 'h' },
     config: { type: 'string' },
   };
-  for (const spec of specs) if (spec.flag !== undefined) options[spec.flag] = { type: 'string' };
+  for (const spec of specs) if (spec.flag !== undefined) options[spec.flag] = { type: spec.boolean ? 'boolean' : 'string' };
 
   let values: Record<string, string | boolean | (string | boolean)[] | undefined>;
   try {
@@ -130,6 +130,7 @@ function parseCommandLine(
   for (const spec of specs) {
     const value = spec.flag === undefined ? undefined : values[spec.flag];
     if (spec.flag !== undefined && typeof value === 'string') flags.set(spec.flag, value);
+    if (spec.flag !== undefined && value === true) flags.set(spec.flag, 'true');
   }
   const config = values['config'];
   if (config === '') throw new ConfigError('invalid value for --config: the value is empty', { option: '--config' });

@@ -13,6 +13,8 @@ export interface OptionSpec<T> {
   readonly defaultText?: string;
   /** Placeholder in help: `--dial-timeout <duration>`. */
   readonly metavar?: string;
+  /** A flag that takes no value (`--insecure` means true); its variable and file key take true/false. */
+  readonly boolean?: true;
   readonly doc: string;
   /** Further environment variables, read below the option's own (`ORCHESTRATOR_URL`). */
   readonly fallbackEnv?: readonly string[];

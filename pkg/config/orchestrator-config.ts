@@ -1,10 +1,17 @@
 import type { LogOptions } from '../log/log-options.js';
+import type { ServerTlsConfig } from './tls-config.js';
 
 export interface OrchestratorConfig {
   /** `unix:///path/to.sock` or `host:port` (e.g. `127.0.0.1:7070`). */
   readonly listen: string;
   /** Mode of the Unix socket file: 0o600 (default) or 0o660. Never world-accessible. */
   readonly socketMode: number;
+  /** Group (gid) the Unix socket is chowned to (--socket-group); socketMode is then 0o660. */
+  readonly socketGroup?: number;
+  /** TLS of a TCP listener (--tls-cert/--tls-key, --tls-client-ca for mutual TLS). */
+  readonly tls?: ServerTlsConfig;
+  /** Plaintext TCP listener (--insecure, testing only; a warning is logged at start). */
+  readonly insecure?: true;
   readonly maxRecvMsgSize: number;
   readonly maxSendMsgSize: number;
   /** How long finished tasks' results are kept, and how many at most. */

@@ -8,8 +8,9 @@ import { messageSizeOptionSpecs } from './message-size-option-specs.js';
 import { parseDuration } from './parse-duration.js';
 import { parseGrpcAddress } from './parse-grpc-address.js';
 import { parseInteger } from './parse-integer.js';
-import { parseSocketMode } from './parse-socket-mode.js';
 import { parseText } from './parse-text.js';
+import { socketOptionSpecs } from './socket-option-specs.js';
+import { serverTlsOptionSpecs } from './tls-option-specs.js';
 
 export const ORCHESTRATOR_ENV_PREFIX = 'ORCHESTRATOR_';
 export const DEFAULT_LISTEN_ADDR = 'unix:///tmp/baaaht-grpc.sock';
@@ -50,14 +51,8 @@ export function orchestratorOptionSpecs(context: OrchestratorOptionContext = { h
       doc: 'Where to listen: unix:///path/to.sock (unix:/path is read as unix:///path) or host:port (port 0: any free port).',
       parse: (raw) => parseGrpcAddress(raw, { normalizeUnix: true, allowPortZero: true }),
     },
-    socketMode: {
-      flag: 'socket-mode',
-      key: 'socketMode',
-      default: '0600',
-      metavar: 'mode',
-      doc: 'Permissions of the Unix socket, in octal: 0600 (owner only) or 0660 (owner and group). Modes open to other users are refused.',
-      parse: (raw) => parseSocketMode(raw),
-    },
+    ...socketOptionSpecs(),
+    ...serverTlsOptionSpecs(),
     ...messageSizeOptionSpecs(),
     resultRetention: {
       flag: 'result-retention',

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 
+import { makeTestCertificates } from '../../test/support/test-certificates.js';
 import { ConfigError } from './config-error.js';
 import type { ConfigInput } from './config-input.js';
 import { loadOrchestratorConfig } from './load-orchestrator-config.js';
@@ -60,6 +61,7 @@ describe('parseOrchestratorArgs', () => {
       'orchestrator.yaml',
       [
         'listen: 127.0.0.1:7070',
+        'insecure: true',
         'socketMode: "0660"',
         'maxRecvMsgSize: 8MiB',
         'maxSendMsgSize: 4194304',
@@ -74,6 +76,7 @@ describe('parseOrchestratorArgs', () => {
     assert.deepEqual(load({ argv: ['--config', path] }), {
       listen: '127.0.0.1:7070',
       socketMode: 0o660,
+      insecure: true,
       maxRecvMsgSize: 8_388_608,
       maxSendMsgSize: 4_194_304,
       resultRetentionMs: 3_600_000,
@@ -139,14 +142,14 @@ describe('parseOrchestratorArgs', () => {
     ['localhost:0', 'localhost:0'],
   ];
   for (const [given, expected] of listenCases) {
-    it(`--listen ${given} → ${expected}`, () => assert.equal(load({ argv: ['--listen', given] }).listen, expected));
+    const insecure = given.startsWith('unix:') ? [] : ['--insecure']; // TCP needs TLS or --insecure
+    it(`--listen ${given} → ${expected}`, () => assert.equal(load({ argv: ['--listen', given, ...insecure] }).listen, expected));
   }
 
   const modeCases: [string, number][] = [
     ['0600', 0o600],
     ['600', 0o600],
     ['0o660', 0o660],
-    ['0640', 0o640],
   ];
   for (const [given, expected] of modeCases) {
     it(`--socket-mode ${given} → 0${expected.toString(8)}`, () => assert.equal(load({ argv: ['--socket-mode', given] }).socketMode, expected));
@@ -163,6 +166,7 @@ describe('parseOrchestratorArgs', () => {
     { argv: ['--socket-mode', '0604'], option: '--socket-mode', message: /gives other users access/ },
     { argv: ['--socket-mode', '0400'], option: '--socket-mode', message: /does not let the owner read and write/ },
     { argv: ['--socket-mode', '4600'], option: '--socket-mode', message: /special bits/ },
+    { argv: ['--socket-mode', '0640'], option: '--socket-mode', message: /"0640" is neither 0600 nor 0660/ },
     { argv: ['--socket-mode', 'rw-------'], option: '--socket-mode', message: /is not an octal file mode/ },
     { env: { ORCHESTRATOR_SOCKET_MODE: '0662' }, option: '--socket-mode', message: /\(from ORCHESTRATOR_SOCKET_MODE\): "0662" gives other users access/ },
     { argv: ['--listen', 'tcp://0.0.0.0:1'], option: '--listen', message: /is not an address/ },
@@ -200,8 +204,65 @@ describe('parseOrchestratorArgs', () => {
       assert.ok(text.includes(`  --${flag} <`), flag);
       assert.ok(text.includes(`env: ORCHESTRATOR_${flag.toUpperCase().replaceAll('-', '_')};`), flag);
     }
-    assert.match(text, /default: 0600;/);
+    assert.match(text, /default: 0600, or 0660 with --socket-group;/);
     assert.match(text, /default: 10m;/);
     assert.match(text, /default: ~\/\.local\/share\/baaaht\/orchestrator;/);
   });
+});
+
+describe('parseOrchestratorArgs: TLS and the socket group', () => {
+  const certs = makeTestCertificates();
+  after(() => certs.remove());
+  const tcp = ['--listen', '0.0.0.0:7070'];
+  const serverTls = ['--tls-cert', certs.serverCert, '--tls-key', certs.serverKey];
+
+  it('reads --tls-cert, --tls-key and --tls-client-ca once into the config', () => {
+    assert.deepEqual(load({ argv: [...tcp, ...serverTls] }).tls, { cert: readFileSync(certs.serverCert), key: readFileSync(certs.serverKey) });
+    const mutual = load({ argv: [...tcp, ...serverTls, '--tls-client-ca', certs.caCert] });
+    assert.deepEqual(mutual.tls?.clientCa, readFileSync(certs.caCert));
+    assert.equal(mutual.insecure, undefined);
+    const fromEnv = load({ argv: tcp, env: { ORCHESTRATOR_TLS_CERT: certs.serverCert, ORCHESTRATOR_TLS_KEY: certs.serverKey } });
+    assert.deepEqual(fromEnv.tls?.cert, readFileSync(certs.serverCert));
+    const fromFile = load({ argv: ['--config', writeFile('tls.yaml', `listen: 127.0.0.1:1\ntls:\n  cert: ${certs.serverCert}\n  key: ${certs.serverKey}\n`)] });
+    assert.deepEqual(fromFile.tls?.key, readFileSync(certs.serverKey));
+    assert.equal(load({ argv: [...tcp, '--insecure'] }).insecure, true);
+  });
+
+  it('--socket-group: 0660 and the gid; a number is taken as it is; without it 0600', () => {
+    assert.deepEqual(
+      [load({ argv: ['--socket-group', 'daemon'] })].map((c) => [c.socketMode, c.socketGroup]),
+      [[0o660, 1]],
+    );
+    const numeric = load({ argv: ['--socket-group', '4242', '--socket-mode', '0660'] });
+    assert.equal(numeric.socketMode, 0o660);
+    assert.equal(numeric.socketGroup, 4242);
+    assert.equal(load({ argv: ['--config', writeFile('g.yaml', 'socketGroup: 1\n')] }).socketGroup, 1);
+    const ungrouped = load({ argv: ['--socket-mode', '0660'] });
+    assert.equal(ungrouped.socketMode, 0o660);
+    assert.equal(ungrouped.socketGroup, undefined);
+    assert.equal(load().socketMode, 0o600);
+  });
+
+  const invalid: { argv?: string[]; env?: Record<string, string>; option: string; message: RegExp }[] = [
+    { argv: tcp, option: '--listen', message: /--listen 0\.0\.0\.0:7070 is a TCP address.*--tls-cert FILE --tls-key FILE.*--insecure/ },
+    { argv: ['--tls-cert', certs.serverCert], option: '--tls-cert', message: /--tls-cert applies to TCP listeners only/ },
+    { argv: ['--insecure'], option: '--insecure', message: /--insecure applies to TCP listeners only/ },
+    { argv: [...tcp, ...serverTls, '--insecure'], option: '--insecure', message: /--insecure contradicts --tls-cert/ },
+    { argv: [...tcp, '--tls-cert', certs.serverCert], option: '--tls-key', message: /--tls-cert needs --tls-key/ },
+    { argv: [...tcp, '--tls-client-ca', certs.caCert], option: '--tls-cert', message: /--tls-client-ca needs --tls-cert/ },
+    { argv: [...tcp, '--tls-cert', '/nonexistent/s.pem', '--tls-key', certs.serverKey], option: '--tls-cert', message: /cannot be read \(ENOENT\)/ },
+    { argv: [...tcp, ...serverTls, '--tls-client-ca', certs.dir], option: '--tls-client-ca', message: /cannot be read \(EISDIR\)/ },
+    { argv: [...tcp, '--tls-cert', certs.serverCert, '--tls-key', certs.clientKey], option: '--tls-key', message: /not the private key of the certificate in --tls-cert/ },
+    { argv: ['--socket-group', 'no-such-group-here'], option: '--socket-group', message: /there is no group "no-such-group-here"/ },
+    { argv: ['--socket-group', 'bad group'], option: '--socket-group', message: /is not a group name or numeric gid/ },
+    { argv: ['--socket-group', 'daemon', '--socket-mode', '0600'], option: '--socket-mode', message: /0600 contradicts --socket-group daemon/ },
+    { argv: [...tcp, '--insecure', '--socket-group', 'daemon'], option: '--socket-group', message: /applies to unix sockets only/ },
+  ];
+  for (const { argv, env, option, message } of invalid) {
+    it(`${JSON.stringify(argv ?? env)} → ${option}`, () => {
+      const error = loadError({ argv: argv ?? [], env: env ?? {} });
+      assert.match(error.message, message);
+      assert.equal(error.option, option);
+    });
+  }
 });

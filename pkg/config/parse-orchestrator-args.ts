@@ -2,6 +2,8 @@ import { join } from 'node:path';
 
 import type { OrchestratorConfig } from './orchestrator-config.js';
 import type { ConfigInput, ParsedArgs } from './config-input.js';
+import { compileServerTls } from './compile-server-tls.js';
+import { compileSocketSettings } from './compile-socket-settings.js';
 import { loadOptions } from './load-options.js';
 import { ORCHESTRATOR_CONFIG_FILE, orchestratorHelpText } from './orchestrator-help-text.js';
 import { ORCHESTRATOR_ENV_PREFIX, orchestratorOptionSpecs } from './orchestrator-option-specs.js';
@@ -24,7 +26,8 @@ export function parseOrchestratorArgs(input: ConfigInput): ParsedArgs<Orchestrat
     kind: 'config',
     config: {
       listen: v.listen,
-      socketMode: v.socketMode,
+      ...compileSocketSettings(v.listen, v.socketMode, v.socketGroup),
+      ...compileServerTls(v.listen, v),
       maxRecvMsgSize: v.maxRecvMsgSize,
       maxSendMsgSize: v.maxSendMsgSize,
       resultRetentionMs: v.resultRetention,

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 
+import { makeTestCertificates } from '../../test/support/test-certificates.js';
 import { createBuiltinToolRegistry } from '../tools/create-builtin-tool-registry.js';
 import { ConfigError } from './config-error.js';
 import type { WorkerConfigInput } from './config-input.js';
@@ -80,7 +81,7 @@ describe('parseWorkerArgs: defaults', () => {
         image: `baaaht/tools:${packageVersion}`,
         searchUrlTemplate: 'https://html.duckduckgo.com/html/?q={query}',
         maxFetchBytes: 5_242_880,
-        webNetwork: 'bridge',
+        webNetwork: 'baaaht-egress',
         overrides: {},
         custom: [],
       },
@@ -184,7 +185,8 @@ describe('parseWorkerArgs: precedence (flag > env > file > default)', () => {
   ];
   for (const { name, argv, env, expected } of addrCases) {
     it(`orchestrator address: ${name}`, () => {
-      assert.equal(load({ argv, env }).orchestratorAddr, expected);
+      const insecure = expected.startsWith('unix:') ? {} : { WORKER_INSECURE: 'true' }; // TCP needs TLS or --insecure
+      assert.equal(load({ argv, env: { ...env, ...insecure } }).orchestratorAddr, expected);
     });
   }
 
@@ -192,6 +194,7 @@ describe('parseWorkerArgs: precedence (flag > env > file > default)', () => {
     const config = load({
       env: {
         WORKER_ORCHESTRATOR_ADDR: 'orch:7070',
+        WORKER_INSECURE: 'true',
         WORKER_NAME: 'w1',
         WORKER_DIAL_TIMEOUT: '1s',
         WORKER_RPC_TIMEOUT: '2s',
@@ -222,6 +225,7 @@ describe('parseWorkerArgs: precedence (flag > env > file > default)', () => {
     });
     assert.deepEqual(config, {
       orchestratorAddr: 'orch:7070',
+      insecure: true,
       name: 'w1',
       dialTimeoutMs: 1_000,
       rpcTimeoutMs: 2_000,
@@ -267,6 +271,7 @@ describe('parseWorkerArgs: precedence (flag > env > file > default)', () => {
 describe('parseWorkerArgs: config files', () => {
   const fullYaml = [
     'orchestratorAddr: 10.1.2.3:7070',
+    'insecure: true',
     'name: yaml-worker',
     'dialTimeout: 3s',
     'rpcTimeout: 4s',
@@ -309,6 +314,7 @@ describe('parseWorkerArgs: config files', () => {
   ].join('\n');
   const expected: WorkerConfig = {
     orchestratorAddr: '10.1.2.3:7070',
+    insecure: true,
     name: 'yaml-worker',
     dialTimeoutMs: 3_000,
     rpcTimeoutMs: 4_000,
@@ -351,6 +357,7 @@ describe('parseWorkerArgs: config files', () => {
   it('reads the same from a JSON file', () => {
     const json = JSON.stringify({
       orchestratorAddr: '10.1.2.3:7070',
+      insecure: true,
       name: 'yaml-worker',
       dialTimeout: '3s',
       rpcTimeout: '4s',
@@ -724,7 +731,7 @@ describe('parseWorkerArgs: help', () => {
       ['tools-image', `baaaht/tools:${packageVersion}`, 'WORKER_TOOLS_IMAGE'],
       ['search-url-template', 'https://html.duckduckgo.com/html/?q={query}', 'WORKER_SEARCH_URL_TEMPLATE'],
       ['max-fetch-bytes', '5MiB', 'WORKER_MAX_FETCH_BYTES'],
-      ['web-network', 'bridge', 'WORKER_WEB_NETWORK'],
+      ['web-network', 'baaaht-egress', 'WORKER_WEB_NETWORK'],
     ];
     for (const [flag, defaultText, env] of flags) {
       const block = text.slice(text.indexOf(`  --${flag} `));
@@ -737,4 +744,55 @@ describe('parseWorkerArgs: help', () => {
     assert.match(text, /tools\.overrides/);
     assert.match(text, /Config file only: tools\.custom\n/);
   });
+});
+
+describe('parseWorkerArgs: TLS to a TCP orchestrator', () => {
+  const certs = makeTestCertificates();
+  after(() => certs.remove());
+  const tcp = ['--orchestrator-addr', '10.0.0.5:7070'];
+
+  it('reads --ca-cert, --cert, --key once into the config, with --tls-server-name', () => {
+    const config = load({ argv: [...tcp, '--ca-cert', certs.caCert, '--cert', certs.clientCert, '--key', certs.clientKey, '--tls-server-name', 'orch.internal'] });
+    assert.deepEqual(config.tls, {
+      caCert: readFileSync(certs.caCert),
+      cert: readFileSync(certs.clientCert),
+      key: readFileSync(certs.clientKey),
+      serverName: 'orch.internal',
+    });
+    assert.equal(config.insecure, undefined);
+  });
+
+  it('takes them from WORKER_* and the file (tls.caCert, insecure)', () => {
+    assert.deepEqual(load({ argv: tcp, env: { WORKER_CA_CERT: certs.caCert } }).tls, { caCert: readFileSync(certs.caCert) });
+    assert.equal(load({ argv: tcp, env: { WORKER_INSECURE: '1' } }).insecure, true);
+    assert.deepEqual(load({ argv: ['--config', writeFile('tls.yaml', `orchestratorAddr: h:1\ntls:\n  caCert: ${certs.caCert}\n`)] }).tls, {
+      caCert: readFileSync(certs.caCert),
+    });
+    const plain = load({ argv: [...tcp, '--insecure'] });
+    assert.equal(plain.insecure, true);
+    assert.equal(plain.tls, undefined);
+    assert.equal(load().tls, undefined);
+  });
+
+  const invalid: { argv?: string[]; env?: Record<string, string>; option: string; message: RegExp }[] = [
+    { argv: tcp, option: '--orchestrator-addr', message: /10\.0\.0\.5:7070 is a TCP address.*--ca-cert FILE.*--insecure/ },
+    { argv: ['--ca-cert', certs.caCert], option: '--ca-cert', message: /--ca-cert applies to TCP addresses only/ },
+    { argv: ['--insecure'], option: '--insecure', message: /--insecure applies to TCP addresses only/ },
+    { argv: [...tcp, '--insecure', '--ca-cert', certs.caCert], option: '--insecure', message: /--insecure contradicts --ca-cert/ },
+    { argv: [...tcp, '--cert', certs.clientCert], option: '--key', message: /--cert needs --key/ },
+    { argv: [...tcp, '--key', certs.clientKey], option: '--cert', message: /--key needs --cert/ },
+    { argv: [...tcp, '--ca-cert', '/nonexistent/ca.pem'], option: '--ca-cert', message: /--ca-cert: \/nonexistent\/ca\.pem cannot be read \(ENOENT\)/ },
+    { argv: [...tcp, '--ca-cert', certs.clientKey], option: '--ca-cert', message: /is not a PEM certificate file/ },
+    { argv: [...tcp, '--cert', certs.clientCert, '--key', certs.caCert], option: '--key', message: /is not a PEM private key file/ },
+    { argv: [...tcp, '--cert', certs.clientCert, '--key', certs.serverKey], option: '--key', message: /not the private key of the certificate in --cert/ },
+    { argv: [...tcp, '--insecure=yes'], option: '--insecure', message: /invalid use of --insecure/ },
+    { argv: tcp, env: { WORKER_INSECURE: 'maybe' }, option: '--insecure', message: /\(from WORKER_INSECURE\): "maybe" is not a boolean/ },
+  ];
+  for (const { argv, env, option, message } of invalid) {
+    it(`${JSON.stringify(argv ?? env)} → ${option}`, () => {
+      const error = loadError({ argv: argv ?? [], env: env ?? {} });
+      assert.match(error.message, message);
+      assert.equal(error.option, option);
+    });
+  }
 });

@@ -5,6 +5,7 @@ import type { WorkerConfig } from './worker-config.js';
 import type { ParsedArgs, WorkerConfigInput } from './config-input.js';
 import { findPackageVersion } from './find-package-version.js';
 import { loadOptions } from './load-options.js';
+import { compileClientTls } from './compile-client-tls.js';
 import { compileCustomTools } from './parse-custom-tools.js';
 import { WORKER_CONFIG_FILE, workerHelpText } from './worker-help-text.js';
 import { WORKER_ENV_PREFIX, workerOptionSpecs } from './worker-option-specs.js';
@@ -32,6 +33,7 @@ export function parseWorkerArgs(input: WorkerConfigInput): ParsedArgs<WorkerConf
     kind: 'config',
     config: {
       orchestratorAddr: v.orchestratorAddr,
+      ...compileClientTls(v.orchestratorAddr, '--orchestrator-addr', v),
       name: v.name,
       dialTimeoutMs: v.dialTimeout,
       rpcTimeoutMs: v.rpcTimeout,

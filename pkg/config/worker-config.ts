@@ -1,10 +1,15 @@
 import type { BuiltinToolOptions } from '../tools/builtin-tool-options.js';
 import type { LogOptions } from '../log/log-options.js';
+import type { ClientTlsConfig } from './tls-config.js';
 
 /** The worker's options, compiled once at start: durations in ms, sizes in bytes. */
 export interface WorkerConfig {
   /** `unix:///path/to.sock`, `unix:/path`, or `host:port`. */
   readonly orchestratorAddr: string;
+  /** TLS to a TCP orchestrator (--ca-cert, --cert/--key, --tls-server-name); absent for a unix socket or with insecure. */
+  readonly tls?: ClientTlsConfig;
+  /** Plaintext TCP to the orchestrator (--insecure, testing only; a warning is logged at start). */
+  readonly insecure?: true;
   readonly name: string;
   readonly dialTimeoutMs: number;
   readonly rpcTimeoutMs: number;

@@ -11,6 +11,7 @@ import { parseInteger } from './parse-integer.js';
 import { parseSearchUrlTemplate } from './parse-search-url-template.js';
 import { DOCKER_NAME, parseText } from './parse-text.js';
 import { parseToolOverrides } from './parse-tool-overrides.js';
+import { clientTlsOptionSpecs } from './tls-option-specs.js';
 
 export const WORKER_ENV_PREFIX = 'WORKER_';
 export const DEFAULT_ORCHESTRATOR_ADDR = 'unix:///tmp/baaaht-grpc.sock';
@@ -36,6 +37,7 @@ export function workerOptionSpecs(context: WorkerOptionContext) {
       fallbackEnv: ['ORCHESTRATOR_URL'],
       parse: (raw) => parseGrpcAddress(raw),
     },
+    ...clientTlsOptionSpecs(),
     name: {
       flag: 'name',
       key: 'name',
@@ -224,9 +226,9 @@ export function workerOptionSpecs(context: WorkerOptionContext) {
     webNetwork: {
       flag: 'web-network',
       key: 'tools.webNetwork',
-      default: 'bridge',
+      default: 'baaaht-egress',
       metavar: 'network',
-      doc: 'Docker network the web tools join.',
+      doc: 'Docker network the web tools join; created internal if missing (their only way out is the egress proxy on its gateway).',
       parse: (raw) => parseText(raw, { pattern: DOCKER_NAME, what: 'a Docker network name' }),
     },
     toolOverrides: {

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { toTaskError, type ErrorCode, type TerminationCause } from '../errors/index.js';
 import type { Logger } from '../log/index.js';
-import { AuditLog, type Policy } from '../policy/index.js';
+import { AuditLog, STRICT_DEFAULT_POLICY, type Policy } from '../policy/index.js';
 import { DockerEngine } from '../runtime/index.js';
 import type { ToolRegistry } from '../tools/index.js';
 import { createExecutorFor, makeOutcome, type FinalState, type TaskExecutor } from '../worker/index.js';
+import { startWebEgress } from '../worker/start-web-egress.js';
 import { defaultWorkerConfig, toolRegistryFor, type WorkerConfigOverrides } from './default-tool-registry.js';
 import { toTask, type ExecuteTaskRequest } from './execute-task-request.js';
 
@@ -52,8 +53,11 @@ export async function createExecutor(options: CreateExecutorOptions = {}): Promi
   const { logger } = options;
   const engine = new DockerEngine(config.dockerSocket, config.rpcTimeoutMs);
   const runtimes = await engine.runtimes();
+  // The web tools' egress proxy; it does not keep the program alive (its server is unref'd).
+  const egress = await startWebEgress(engine, tools, config, () => (options.policy ?? STRICT_DEFAULT_POLICY).egress, logger);
   return wrapExecutor(
     createExecutorFor(config, engine, tools, runtimes.default, logger, {
+      ...(egress ? { egressProxyUrl: egress.proxy.url } : {}),
       ...(options.policy ? { policy: { current: options.policy } } : {}),
       ...(options.auditLog ? { audit: new AuditLog(options.auditLog) } : {}),
     }),

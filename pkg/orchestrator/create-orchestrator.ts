@@ -5,6 +5,8 @@ import type { Logger } from 'winston';
 import type { OrchestratorConfig } from '../config/orchestrator-config.js';
 import { AgentServiceDefinition, TaskServiceDefinition, type TaskResult } from '../gen/agent/v1/agent.js';
 import { formatGrpcTarget, parseAddress, type GrpcAddress } from '../rpc/create-channel.js';
+import { insecureWarning } from '../rpc/insecure-warning.js';
+import { createServerCredentials } from './create-server-credentials.js';
 import { createAgentService } from './agent-service.js';
 import { createErrorMiddleware } from './error-middleware.js';
 import { createWorkerKeyMiddleware } from './worker-key-middleware.js';
@@ -64,7 +66,8 @@ export function createOrchestrator(
   options: OrchestratorOptions = {},
 ): Orchestrator {
   const listenAddress: GrpcAddress = parseAddress(config.listen);
-  if (listenAddress.kind === 'unix') checkSocketMode(config.socketMode);
+  if (listenAddress.kind === 'unix') checkSocketMode(config.socketMode, config.socketGroup);
+  checkListenerSecurity(listenAddress, config);
   const now = options.now ?? Date.now;
   const outputCapBytes =
     options.outputCapBytes ?? Math.max(0, Math.min(10 * MiB, Math.floor((config.maxSendMsgSize - 64 * 1024) / 2)));
@@ -141,11 +144,12 @@ export function createOrchestrator(
       const s = startServer();
       try {
         if (listenAddress.kind === 'unix') {
-          await prepareUnixSocket(listenAddress.path, config.socketMode);
-          await bindUnixSocket(listenAddress.path, config.socketMode, () => s.listen(formatGrpcTarget(listenAddress)));
+          await prepareUnixSocket(listenAddress.path, config.socketMode, config.socketGroup);
+          await bindUnixSocket(listenAddress.path, config.socketMode, () => s.listen(formatGrpcTarget(listenAddress)), config.socketGroup);
         } else {
-          const port = await s.listen(formatGrpcTarget(listenAddress));
+          const port = await s.listen(formatGrpcTarget(listenAddress), createServerCredentials(config.tls));
           address = formatGrpcTarget({ ...listenAddress, port });
+          if (config.insecure === true) logger.warn(insecureWarning('listener', address));
         }
       } catch (error) {
         s.forceShutdown();
@@ -195,4 +199,23 @@ export function createOrchestrator(
       return closing;
     },
   };
+}
+
+/**
+ * A TCP listener serves TLS (config.tls) or, with config.insecure, plaintext; a unix socket
+ * takes neither (its file mode and group protect it). parseOrchestratorArgs says the same with
+ * option names; this guards programs that build the config themselves.
+ */
+function checkListenerSecurity(address: GrpcAddress, config: OrchestratorConfig): void {
+  if (address.kind === 'unix') {
+    if (config.tls !== undefined || config.insecure === true) {
+      throw new Error(`TLS and insecure apply to TCP listeners only; ${config.listen} is a unix socket`);
+    }
+    return;
+  }
+  if (config.socketGroup !== undefined) throw new Error(`a socket group applies to unix sockets only; ${config.listen} is a TCP address`);
+  if (config.tls !== undefined && config.insecure === true) throw new Error(`${config.listen}: choose TLS or insecure, not both`);
+  if (config.tls === undefined && config.insecure !== true) {
+    throw new Error(`${config.listen} is a TCP address: it needs TLS (a certificate and key) or an explicit insecure (testing only)`);
+  }
 }

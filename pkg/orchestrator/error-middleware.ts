@@ -19,6 +19,21 @@ const STATUS_BY_CODE: Partial<Record<ErrorCode, Status>> = {
   INTERNAL: Status.INTERNAL,
 };
 
+/**
+ * Longest status message sent, in UTF-16 code units. Messages may quote what a caller sent (an
+ * unknown id, a name): grpc-js cannot deliver a status whose trailers are too large (a
+ * message of a few MiB), and the call then never ends; longer ones are cut.
+ */
+export const MAX_STATUS_DETAILS = 1024;
+
+/** The error itself when its message is short enough, else the same status with the message cut. */
+export function boundStatusDetails(error: ServerError): ServerError {
+  if (error.details.length <= MAX_STATUS_DETAILS) return error;
+  let head = error.details.slice(0, MAX_STATUS_DETAILS);
+  if (/[\uD800-\uDBFF]$/.test(head)) head = head.slice(0, -1); // never half a surrogate pair
+  return new ServerError(error.code, `${head}… (cut from ${error.details.length} characters)`);
+}
+
 function isAbortError(error: unknown): boolean {
   return typeof error === 'object' && error !== null && (error as { name?: unknown }).name === 'AbortError';
 }
@@ -31,7 +46,7 @@ function isAbortError(error: unknown): boolean {
 export function toServerError(error: unknown): ServerError {
   if (error instanceof ServerError) return error;
   if (isWorkerError(error)) {
-    return new ServerError(STATUS_BY_CODE[error.code] ?? Status.FAILED_PRECONDITION, `${error.code}: ${error.message}`);
+    return boundStatusDetails(new ServerError(STATUS_BY_CODE[error.code] ?? Status.FAILED_PRECONDITION, `${error.code}: ${error.message}`));
   }
   return new ServerError(Status.UNKNOWN, 'internal error in the orchestrator');
 }
@@ -44,7 +59,8 @@ export function createErrorMiddleware(logger: Logger) {
     try {
       return yield* call.next(call.request, context);
     } catch (error) {
-      if (error instanceof ServerError || isAbortError(error)) throw error;
+      if (error instanceof ServerError) throw boundStatusDetails(error);
+      if (isAbortError(error)) throw error;
       if (!isWorkerError(error)) {
         logger.error('unexpected error in a gRPC handler', {
           method: call.method.path,

@@ -1,6 +1,8 @@
 import { ServerError, Status } from 'nice-grpc-common';
+import { quoteValue } from '../tools/quote-value.js';
 import type { RunTaskRequest, Task, TaskServiceImplementation } from '../gen/agent/v1/agent.js';
 import type { TaskBroker } from './task-broker.js';
+import { checkRequestNames } from './validate-task.js';
 
 const SHUTTING_DOWN = 'the orchestrator is shutting down';
 
@@ -8,6 +10,8 @@ const SHUTTING_DOWN = 'the orchestrator is shutting down';
 export function createTaskService(broker: TaskBroker): TaskServiceImplementation {
   const taskOf = (request: RunTaskRequest, method: string): Task => {
     if (!request.task) throw new ServerError(Status.INVALID_ARGUMENT, `${method}: RunTaskRequest.task is required`);
+    const malformed = checkRequestNames(request.task, request.worker);
+    if (malformed !== undefined) throw new ServerError(Status.INVALID_ARGUMENT, `${method}: ${malformed}`);
     if (broker.shuttingDown) throw new ServerError(Status.UNAVAILABLE, SHUTTING_DOWN);
     return request.task;
   };
@@ -42,7 +46,7 @@ export function createTaskService(broker: TaskBroker): TaskServiceImplementation
     async getTask(request) {
       const view = broker.getTask(request.taskId);
       if (!view) {
-        throw new ServerError(Status.NOT_FOUND, `task ${JSON.stringify(request.taskId)} is unknown, or its result is no longer retained`);
+        throw new ServerError(Status.NOT_FOUND, `task ${quoteValue(request.taskId)} is unknown, or its result is no longer retained`);
       }
       return view;
     },

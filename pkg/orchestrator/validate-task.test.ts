@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Task } from '../gen/agent/v1/agent.js';
-import { validateTask } from './validate-task.js';
+import { checkRequestNames, MAX_NAME_BYTES, validateTask } from './validate-task.js';
 
 const limits = { maxTaskBytes: 1024 };
 
@@ -28,5 +28,22 @@ describe('validateTask', () => {
   it('names the tool and the expected case', () => {
     const error = validateTask(Task.fromPartial({ toolType: 'file_read', params: { $case: 'list', list: { path: '.' } } }), limits);
     assert.equal(error?.message, 'file_read expects params case fileRead, got params case list');
+  });
+});
+
+describe('checkRequestNames', () => {
+  const task = (toolType: string): Task => Task.fromPartial({ toolType, params: { $case: 'custom', custom: { values: {} } } });
+
+  it('accepts names up to the limit, in UTF-8 bytes', () => {
+    assert.equal(checkRequestNames(task('file_read'), ''), undefined);
+    assert.equal(checkRequestNames(task('t'.repeat(MAX_NAME_BYTES)), 'w'.repeat(MAX_NAME_BYTES)), undefined);
+  });
+
+  it('refuses a longer tool type or worker target, saying which and how long, without echoing it', () => {
+    const long = checkRequestNames(task('t'.repeat(MAX_NAME_BYTES + 1)), '');
+    assert.equal(long, `task.tool_type is ${MAX_NAME_BYTES + 1} bytes long, more than the ${MAX_NAME_BYTES} allowed`);
+    const wide = checkRequestNames(task('file_read'), 'é'.repeat(MAX_NAME_BYTES / 2 + 1));
+    assert.equal(wide, `worker is ${MAX_NAME_BYTES + 2} bytes long, more than the ${MAX_NAME_BYTES} allowed`);
+    assert.ok((checkRequestNames(task('x'.repeat(3_000_000)), '') ?? '').length < 100);
   });
 });

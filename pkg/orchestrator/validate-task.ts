@@ -7,6 +7,26 @@ export interface TaskLimits {
   readonly maxTaskBytes: number;
 }
 
+/**
+ * Longest tool_type and worker target accepted, in UTF-8 bytes (a registered tool's name has at
+ * most 64 characters). Both are echoed in every answer about the task (GetTask's tool_type,
+ * NO_WORKER and UNKNOWN_TOOL messages): unbounded, a task could be accepted whose answers no
+ * longer fit a message.
+ */
+export const MAX_NAME_BYTES = 256;
+
+/**
+ * Checks what a request names before a task is even recorded: returns why it is malformed (the
+ * caller answers INVALID_ARGUMENT), or undefined.
+ */
+export function checkRequestNames(task: Task, target: string): string | undefined {
+  for (const [field, value] of [['task.tool_type', task.toolType], ['worker', target]] as const) {
+    const bytes = Buffer.byteLength(value, 'utf8');
+    if (bytes > MAX_NAME_BYTES) return `${field} is ${bytes} bytes long, more than the ${MAX_NAME_BYTES} allowed`;
+  }
+  return undefined;
+}
+
 export function isBuiltinTool(toolType: string): boolean {
   return (BUILTIN_TOOL_TYPES as readonly string[]).includes(toolType);
 }

@@ -11,6 +11,7 @@ export {
   STRICT_DEFAULT_POLICY,
   type Caps,
   type Decision,
+  type EgressRules,
   type ImageRules,
   type MountAccess,
   type MountRule,

@@ -22,6 +22,7 @@ mounts:
 images: {allow: [alpine:3.19, "ghcr.io/acme/*"], deny: [user/app], requireDigest: true}
 caps: {cpus: 1.5, memory: 512MiB, pids: 100, timeout: 60s, output: 10MiB}
 runtimes: {custom: runsc, all: runc}
+egress: {allowHosts: [Search.Internal., "*.corp.example"], allowCidrs: [10.1.2.7/24, "fd00:1::/64", 192.168.5.5], domains: ["*.example.com", 203.0.113.9]}
 `,
       'p.yaml',
     );
@@ -35,6 +36,11 @@ runtimes: {custom: runsc, all: runc}
       images: { allow: ['docker.io/library/alpine:3.19', 'ghcr.io/acme/*'], deny: ['docker.io/user/app'], requireDigest: true },
       caps: { cpus: 1.5, memoryBytes: 512 * 1024 * 1024, pids: 100, timeoutMs: 60_000, outputBytes: 10 * 1024 * 1024 },
       runtimes: { custom: 'runsc', all: 'runc' },
+      egress: {
+        allowHosts: ['search.internal', '*.corp.example'],
+        allowCidrs: ['10.1.2.0/24', 'fd00:1::/64', '192.168.5.5/32'],
+        domains: ['*.example.com', '203.0.113.9'],
+      },
     });
   });
 
@@ -67,6 +73,18 @@ runtimes: {custom: runsc, all: runc}
     ['caps: {disk: 1g}', 'caps.disk'],
     ['runtimes: {custom: "run sc"}', 'runtimes.custom'],
     ['runtimes: {web: runsc}', 'runtimes.web'],
+    ['egress: [10.0.0.0/8]', 'egress'],
+    ['egress: {allowIps: []}', 'egress.allowIps'],
+    ['egress: {allowCidrs: 10.0.0.0/8}', 'egress.allowCidrs'],
+    ['egress: {allowCidrs: [10.0.0.0/33]}', 'egress.allowCidrs[0]'],
+    ['egress: {allowCidrs: [10.0.0.0/8, 10.0.0/8]}', 'egress.allowCidrs[1]'],
+    ['egress: {allowCidrs: ["fe80::/10/1"]}', 'egress.allowCidrs[0]'],
+    ['egress: {allowCidrs: [8]}', 'egress.allowCidrs[0]'],
+    ['egress: {allowHosts: ["http://db.internal"]}', 'egress.allowHosts[0]'],
+    ['egress: {allowHosts: ["*"]}', 'egress.allowHosts[0]'],
+    ['egress: {allowHosts: ["a..b"]}', 'egress.allowHosts[0]'],
+    ['egress: {domains: ["bücher.example"]}', 'egress.domains[0]'],
+    ['egress: {domains: ["x.*.example"]}', 'egress.domains[0]'],
     ['mode: [strict', undefined],
     ['mode: strict\n---\nmode: permissive', undefined],
   ];
@@ -89,5 +107,6 @@ runtimes: {custom: runsc, all: runc}
     assert.equal(policy.mode, 'strict');
     assert.ok(policy.mounts.length > 0 && policy.images.allow.length > 0);
     assert.equal(policy.runtimes.custom, 'runsc');
+    assert.deepEqual(policy.egress.allowCidrs, ['10.20.0.0/16']);
   });
 });

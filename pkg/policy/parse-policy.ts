@@ -3,8 +3,9 @@ import { loadAll } from 'js-yaml';
 import { InvalidValueError, showValue } from '../config/invalid-value-error.js';
 import { parseByteSize } from '../config/parse-byte-size.js';
 import { parseDuration } from '../config/parse-duration.js';
+import { formatCidr, parseCidr } from '../egress/ip-address.js';
 import { normalizeImagePattern } from './normalize-image-ref.js';
-import type { Caps, ImageRules, MountAccess, MountRule, Policy, PolicyMode, RuntimeRules } from './policy.js';
+import type { Caps, EgressRules, ImageRules, MountAccess, MountRule, Policy, PolicyMode, RuntimeRules } from './policy.js';
 import { PolicyError } from './policy-error.js';
 
 const MODES: readonly PolicyMode[] = ['strict', 'permissive', 'disabled'];
@@ -12,6 +13,7 @@ const ACCESS: readonly MountAccess[] = ['readonly', 'readwrite', 'denied'];
 const RUNTIME_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,63}$/;
 const MAX_CPUS = 1024;
 const MAX_PIDS = 4_194_304;
+const HOST_LABEL = /^[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?$/;
 
 /**
  * Compiles a policy file (YAML, or JSON) into a Policy; the format is documented in
@@ -30,13 +32,14 @@ export function parsePolicy(text: string, source: string): Policy {
   const root = documents[0] ?? {};
   const at = (keyPath: string, reason: string): PolicyError => new PolicyError(`${source}: ${keyPath}: ${reason}`, keyPath);
   try {
-    const top = mapping(root, '(top level)', ['mode', 'mounts', 'images', 'caps', 'runtimes']);
+    const top = mapping(root, '(top level)', ['mode', 'mounts', 'images', 'caps', 'runtimes', 'egress']);
     return {
       mode: top.mode === undefined ? 'strict' : choice(top.mode, 'mode', MODES),
       mounts: parseMounts(top.mounts),
       images: parseImages(top.images),
       caps: parseCaps(top.caps),
       runtimes: parseRuntimes(top.runtimes),
+      egress: parseEgress(top.egress),
     };
   } catch (error) {
     if (error instanceof KeyError) throw at(error.keyPath, error.message);
@@ -158,4 +161,36 @@ function parseRuntimes(value: unknown): RuntimeRules {
     result[key] = raw;
   }
   return result;
+}
+
+function parseEgress(value: unknown): EgressRules {
+  if (value === undefined || value === null) return { allowHosts: [], allowCidrs: [], domains: [] };
+  const egress = mapping(value, 'egress', ['allowHosts', 'allowCidrs', 'domains']);
+  const list = (key: string, what: string): unknown[] => {
+    const raw = egress[key];
+    if (raw === undefined || raw === null) return [];
+    if (!Array.isArray(raw)) throw new KeyError(`egress.${key}`, `expected a list of ${what}, got ${showValue(raw)}`);
+    return raw;
+  };
+  const hostPatterns = (key: string): string[] =>
+    list(key, 'host names or *.suffix patterns').map((item, index) => {
+      const pattern = hostPattern(item);
+      if (pattern === undefined) throw new KeyError(`egress.${key}[${index}]`, `${showValue(item)} is not a host name or *.suffix pattern (e.g. db.internal, *.corp.example)`);
+      return pattern;
+    });
+  const allowCidrs = list('allowCidrs', 'networks').map((item, index) => {
+    const network = typeof item === 'string' ? parseCidr(item) : undefined;
+    if (network === undefined) throw new KeyError(`egress.allowCidrs[${index}]`, `${showValue(item)} is not a network (e.g. 10.1.2.0/24, fd00:1::/64, 10.1.2.3)`);
+    return formatCidr(network);
+  });
+  return { allowHosts: hostPatterns('allowHosts'), allowCidrs, domains: hostPatterns('domains') };
+}
+
+/** `Db.Internal.` → `db.internal`, `*.corp.example` stays; undefined when not an ASCII host name (write IDNs in punycode). */
+function hostPattern(value: unknown): string | undefined {
+  if (typeof value !== 'string') return undefined;
+  const lower = value.toLowerCase().replace(/\.$/, '');
+  const name = lower.startsWith('*.') ? lower.slice(2) : lower;
+  if (name.length === 0 || name.length > 253 || !name.split('.').every((label) => HOST_LABEL.test(label))) return undefined;
+  return lower;
 }

@@ -50,6 +50,21 @@ export interface RuntimeRules {
   readonly all?: string;
 }
 
+/**
+ * Where the web tools may connect, through the worker's egress proxy (pkg/egress). By default
+ * every public address may be reached and none of: the private ranges, loopback, link-local,
+ * cloud metadata, 0.0.0.0/8, multicast and reserved ranges. The host's own addresses are never
+ * reached, whatever these rules say. Applies in every mode.
+ */
+export interface EgressRules {
+  /** Host names (`db.internal`) or suffixes (`*.corp.example`) that may resolve to blocked addresses. Lower case. */
+  readonly allowHosts: readonly string[];
+  /** Networks whose addresses may be reached although blocked by default, normalized (`10.1.2.0/24`, `fd00:1::/64`). */
+  readonly allowCidrs: readonly string[];
+  /** When not empty, the only host names that may be reached (names or `*.suffix`, lower case); empty: any host. */
+  readonly domains: readonly string[];
+}
+
 export interface Policy {
   readonly mode: PolicyMode;
   /**
@@ -61,15 +76,17 @@ export interface Policy {
   readonly images: ImageRules;
   readonly caps: Caps;
   readonly runtimes: RuntimeRules;
+  readonly egress: EgressRules;
 }
 
-/** What applies when no policy file exists: strict, no mount rules, no image lists, no caps, no forced runtime. */
+/** What applies when no policy file exists: strict, no mount rules, no image lists, no caps, no forced runtime, default egress. */
 export const STRICT_DEFAULT_POLICY: Policy = Object.freeze({
   mode: 'strict',
   mounts: Object.freeze([]),
   images: Object.freeze({ allow: Object.freeze([]), deny: Object.freeze([]), requireDigest: false }),
   caps: Object.freeze({}),
   runtimes: Object.freeze({}),
+  egress: Object.freeze({ allowHosts: Object.freeze([]), allowCidrs: Object.freeze([]), domains: Object.freeze([]) }),
 });
 
 /** One decision of the engine; `rule` names what decided (`mounts: /home/ada readonly`, `caps.memory`, `never-mountable`). */

@@ -1,5 +1,7 @@
 import { isAbsolute } from 'node:path';
 import { createChannel, type Channel, type ChannelOptions } from 'nice-grpc';
+import type { ClientTlsConfig } from '../config/tls-config.js';
+import { createChannelCredentials } from './create-channel-credentials.js';
 
 /** A gRPC endpoint: a Unix-domain socket (absolute path) or a TCP `host:port`. */
 export type GrpcAddress =
@@ -9,6 +11,10 @@ export type GrpcAddress =
 export interface GrpcChannelOptions {
   readonly maxRecvMsgSize: number;
   readonly maxSendMsgSize: number;
+  /** TLS to a TCP address. A TCP address needs this or `insecure`; a unix socket takes neither. */
+  readonly tls?: ClientTlsConfig | undefined;
+  /** Plaintext TCP (testing only). */
+  readonly insecure?: boolean | undefined;
 }
 
 /**
@@ -72,10 +78,25 @@ export function formatGrpcTarget(address: GrpcAddress): string {
   return `${host}:${address.port}`;
 }
 
-/** An insecure channel (TLS is a later issue) with message limits and keepalive set. */
+/**
+ * A channel with message limits and keepalive set: plaintext on a unix socket; on TCP, TLS with
+ * `options.tls`, or plaintext only with `options.insecure` (anything else throws, naming the fix).
+ */
 export function createGrpcChannel(addr: string, options: GrpcChannelOptions): Channel {
-  const target = formatGrpcTarget(parseAddress(addr));
-  return createChannel(target, undefined, {
+  const address = parseAddress(addr);
+  const target = formatGrpcTarget(address);
+  if (address.kind === 'unix' && (options.tls !== undefined || options.insecure === true)) {
+    throw new Error(`TLS and insecure apply to TCP addresses only; ${addr} is a unix socket`);
+  }
+  if (address.kind === 'tcp' && options.tls !== undefined && options.insecure === true) {
+    throw new Error(`${addr}: choose TLS or insecure, not both`);
+  }
+  if (address.kind === 'tcp' && options.tls === undefined && options.insecure !== true) {
+    throw new Error(`${addr} is a TCP address: it needs TLS (a CA certificate, or a client certificate) or an explicit insecure (testing only)`);
+  }
+  const secure = options.tls === undefined ? undefined : createChannelCredentials(options.tls);
+  return createChannel(target, secure?.credentials, {
+    ...secure?.options,
     ...CLIENT_KEEPALIVE_OPTIONS,
     'grpc.max_receive_message_length': options.maxRecvMsgSize,
     'grpc.max_send_message_length': options.maxSendMsgSize,

@@ -1,5 +1,6 @@
 import type { ContainerCreateOptions } from 'dockerode';
 import { TMPFS_BYTES, type ContainerSpec } from './container-spec.js';
+import { enginePidsLimit } from './engine-pids-limit.js';
 
 /**
  * The Engine API create body for a task's container: pure, so the confinement can be read and
@@ -37,7 +38,7 @@ export function buildCreateOptions(spec: ContainerSpec, name: string): Container
       NanoCpus: Math.round(spec.limits.cpus * 1e9),
       Memory: spec.limits.memoryBytes,
       MemorySwap: spec.limits.memoryBytes,
-      PidsLimit: spec.limits.pids,
+      PidsLimit: enginePidsLimit(spec.limits.pids, spec.runtime),
       Tmpfs: { '/tmp': `rw,noexec,nosuid,nodev,size=${TMPFS_BYTES},uid=${uid},gid=${gid},mode=0700` },
       Mounts: spec.mount
         ? [

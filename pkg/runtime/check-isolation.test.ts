@@ -71,4 +71,15 @@ describe('checkIsolation', () => {
     assert.deepEqual(checkIsolation(noMount, { ...confined, Mounts: [], HostConfig: { ...confined.HostConfig, Runtime: '' } }, 'runc'), []);
     assert.ok(checkIsolation(noMount, confined, 'runc').some((p) => /unexpected mounts/.test(p)));
   });
+
+  it('holds under gVisor: a runsc task on a runsc container passes, on a runc (or default) one it does not', () => {
+    const gvisor: ContainerSpec = { ...spec, runtime: 'runsc' };
+    // The sandbox's own threads count against the host's pids cgroup: 64 + 10 per process.
+    const underRunsc = { ...confined, HostConfig: { ...confined.HostConfig, Runtime: 'runsc', PidsLimit: 164 } };
+    assert.deepEqual(checkIsolation(gvisor, underRunsc, 'runc'), []);
+    assert.deepEqual(checkIsolation(gvisor, { ...underRunsc, HostConfig: { ...underRunsc.HostConfig, Runtime: 'runc' } }, 'runc'), ['runtime is runc, not runsc']);
+    const unnamed = { ...confined, HostConfig: { ...underRunsc.HostConfig, Runtime: '' } };
+    assert.deepEqual(checkIsolation(gvisor, unnamed, 'runc'), ['runtime is runc, not runsc']);
+    assert.deepEqual(checkIsolation(gvisor, { ...underRunsc, HostConfig: { ...underRunsc.HostConfig, PidsLimit: 10 } }, 'runc'), ['PID limit is 10, not 164']);
+  });
 });

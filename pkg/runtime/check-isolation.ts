@@ -1,4 +1,5 @@
 import type { ContainerSpec } from './container-spec.js';
+import { enginePidsLimit } from './engine-pids-limit.js';
 
 /** The parts of `docker inspect` the check reads. */
 export interface InspectedConfinement {
@@ -45,7 +46,8 @@ export function checkIsolation(spec: ContainerSpec, info: InspectedConfinement, 
   expect(host.NanoCpus === Math.round(spec.limits.cpus * 1e9), `CPU limit is ${host.NanoCpus ?? 'unset'}`);
   expect(host.Memory === spec.limits.memoryBytes, `memory limit is ${host.Memory ?? 'unset'}`);
   expect(host.MemorySwap === spec.limits.memoryBytes, `memory+swap limit is ${host.MemorySwap ?? 'unset'}`);
-  expect(host.PidsLimit === spec.limits.pids, `PID limit is ${host.PidsLimit ?? 'unset'}`);
+  const pidsLimit = enginePidsLimit(spec.limits.pids, spec.runtime ?? defaultRuntime);
+  expect(host.PidsLimit === pidsLimit, `PID limit is ${host.PidsLimit ?? 'unset'}, not ${pidsLimit}`);
   const runtime = host.Runtime || defaultRuntime;
   expect(runtime === (spec.runtime ?? defaultRuntime), `runtime is ${runtime}, not ${spec.runtime ?? defaultRuntime}`);
   const mounts = info.Mounts ?? [];

@@ -8,6 +8,8 @@ export const LABELS = {
   tool: 'io.baaaht.tool',
   /** Unix epoch milliseconds after which the task's container has no reason to exist. */
   deadline: 'io.baaaht.deadline',
+  /** On a Docker network the worker created (the web tools' internal egress network): its purpose. */
+  network: 'io.baaaht.network',
 } as const;
 
 export const MANAGED_BY = 'baaaht-worker';

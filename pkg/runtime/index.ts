@@ -6,5 +6,7 @@ export { isOrphanContainer, type OrphanCheck, type OrphanReason } from './is-orp
 export { parsePidsEvents, pidsEventsPaths, watchPidsLimit } from './pids-limit-watch.js';
 export { ContainerRunner, type ContainerRunnerOptions, type RunOptions, type RunsContainers } from './container-runner.js';
 export { TMPFS_BYTES, type ContainerSpec } from './container-spec.js';
-export { DockerEngine } from './docker-engine.js';
+export { DockerEngine, type InternalNetwork } from './docker-engine.js';
+export { enginePidsLimit, GVISOR_PIDS_BASE, GVISOR_PIDS_PER_PROCESS, isGvisorRuntime } from './engine-pids-limit.js';
+export { engineRuntimesFrom, type EngineRuntimes, type InfoRuntimes } from './engine-runtimes.js';
 export { graceOf, type OutputStreamName, type RunEvent, type StopGrace } from './run-event.js';

@@ -1,4 +1,5 @@
-import type { ToolInvocation } from './tool-spec.js';
+import { WorkerError } from '../errors/index.js';
+import type { InvocationContext, ToolInvocation } from './tool-spec.js';
 
 export interface CurlLimits {
   readonly maxFetchBytes: number;
@@ -11,14 +12,25 @@ export interface CurlLimits {
  * `--disable` (first) keeps curl from reading a .curlrc; `--globoff` stops curl expanding `{a,b}`
  * and `[1-9]` into several requests (WHATWG leaves them unescaped in queries); only http and https are allowed, also
  * on redirects; the body is capped (curl can only enforce the cap up front when the size is
- * announced; the worker's output cap covers the rest).
+ * announced; the egress proxy's byte cap and the worker's output cap cover the rest). Every
+ * request, redirects included, goes through the worker's egress proxy (`--proxy`; `--noproxy ''`
+ * so that no NO_PROXY exception applies), which decides where it may go: without one the tool
+ * refuses (POLICY_DENIED).
  */
-export function buildCurlInvocation(url: URL, limits: CurlLimits): ToolInvocation {
+export function buildCurlInvocation(url: URL, limits: CurlLimits, context: InvocationContext | undefined, tool: string): ToolInvocation {
+  const proxy = context?.egressProxyUrl;
+  if (proxy === undefined || proxy === '') {
+    throw new WorkerError('POLICY_DENIED', `${tool} reaches the network only through the worker's egress proxy, and none runs here`);
+  }
   return {
     argv: [
       'curl',
       '--disable',
       '--globoff',
+      '--proxy',
+      proxy,
+      '--noproxy',
+      '',
       '--silent',
       '--show-error',
       '--location',

@@ -18,7 +18,10 @@ export interface BuiltinToolOptions {
   readonly searchUrlTemplate: string;
   /** Largest response body fetch_url and web_search download, in bytes. */
   readonly maxFetchBytes: number;
-  /** Docker network the web tools join (`bridge` unless configured). */
+  /**
+   * Docker network the web tools join (`baaaht-egress` unless configured): the worker creates it
+   * internal, so that their only way out is its egress proxy on the network's gateway.
+   */
   readonly webNetwork: string;
   readonly overrides: Readonly<Record<string, ToolOverride>>;
   /**

@@ -16,6 +16,7 @@ import { createWebSearchTool } from './web-search-tool.js';
 import { throwsCode } from '../../test/support/throws-code.js';
 
 const MIB = 1024 * 1024;
+const CONTEXT = { egressProxyUrl: 'http://172.18.0.1:3128' };
 
 function options(overrides: Partial<BuiltinToolOptions> = {}): BuiltinToolOptions {
   return {
@@ -110,7 +111,7 @@ describe('built-in tool specs', () => {
       );
       for (const [type, params] of Object.entries(SAMPLE_PARAMS)) {
         if (type === spec.type) {
-          assert.doesNotThrow(() => spec.buildInvocation(params), `${spec.type} with its own params`);
+          assert.doesNotThrow(() => spec.buildInvocation(params, CONTEXT), `${spec.type} with its own params`);
         } else {
           throwsCode(() => spec.buildInvocation(params), 'INVALID_PARAMS', new RegExp(`params case ${own}\\b`));
         }
@@ -140,10 +141,10 @@ describe('built-in tool specs', () => {
 
 describe('file_read', () => {
   const tool = createFileReadTool(options());
-  it('runs cat -- on the resolved path', () => {
-    assert.deepEqual(tool.buildInvocation(read('src/main.ts')), { argv: ['cat', '--', '/workspace/src/main.ts'] });
-    assert.deepEqual(tool.buildInvocation(read('-n')).argv, ['cat', '--', '/workspace/-n']);
-    assert.deepEqual(tool.buildInvocation(read('/workspace/a')).argv, ['cat', '--', '/workspace/a']);
+  it('runs baaaht-fs read on the resolved path', () => {
+    assert.deepEqual(tool.buildInvocation(read('src/main.ts')), { argv: ['baaaht-fs', 'read', '/workspace/src/main.ts'] });
+    assert.deepEqual(tool.buildInvocation(read('-n')).argv, ['baaaht-fs', 'read', '/workspace/-n']);
+    assert.deepEqual(tool.buildInvocation(read('/workspace/a')).argv, ['baaaht-fs', 'read', '/workspace/a']);
   });
 });
 
@@ -196,19 +197,22 @@ describe('file_edit', () => {
   });
 });
 
+/** The workspace guard every search tool runs under (images/tools/baaaht-fs confine). */
+const confined = (target: string): string[] => ['baaaht-fs', 'confine', target];
+
 describe('grep', () => {
   const tool = createGrepTool(options());
-  it('runs grep -P -n --color=never -e PATTERN -- PATH', () => {
+  it('runs grep -P -n --color=never -e PATTERN -- PATH under the guard', () => {
     assert.deepEqual(tool.buildInvocation(grep('TODO', 'src/a.ts')).argv, [
-      'grep', '-P', '-n', '--color=never', '-e', 'TODO', '--', '/workspace/src/a.ts',
+      ...confined('/workspace/src/a.ts'), 'grep', '-P', '-n', '--color=never', '-e', 'TODO', '--', '/workspace/src/a.ts',
     ]);
   });
   it('adds -r and -i when asked', () => {
     assert.deepEqual(tool.buildInvocation(grep('\\bfoo\\d+', '', true, true)).argv, [
-      'grep', '-P', '-n', '-r', '-i', '--color=never', '-e', '\\bfoo\\d+', '--', '/workspace',
+      ...confined('/workspace'), 'grep', '-P', '-n', '-r', '-i', '--color=never', '-e', '\\bfoo\\d+', '--', '/workspace',
     ]);
-    assert.deepEqual(tool.buildInvocation(grep('x', 'd', true, false)).argv.slice(0, 4), ['grep', '-P', '-n', '-r']);
-    assert.deepEqual(tool.buildInvocation(grep('x', 'd', false, true)).argv.slice(0, 4), ['grep', '-P', '-n', '-i']);
+    assert.deepEqual(tool.buildInvocation(grep('x', 'd', true, false)).argv.slice(3, 7), ['grep', '-P', '-n', '-r']);
+    assert.deepEqual(tool.buildInvocation(grep('x', 'd', false, true)).argv.slice(3, 7), ['grep', '-P', '-n', '-i']);
   });
   it('keeps option-like patterns as the argument of -e', () => {
     for (const pattern of ['--help', '-rf', '-e', '--', '-f/etc/passwd', '--include=*']) {
@@ -234,21 +238,21 @@ describe('grep', () => {
 
 describe('find', () => {
   const tool = createFindTool(options());
-  it('runs find PATH with optional -name and -type', () => {
-    assert.deepEqual(tool.buildInvocation(find('')).argv, ['find', '/workspace']);
-    assert.deepEqual(tool.buildInvocation(find('src', '*.ts')).argv, ['find', '/workspace/src', '-name', '*.ts']);
-    assert.deepEqual(tool.buildInvocation(find('.', '', 'd')).argv, ['find', '/workspace', '-type', 'd']);
-    assert.deepEqual(tool.buildInvocation(find('a', 'x*', 'f')).argv, ['find', '/workspace/a', '-name', 'x*', '-type', 'f']);
-    assert.deepEqual(tool.buildInvocation(find('a', '', 'l')).argv, ['find', '/workspace/a', '-type', 'l']);
+  it('runs find PATH with optional -name and -type under the guard', () => {
+    assert.deepEqual(tool.buildInvocation(find('')).argv, [...confined('/workspace'), 'find', '/workspace']);
+    assert.deepEqual(tool.buildInvocation(find('src', '*.ts')).argv, [...confined('/workspace/src'), 'find', '/workspace/src', '-name', '*.ts']);
+    assert.deepEqual(tool.buildInvocation(find('.', '', 'd')).argv, [...confined('/workspace'), 'find', '/workspace', '-type', 'd']);
+    assert.deepEqual(tool.buildInvocation(find('a', 'x*', 'f')).argv, [...confined('/workspace/a'), 'find', '/workspace/a', '-name', 'x*', '-type', 'f']);
+    assert.deepEqual(tool.buildInvocation(find('a', '', 'l')).argv, [...confined('/workspace/a'), 'find', '/workspace/a', '-type', 'l']);
   });
   it('never lets the path be read as an expression', () => {
     for (const path of ['-delete', '(', '!', '-exec', '-newer']) {
       const argv = tool.buildInvocation(find(path)).argv;
-      assert.equal(argv[1], `/workspace/${path}`);
+      assert.deepEqual(argv.slice(2), [`/workspace/${path}`, 'find', `/workspace/${path}`]);
     }
   });
   it('keeps an option-like name as the argument of -name', () => {
-    assert.deepEqual(tool.buildInvocation(find('', '-delete')).argv, ['find', '/workspace', '-name', '-delete']);
+    assert.deepEqual(tool.buildInvocation(find('', '-delete')).argv, [...confined('/workspace'), 'find', '/workspace', '-name', '-delete']);
   });
   it('refuses a bad type', () => {
     for (const type of ['x', 'F', 'fd', 'f,d', '-f', 'p', 's', ' f']) {
@@ -266,16 +270,16 @@ describe('find', () => {
 
 describe('list', () => {
   const tool = createListTool(options());
-  it('runs ls -la --time-style=long-iso -- PATH', () => {
-    assert.deepEqual(tool.buildInvocation(list('')).argv, ['ls', '-la', '--time-style=long-iso', '--', '/workspace']);
+  it('runs ls -la --time-style=long-iso -- PATH under the guard', () => {
+    assert.deepEqual(tool.buildInvocation(list('')).argv, [...confined('/workspace'), 'ls', '-la', '--time-style=long-iso', '--', '/workspace']);
     assert.deepEqual(tool.buildInvocation(list('--color=always')).argv, [
-      'ls', '-la', '--time-style=long-iso', '--', '/workspace/--color=always',
+      ...confined('/workspace/--color=always'), 'ls', '-la', '--time-style=long-iso', '--', '/workspace/--color=always',
     ]);
   });
 });
 
 const curlArgs = (maxFilesize: string, maxTime: string, url: string): string[] => [
-  'curl', '--disable', '--globoff', '--silent', '--show-error', '--location', '--max-redirs', '5',
+  'curl', '--disable', '--globoff', '--proxy', CONTEXT.egressProxyUrl, '--noproxy', '', '--silent', '--show-error', '--location', '--max-redirs', '5',
   '--proto', '=http,https', '--proto-redir', '=http,https', '--max-filesize', maxFilesize,
   '--max-time', maxTime, '--fail-with-body', '--url', url,
 ];
@@ -283,14 +287,14 @@ const curlArgs = (maxFilesize: string, maxTime: string, url: string): string[] =
 describe('fetch_url', () => {
   const tool = createFetchUrlTool(options());
   it('runs curl on the normalized URL', () => {
-    const invocation = tool.buildInvocation(fetchUrl('https://Example.com/a%20b/../c?q={1,2}&r=[3]'));
+    const invocation = tool.buildInvocation(fetchUrl('https://Example.com/a%20b/../c?q={1,2}&r=[3]'), CONTEXT);
     assert.deepEqual(invocation, {
       argv: curlArgs('1000000', '28', 'https://example.com/c?q={1,2}&r=[3]'),
     });
   });
   it('accepts http and https with ports, queries, IPv6 hosts', () => {
     for (const url of ['http://example.com', 'https://example.com:8443/x?y=1#frag', 'http://[::1]:8080/', 'HTTPS://EXAMPLE.COM/']) {
-      const argv = tool.buildInvocation(fetchUrl(url)).argv;
+      const argv = tool.buildInvocation(fetchUrl(url), CONTEXT).argv;
       assert.match(argv.at(-1) ?? '', /^https?:\/\//);
     }
   });
@@ -327,8 +331,13 @@ describe('fetch_url', () => {
   it('uses the overridden timeout for --max-time', () => {
     const overridden = createFetchUrlTool(options({ overrides: { fetch_url: { timeoutMs: 10_000 } } }));
     assert.equal(overridden.timeoutMs, 10_000);
-    const argv = overridden.buildInvocation(fetchUrl('https://example.com/')).argv;
+    const argv = overridden.buildInvocation(fetchUrl('https://example.com/'), CONTEXT).argv;
     assert.equal(argv[argv.indexOf('--max-time') + 1], '9');
+  });
+  it('goes only through the egress proxy: refused with POLICY_DENIED without one', () => {
+    throwsCode(() => tool.buildInvocation(fetchUrl('https://example.com/')), 'POLICY_DENIED', /egress proxy/);
+    throwsCode(() => tool.buildInvocation(fetchUrl('https://example.com/'), { egressProxyUrl: '' }), 'POLICY_DENIED', /egress proxy/);
+    throwsCode(() => createWebSearchTool(options()).buildInvocation(webSearch('x')), 'POLICY_DENIED', /web_search/);
   });
   it('refuses a maxFetchBytes curl would read as unlimited', () => {
     for (const maxFetchBytes of [0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY]) {
@@ -350,20 +359,20 @@ describe('curlMaxTimeSeconds', () => {
 describe('web_search', () => {
   const tool = createWebSearchTool(options());
   it('runs the same curl on the template with the encoded query', () => {
-    assert.deepEqual(tool.buildInvocation(webSearch('a&b=c #d/é?')), {
+    assert.deepEqual(tool.buildInvocation(webSearch('a&b=c #d/é?'), CONTEXT), {
       argv: curlArgs('1000000', '58', 'https://search.example/html/?q=a%26b%3Dc%20%23d%2F%C3%A9%3F&kl=en'),
     });
   });
   it('replaces every {query}, and $ patterns stay literal', () => {
     const twice = createWebSearchTool(options({ searchUrlTemplate: 'http://s.example/{query}?q={query}' }));
-    assert.equal(twice.buildInvocation(webSearch("$&$'")).argv.at(-1), "http://s.example/%24%26%24'?q=%24%26%24%27");
+    assert.equal(twice.buildInvocation(webSearch("$&$'"), CONTEXT).argv.at(-1), "http://s.example/%24%26%24'?q=%24%26%24%27");
   });
   it('refuses an empty, blank, too long or malformed query', () => {
     throwsCode(() => tool.buildInvocation(webSearch('')), 'INVALID_PARAMS', /query must not be empty/);
     throwsCode(() => tool.buildInvocation(webSearch('  \n\t')), 'INVALID_PARAMS', /query must not be empty/);
     throwsCode(() => tool.buildInvocation(webSearch('x'.repeat(2049))), 'INVALID_PARAMS', /2048/);
     throwsCode(() => tool.buildInvocation(webSearch('\uD800')), 'INVALID_PARAMS', /well-formed/);
-    assert.doesNotThrow(() => tool.buildInvocation(webSearch('x'.repeat(2048))));
+    assert.doesNotThrow(() => tool.buildInvocation(webSearch('x'.repeat(2048)), CONTEXT));
   });
   it('refuses a template without {query} or with another scheme when made', () => {
     throwsCode(() => createWebSearchTool(options({ searchUrlTemplate: 'https://s.example/?q=' })), 'INVALID_PARAMS', /\{query\}/);
@@ -401,6 +410,6 @@ describe('overrides', () => {
   });
   it('keep the built-in behaviour', () => {
     const tool = createFileReadTool(options({ overrides: { file_read: { image: 'x/y:1' } } }));
-    assert.deepEqual(tool.buildInvocation(read('a')).argv, ['cat', '--', '/workspace/a']);
+    assert.deepEqual(tool.buildInvocation(read('a')).argv, ['baaaht-fs', 'read', '/workspace/a']);
   });
 });

@@ -9,7 +9,7 @@ import { validateFetchBytes } from './validate-fetch-bytes.js';
 
 const TYPE = 'fetch_url';
 
-/** fetch_url {url}: curl of one http(s) URL (see buildCurlInvocation), on options.webNetwork. */
+/** fetch_url {url}: curl of one http(s) URL (see buildCurlInvocation) through the egress proxy, on options.webNetwork. */
 export function createFetchUrlTool(options: BuiltinToolOptions): ToolSpec {
   const maxFetchBytes = validateFetchBytes(options.maxFetchBytes);
   const settings = resolveToolSettings(options, TYPE, {
@@ -22,9 +22,9 @@ export function createFetchUrlTool(options: BuiltinToolOptions): ToolSpec {
     description: 'Fetch an http or https URL and print the response body.',
     mount: 'none',
     ...settings,
-    buildInvocation(params) {
+    buildInvocation(params, context) {
       const { url } = expectParams(params, 'fetchUrl', TYPE);
-      return buildCurlInvocation(parseHttpUrl(url), { maxFetchBytes, timeoutMs: settings.timeoutMs });
+      return buildCurlInvocation(parseHttpUrl(url), { maxFetchBytes, timeoutMs: settings.timeoutMs }, context, TYPE);
     },
   };
 }

@@ -7,7 +7,10 @@ import { resolveWorkspacePath } from './resolve-workspace-path.js';
 
 const TYPE = 'file_read';
 
-/** file_read {path}: `cat -- /workspace/PATH`. */
+/**
+ * file_read {path}: `baaaht-fs read /workspace/PATH`, which refuses a symbolic link in any component
+ * and a file with more than one hard link (PATH_ESCAPE on stderr, exit 3).
+ */
 export function createFileReadTool(options: BuiltinToolOptions): ToolSpec {
   const settings = resolveToolSettings(options, TYPE, FILE_TOOL_DEFAULTS);
   return {
@@ -17,7 +20,7 @@ export function createFileReadTool(options: BuiltinToolOptions): ToolSpec {
     ...settings,
     buildInvocation(params) {
       const { path } = expectParams(params, 'fileRead', TYPE);
-      return { argv: ['cat', '--', resolveWorkspacePath(path)] };
+      return { argv: ['baaaht-fs', 'read', resolveWorkspacePath(path)] };
     },
   };
 }

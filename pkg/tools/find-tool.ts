@@ -2,6 +2,7 @@ import { WorkerError } from '../errors/index.js';
 import type { BuiltinToolOptions } from './builtin-tool-options.js';
 import type { ToolSpec } from './tool-spec.js';
 import { SEARCH_TOOL_DEFAULTS } from './builtin-tool-limits.js';
+import { confine } from './confine.js';
 import { expectParams } from './expect-params.js';
 import { quoteValue } from './quote-value.js';
 import { resolveToolSettings } from './resolve-tool-settings.js';
@@ -13,8 +14,9 @@ const FIND_TYPES: readonly string[] = ['f', 'd', 'l'];
 const MAX_NAME_BYTES = 1024;
 
 /**
- * find {path, name, type}: `find /workspace/PATH [-name NAME] [-type f|d|l]`. The path always
- * starts with `/`, so find never reads it as an expression; NAME is the argument of -name.
+ * find {path, name, type}: `find /workspace/PATH [-name NAME] [-type f|d|l]`, under the
+ * `baaaht-fs confine` guard (no symbolic link in any component of PATH). The path always starts
+ * with `/`, so find never reads it as an expression; NAME is the argument of -name.
  */
 export function createFindTool(options: BuiltinToolOptions): ToolSpec {
   const settings = resolveToolSettings(options, TYPE, SEARCH_TOOL_DEFAULTS);
@@ -25,7 +27,8 @@ export function createFindTool(options: BuiltinToolOptions): ToolSpec {
     ...settings,
     buildInvocation(params) {
       const { path, name, type } = expectParams(params, 'find', TYPE);
-      const argv = ['find', resolveWorkspacePath(path)];
+      const target = resolveWorkspacePath(path);
+      const argv = [...confine(target), 'find', target];
       if (validateTextField(name, 'name', { noControl: true, maxBytes: MAX_NAME_BYTES }) !== '') {
         if (name.includes('/')) {
           throw new WorkerError('INVALID_PARAMS', 'name must not contain "/" (find -name matches base names only)');

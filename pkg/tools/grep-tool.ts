@@ -2,6 +2,7 @@ import { WorkerError } from '../errors/index.js';
 import type { BuiltinToolOptions } from './builtin-tool-options.js';
 import type { ToolSpec } from './tool-spec.js';
 import { SEARCH_TOOL_DEFAULTS } from './builtin-tool-limits.js';
+import { confine } from './confine.js';
 import { expectParams } from './expect-params.js';
 import { resolveToolSettings } from './resolve-tool-settings.js';
 import { resolveWorkspacePath } from './resolve-workspace-path.js';
@@ -11,7 +12,8 @@ const TYPE = 'grep';
 
 /**
  * grep {pattern, path, recursive, ignore_case}:
- * `grep -P -n [-r] [-i] --color=never -e PATTERN -- /workspace/PATH`.
+ * `baaaht-fs confine /workspace/PATH grep -P -n [-r] [-i] --color=never -e PATTERN -- /workspace/PATH`
+ * (the guard refuses a symbolic link in any component of PATH, and a file with several hard links).
  * The pattern is a Perl-compatible regular expression, checked first (see validateGrepPattern).
  */
 export function createGrepTool(options: BuiltinToolOptions): ToolSpec {
@@ -27,6 +29,7 @@ export function createGrepTool(options: BuiltinToolOptions): ToolSpec {
       const target = resolveWorkspacePath(path);
       return {
         argv: [
+          ...confine(target),
           'grep',
           '-P',
           '-n',

@@ -24,6 +24,15 @@ export interface ToolInvocation {
  */
 export type MountUse = 'none' | 'read' | 'write';
 
+/** What the worker adds when it builds a task's invocation. */
+export interface InvocationContext {
+  /**
+   * The worker's egress proxy (`http://GATEWAY:PORT` on the web tools' internal network), the
+   * web tools' only way out; undefined when none runs (the web tools then refuse with POLICY_DENIED).
+   */
+  readonly egressProxyUrl?: string;
+}
+
 export interface ToolSpec {
   /** The task's tool_type, e.g. `file_read`. Lower case letters, digits, `_` and `-`. */
   readonly type: string;
@@ -44,7 +53,7 @@ export interface ToolSpec {
    * Throws a WorkerError (INVALID_PARAMS, PATH_ESCAPE, INVALID_URL, INVALID_PATTERN, ...)
    * before any container exists.
    */
-  buildInvocation(params: TaskParams | undefined): ToolInvocation;
+  buildInvocation(params: TaskParams | undefined, context?: InvocationContext): ToolInvocation;
 }
 
 /** Where the task's mount appears inside the container, and the working directory. */

@@ -35,14 +35,14 @@ export function createWebSearchTool(options: BuiltinToolOptions): ToolSpec {
     description: 'Search the web and print the search service response.',
     mount: 'none',
     ...settings,
-    buildInvocation(params) {
+    buildInvocation(params, context) {
       const { query } = expectParams(params, 'webSearch', TYPE);
       validateTextField(query, 'query', { nonEmpty: true, trim: true });
       if (query.length > MAX_QUERY_CHARS) {
         throw new WorkerError('INVALID_PARAMS', `query is longer than ${MAX_QUERY_CHARS} characters`);
       }
       const url = template.split(QUERY_PLACEHOLDER).join(encodeURIComponent(query));
-      return buildCurlInvocation(parseHttpUrl(url), { maxFetchBytes, timeoutMs: settings.timeoutMs });
+      return buildCurlInvocation(parseHttpUrl(url), { maxFetchBytes, timeoutMs: settings.timeoutMs }, context, TYPE);
     },
   };
 }

@@ -6,10 +6,12 @@ import type { Logger } from '../log/index.js';
 import { AuditLog, PolicyHolder, STRICT_DEFAULT_POLICY } from '../policy/index.js';
 import { ContainerReaper, ContainerRunner, DockerEngine } from '../runtime/index.js';
 import type { ToolRegistry } from '../tools/index.js';
+import { startWebEgress, type WebEgress } from './start-web-egress.js';
 import { EngineHealth } from './engine-health.js';
 import { ResultSpool } from './result-spool.js';
 import { TaskAbortReason } from './task-abort-reason.js';
 import { TaskExecutor, type TaskExecutorOptions } from './task-executor.js';
+import { toolRuntimeProblem } from './tool-runtime-problem.js';
 import { WorkerAgent } from './worker-agent.js';
 
 export interface WorkerParts {
@@ -24,6 +26,8 @@ export interface WorkerParts {
   /** The policy in force (reload it on SIGHUP) and the audit log of its decisions (close it last). */
   readonly policy: PolicyHolder;
   readonly audit: AuditLog;
+  /** The web tools' internal network and egress proxy (closed when the agent stops); none when no tool uses the network. */
+  readonly egress?: WebEgress;
 }
 
 export interface CreateWorkerOptions {
@@ -38,8 +42,9 @@ export interface CreateWorkerOptions {
 /**
  * Wires a worker from its config: Docker engine and its health, container runner and reaper,
  * task executor, result spool, and the agent that talks to the orchestrator. Asks the engine
- * which runtimes it has and which tool images are present; a tool whose image is missing is not
- * advertised (and said so in the log).
+ * which runtimes it has and which tool images are present; a tool whose image is missing, or
+ * whose runtime the engine lacks (or has without the network the tool needs), is not advertised
+ * (and said so in the log).
  */
 export async function createWorker(config: WorkerConfig, logger: Logger, options: CreateWorkerOptions): Promise<WorkerParts> {
   const engine = new DockerEngine(config.dockerSocket, config.rpcTimeoutMs);
@@ -63,10 +68,24 @@ export async function createWorker(config: WorkerConfig, logger: Logger, options
       for (const taskId of executor?.activeTaskIds ?? []) executor?.abort(taskId, new TaskAbortReason('ENGINE_UNAVAILABLE', 0));
     },
   });
-  executor = createExecutorFor(config, engine, options.tools, runtimes.default, logger, { bootId, engineHealth, policy, audit });
+  // The web tools' only way out; it reads the policy in force for every request (a reload applies at once).
+  const egress = await startWebEgress(engine, options.tools, config, () => policy.current.egress, logger);
+  executor = createExecutorFor(config, engine, options.tools, runtimes.default, logger, {
+    bootId,
+    engineHealth,
+    policy,
+    audit,
+    engineRuntimes: runtimes,
+    ...(egress ? { egressProxyUrl: egress.proxy.url } : {}),
+  });
   const toolTypes: string[] = [];
   const checked = new Map<string, boolean>();
   for (const spec of options.tools.all()) {
+    const runtimeProblem = toolRuntimeProblem(spec, runtimes);
+    if (runtimeProblem !== undefined) {
+      logger.warn('tool runtime unusable; tool not offered', { tool: spec.type, runtime: spec.runtime ?? runtimes.default, reason: runtimeProblem });
+      continue;
+    }
     let present = checked.get(spec.image);
     if (present === undefined) {
       present = await engine.hasImage(spec.image);
@@ -96,8 +115,9 @@ export async function createWorker(config: WorkerConfig, logger: Logger, options
     engineHealth,
     reaper,
     ...(options.labels ? { labels: options.labels } : {}),
+    ...(egress ? { onStopped: () => egress.close() } : {}),
   });
-  return { engine, executor, agent, engineHealth, bootId, toolTypes, policy, audit };
+  return { engine, executor, agent, engineHealth, bootId, toolTypes, policy, audit, ...(egress ? { egress } : {}) };
 }
 
 export function createExecutorFor(
@@ -106,7 +126,7 @@ export function createExecutorFor(
   tools: ToolRegistry,
   defaultRuntime: string,
   logger?: Logger,
-  extra: Pick<TaskExecutorOptions, 'bootId' | 'engineHealth' | 'policy' | 'audit'> = {},
+  extra: Pick<TaskExecutorOptions, 'bootId' | 'engineHealth' | 'policy' | 'audit' | 'engineRuntimes' | 'egressProxyUrl'> = {},
 ): TaskExecutor {
   const runner = new ContainerRunner({
     docker: engine.docker,

@@ -3,6 +3,7 @@ export { createExecutorFor, createWorker, type CreateWorkerOptions, type WorkerP
 export { EngineHealth, type EngineHealthView } from './engine-health.js';
 export { reconnectDelay } from './reconnect-delay.js';
 export { ResultSpool } from './result-spool.js';
+export { startWebEgress, type WebEgress } from './start-web-egress.js';
 export { abortKindOf, TaskAbortReason, type TaskAbortKind } from './task-abort-reason.js';
 export { TaskExecutor, type RunTaskOptions, type TaskExecutorOptions } from './task-executor.js';
 export { makeOutcome, type FinalState, type TaskOutcome, type TaskProgress } from './task-outcome.js';

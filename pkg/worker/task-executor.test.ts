@@ -197,7 +197,7 @@ describe('TaskExecutor', () => {
       assert.ok(deadline > Date.now() + 30_000 && deadline < Date.now() + 120_000, `deadline ${deadline}`);
       assert.deepEqual(spec, {
         image: 'img',
-        argv: ['cat', '--', '/workspace/dir/a.txt'],
+        argv: ['baaaht-fs', 'read', '/workspace/dir/a.txt'],
         workingDir: '/workspace',
         user: '1000:1000',
         labels: {
@@ -239,15 +239,24 @@ describe('TaskExecutor', () => {
       assert.equal(runner.calls[0]?.spec.user, '65534:65534');
     });
 
-    it('runs a web tool on the web network with no mount, as nobody', async () => {
+    it('runs a web tool on the web network with no mount, as nobody, through the egress proxy', async () => {
       const runner = new FakeRunner(scripted(started(), exit(0)));
-      await executor(runner).run('t', task({ toolType: 'fetch_url', params: fetchUrl('https://example.com/') }));
+      await executor(runner, { egressProxyUrl: 'http://172.18.0.1:3128' }).run('t', task({ toolType: 'fetch_url', params: fetchUrl('https://example.com/') }));
       const { spec } = runner.calls[0]!;
+      assert.deepEqual(spec.argv.slice(spec.argv.indexOf('--proxy'), spec.argv.indexOf('--proxy') + 4), ['--proxy', 'http://172.18.0.1:3128', '--noproxy', '']);
       assert.equal(spec.network, 'bridge');
       assert.equal(spec.mount, undefined);
       assert.equal(spec.user, '65534:65534');
       assert.deepEqual(spec.limits, WEB_TOOL_LIMITS);
       assert.equal(spec.labels['io.baaaht.tool'], 'fetch_url');
+    });
+
+    it('refuses a web tool with POLICY_DENIED, before any container, when no egress proxy runs', async () => {
+      const runner = new FakeRunner(scripted(started(), exit(0)));
+      const outcome = await executor(runner).run('t', task({ toolType: 'fetch_url', params: fetchUrl('https://example.com/') }));
+      assert.equal(outcome.state, 'FAILED');
+      assert.equal(outcome.error?.code, 'POLICY_DENIED');
+      assert.equal(runner.calls.length, 0);
     });
 
     it('passes a custom tool’s image, argv, runtime and limits', async () => {
@@ -296,7 +305,7 @@ describe('TaskExecutor', () => {
     for (const c of cases) {
       it(`${c.name} → FAILED ${c.code}, runner never called`, async () => {
         const runner = new FakeRunner(scripted(started(), exit(0)));
-        const exec = executor(runner);
+        const exec = executor(runner, { egressProxyUrl: 'http://172.18.0.1:3128' });
         const outcome = await exec.run('t', c.task());
         assert.equal(outcome.state, 'FAILED');
         assert.equal(outcome.error?.code, c.code, outcome.error?.message);

@@ -1,6 +1,6 @@
 import { isWorkerError, toTaskError, WorkerError } from '../errors/index.js';
 import type { Task } from '../gen/agent/v1/agent.js';
-import { type RunsContainers, taskContainerLabels } from '../runtime/index.js';
+import { type EngineRuntimes, type RunsContainers, taskContainerLabels } from '../runtime/index.js';
 import { evaluatePolicy, STRICT_DEFAULT_POLICY, type AuditEntry, type Policy } from '../policy/index.js';
 import type { ToolRegistry } from '../tools/index.js';
 import { WORKSPACE_DIR } from '../tools/tool-spec.js';
@@ -8,6 +8,7 @@ import type { EngineHealthView } from './engine-health.js';
 import { containerUserFor, resolveMount } from './resolve-mount.js';
 import { abortKindOf, TaskAbortReason, type TaskAbortKind } from './task-abort-reason.js';
 import { makeOutcome, type OutcomeFacts, type TaskOutcome, type TaskProgress } from './task-outcome.js';
+import { toolRuntimeProblem } from './tool-runtime-problem.js';
 
 export interface TaskExecutorOptions {
   readonly runner: RunsContainers;
@@ -27,6 +28,13 @@ export interface TaskExecutorOptions {
   readonly policy?: { readonly current: Policy };
   /** Where every policy decision is written; a task whose decisions cannot be written does not run. */
   readonly audit?: { append(entries: readonly AuditEntry[]): Promise<void> };
+  /**
+   * The engine's runtimes: a runtime the policy forces on a task must be registered, and have a
+   * network when the tool needs one, or the task is refused (POLICY_DENIED) before any container.
+   */
+  readonly engineRuntimes?: EngineRuntimes;
+  /** The egress proxy the web tools must use (`http://GATEWAY:PORT`); without it they refuse (POLICY_DENIED). */
+  readonly egressProxyUrl?: string;
 }
 
 export interface RunTaskOptions {
@@ -90,7 +98,8 @@ export class TaskExecutor {
     try {
       const spec = this.options.tools.require(task.toolType);
       runtime = spec.runtime ?? this.options.defaultRuntime;
-      const invocation = spec.buildInvocation(task.params);
+      const egressProxyUrl = this.options.egressProxyUrl;
+      const invocation = spec.buildInvocation(task.params, egressProxyUrl === undefined ? {} : { egressProxyUrl });
       const resolved = await resolveMount(spec.type, spec.mount, task.mountSource, task.writable, this.options.protectedFiles);
       const policy = this.options.policy?.current ?? STRICT_DEFAULT_POLICY;
       const evaluation = evaluatePolicy(policy, {
@@ -113,6 +122,11 @@ export class TaskExecutor {
       const mount = resolved ? { ...resolved, writable: adjusted.writable } : undefined;
       const specRuntime = adjusted.runtime;
       runtime = specRuntime ?? this.options.defaultRuntime;
+      const engineRuntimes = this.options.engineRuntimes;
+      if (engineRuntimes && specRuntime !== spec.runtime) {
+        const problem = toolRuntimeProblem({ type: spec.type, network: spec.network, runtime: specRuntime }, engineRuntimes);
+        if (problem) throw new WorkerError('POLICY_DENIED', `the policy forces a runtime this task cannot run under: ${problem}`);
+      }
       const health = this.options.engineHealth;
       if (health && !health.healthy) {
         throw new WorkerError('ENGINE_UNAVAILABLE', `the Docker engine is not answering (${health.detail}); the task was not started`);

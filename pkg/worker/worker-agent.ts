@@ -13,6 +13,7 @@ import {
 import type { Logger } from '../log/index.js';
 import type { ContainerReaper } from '../runtime/index.js';
 import { createGrpcChannel } from '../rpc/create-channel.js';
+import { insecureWarning } from '../rpc/insecure-warning.js';
 import { waitForReady } from '../rpc/wait-for-ready.js';
 import { WORKER_KEY_METADATA } from '../rpc/worker-key.js';
 import type { ConnectionState } from './connection-state.js';
@@ -42,6 +43,8 @@ export interface WorkerAgentOptions {
   readonly labels?: Readonly<Record<string, string>>;
   readonly engineHealth?: EngineHealth;
   readonly reaper?: ContainerReaper;
+  /** Called once the agent has stopped (its tasks are done): closes what the worker started for them, e.g. the egress proxy. */
+  readonly onStopped?: () => Promise<void>;
   /** For tests: a channel to use instead of dialling config.orchestratorAddr. */
   readonly channel?: Channel;
   readonly random?: () => number;
@@ -109,7 +112,13 @@ export class WorkerAgent {
     const { config } = options;
     this.channel =
       options.channel ??
-      createGrpcChannel(config.orchestratorAddr, { maxRecvMsgSize: config.maxRecvMsgSize, maxSendMsgSize: config.maxSendMsgSize });
+      createGrpcChannel(config.orchestratorAddr, {
+        maxRecvMsgSize: config.maxRecvMsgSize,
+        maxSendMsgSize: config.maxSendMsgSize,
+        tls: config.tls,
+        insecure: config.insecure,
+      });
+    if (config.insecure === true && options.channel === undefined) options.logger.warn(insecureWarning('connection', config.orchestratorAddr));
     this.client = createClient(
       AgentServiceDefinition,
       this.channel,
@@ -185,7 +194,7 @@ export class WorkerAgent {
 
   /** SIGUSR1: take no new tasks, finish the running ones, report them, unregister. */
   drain(reason = 'drain'): Promise<void> {
-    this.stopping ??= this.stopNow(reason, Number.POSITIVE_INFINITY);
+    this.stopping ??= this.stopNow(reason, Number.POSITIVE_INFINITY).finally(() => this.afterStop());
     return this.stopping;
   }
 
@@ -194,7 +203,7 @@ export class WorkerAgent {
    * report every result, unregister and close the link.
    */
   shutdown(reason = 'shutdown'): Promise<void> {
-    this.stopping ??= this.stopNow(reason, this.options.config.shutdownTimeoutMs);
+    this.stopping ??= this.stopNow(reason, this.options.config.shutdownTimeoutMs).finally(() => this.afterStop());
     return this.stopping;
   }
 
@@ -206,6 +215,14 @@ export class WorkerAgent {
     const done = [...this.tasks.values()].map((task) => task.done);
     await Promise.race([Promise.allSettled(done), sleep(5_000, undefined, { ref: false })]);
     await this.options.spool.spillAll().catch(() => undefined);
+  }
+
+  private async afterStop(): Promise<void> {
+    try {
+      await this.options.onStopped?.();
+    } catch (error) {
+      this.options.logger.warn('closing after stop failed', { error: describe(error) });
+    }
   }
 
   private async stopNow(reason: string, finishWithinMs: number): Promise<void> {

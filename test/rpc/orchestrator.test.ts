@@ -52,7 +52,7 @@ describe('orchestrator over a Unix socket', () => {
     const { events: all, result, stdout, stderr, taskId } = await rest(events);
     assert.equal(taskId, submitted.taskId);
     assert.ok(all.every((e) => e.taskId === submitted.taskId));
-    assert.deepEqual(all[0]?.event, { $case: 'running', running: { containerId: `c-${taskId.slice(0, 8)}`, runtime: 'runc' } });
+    assert.deepEqual(all[0]?.event, { $case: 'running', running: { containerId: `c-${taskId.slice(0, 8)}`, runtime: 'runc', profile: 'baaaht/v1' } });
     assert.equal(stdout, 'hello world\n');
     assert.equal(stderr, 'warn');
     assert.equal(result.state, TaskState.TASK_STATE_COMPLETED);
@@ -422,13 +422,15 @@ describe('orchestrator limits and lifecycle', () => {
   });
 
   it('listens on TCP port 0 and reports the real port', async () => {
-    const o = createOrchestrator(testConfig('127.0.0.1:0'), silentLogger());
+    assert.throws(() => createOrchestrator(testConfig('127.0.0.1:0'), silentLogger()), /needs TLS .* or an explicit insecure/);
+    const o = createOrchestrator(testConfig('127.0.0.1:0', { insecure: true }), silentLogger());
     await o.listen();
     try {
       assert.match(o.address, /^127\.0\.0\.1:\d+$/);
       assert.notEqual(o.address, '127.0.0.1:0');
       const { createGrpcChannel } = await import('../../pkg/rpc/create-channel.js');
-      const channel = createGrpcChannel(o.address, { maxRecvMsgSize: 1 << 20, maxSendMsgSize: 1 << 20 });
+      assert.throws(() => createGrpcChannel(o.address, { maxRecvMsgSize: 1 << 20, maxSendMsgSize: 1 << 20 }), /needs TLS/);
+      const channel = createGrpcChannel(o.address, { maxRecvMsgSize: 1 << 20, maxSendMsgSize: 1 << 20, insecure: true });
       const agents = createClient(AgentServiceDefinition, channel);
       assert.deepEqual(await agents.heartbeat({ agentId: 'x' }), { known: false });
       channel.close();

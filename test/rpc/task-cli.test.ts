@@ -89,7 +89,7 @@ describe('task CLI against the orchestrator and a fake worker', () => {
     const json = JSON.parse(lines[0]!);
     assert.deepEqual(Object.keys(json), [
       'taskId', 'state', 'exitCode', 'stdout', 'stderr', 'stdoutTruncated', 'stderrTruncated', 'durationMs', 'worker', 'error',
-      'cause', 'retryable', 'attempt',
+      'cause', 'retryable', 'attempt', 'runtime', 'profile',
     ]);
     assert.match(json.taskId, /^[0-9a-f-]{36}$/);
     assert.equal(json.state, 'COMPLETED');
@@ -236,7 +236,7 @@ describe('task CLI against the orchestrator and a fake worker', () => {
     assert.equal(json.code, 0, json.stderr);
     assert.deepEqual(JSON.parse(json.stdout), {
       taskId, state: 'RUNNING', exitCode: null, stdout: null, stderr: null, stdoutTruncated: null, stderrTruncated: null,
-      durationMs: null, worker: 'cli-w', error: null, cause: null, retryable: null, attempt: 1,
+      durationMs: null, worker: 'cli-w', error: null, cause: null, retryable: null, attempt: 1, runtime: null, profile: null,
     });
     const summary = await runCli(['--orchestrator-addr', addr, 'get', taskId]);
     assert.equal(summary.code, 0);

@@ -1,0 +1,9 @@
+/**
+ * The argv prefix that runs a search tool under the tool image's workspace guard:
+ * `baaaht-fs confine PATH CMD ...` refuses (stderr `baaaht-fs: PATH_ESCAPE: ...`, exit 3) when a
+ * component of PATH below /workspace is a symbolic link, or PATH is a regular file with more than
+ * one hard link, and otherwise runs CMD in its place. PATH is a result of resolveWorkspacePath.
+ */
+export function confine(target: string): readonly string[] {
+  return ['baaaht-fs', 'confine', target];
+}
