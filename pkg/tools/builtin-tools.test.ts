@@ -270,10 +270,10 @@ describe('find', () => {
 
 describe('list', () => {
   const tool = createListTool(options());
-  it('runs ls -la --time-style=long-iso -- PATH under the guard', () => {
-    assert.deepEqual(tool.buildInvocation(list('')).argv, [...confined('/workspace'), 'ls', '-la', '--time-style=long-iso', '--', '/workspace']);
+  it('runs baaaht-fs list PATH (which checks the path as the other file tools do)', () => {
+    assert.deepEqual(tool.buildInvocation(list('')).argv, ['baaaht-fs', 'list', '/workspace']);
     assert.deepEqual(tool.buildInvocation(list('--color=always')).argv, [
-      ...confined('/workspace/--color=always'), 'ls', '-la', '--time-style=long-iso', '--', '/workspace/--color=always',
+      'baaaht-fs', 'list', '/workspace/--color=always',
     ]);
   });
 });

@@ -1,4 +1,5 @@
 import type { BuiltinToolOptions } from './builtin-tool-options.js';
+import { GUARD_ESCAPE_EXIT } from './confine.js';
 import type { ToolSpec } from './tool-spec.js';
 import { FILE_TOOL_DEFAULTS } from './builtin-tool-limits.js';
 import { expectParams } from './expect-params.js';
@@ -19,6 +20,7 @@ export function createFileEditTool(options: BuiltinToolOptions): ToolSpec {
     description: 'Replace every literal occurrence of a text in a file in the workspace.',
     mount: 'write',
     ...settings,
+    escapeExitCode: GUARD_ESCAPE_EXIT,
     buildInvocation(params) {
       const { path, search, replace } = expectParams(params, 'fileEdit', TYPE);
       const target = resolveFileTarget(path);

@@ -1,4 +1,5 @@
 import type { BuiltinToolOptions } from './builtin-tool-options.js';
+import { GUARD_ESCAPE_EXIT } from './confine.js';
 import type { ToolSpec } from './tool-spec.js';
 import { FILE_TOOL_DEFAULTS } from './builtin-tool-limits.js';
 import { expectParams } from './expect-params.js';
@@ -18,6 +19,7 @@ export function createFileReadTool(options: BuiltinToolOptions): ToolSpec {
     description: 'Print the contents of a file in the workspace.',
     mount: 'read',
     ...settings,
+    escapeExitCode: GUARD_ESCAPE_EXIT,
     buildInvocation(params) {
       const { path } = expectParams(params, 'fileRead', TYPE);
       return { argv: ['baaaht-fs', 'read', resolveWorkspacePath(path)] };

@@ -1,4 +1,5 @@
 import { WorkerError } from '../errors/index.js';
+import { GUARD_ESCAPE_EXIT } from './confine.js';
 import type { BuiltinToolOptions } from './builtin-tool-options.js';
 import type { ToolSpec } from './tool-spec.js';
 import { FILE_TOOL_DEFAULTS } from './builtin-tool-limits.js';
@@ -16,6 +17,7 @@ export function createFileWriteTool(options: BuiltinToolOptions): ToolSpec {
     description: 'Write a file in the workspace (created with its parent directories, or replaced).',
     mount: 'write',
     ...settings,
+    escapeExitCode: GUARD_ESCAPE_EXIT,
     buildInvocation(params) {
       const { path, content } = expectParams(params, 'fileWrite', TYPE);
       const target = resolveFileTarget(path);

@@ -2,7 +2,7 @@ import { WorkerError } from '../errors/index.js';
 import type { BuiltinToolOptions } from './builtin-tool-options.js';
 import type { ToolSpec } from './tool-spec.js';
 import { SEARCH_TOOL_DEFAULTS } from './builtin-tool-limits.js';
-import { confine } from './confine.js';
+import { confine, GUARD_ESCAPE_EXIT } from './confine.js';
 import { expectParams } from './expect-params.js';
 import { quoteValue } from './quote-value.js';
 import { resolveToolSettings } from './resolve-tool-settings.js';
@@ -25,6 +25,7 @@ export function createFindTool(options: BuiltinToolOptions): ToolSpec {
     description: 'Find files in the workspace by base-name glob (-name) and type (f, d or l).',
     mount: 'read',
     ...settings,
+    escapeExitCode: GUARD_ESCAPE_EXIT,
     buildInvocation(params) {
       const { path, name, type } = expectParams(params, 'find', TYPE);
       const target = resolveWorkspacePath(path);

@@ -2,7 +2,7 @@ import { WorkerError } from '../errors/index.js';
 import type { BuiltinToolOptions } from './builtin-tool-options.js';
 import type { ToolSpec } from './tool-spec.js';
 import { SEARCH_TOOL_DEFAULTS } from './builtin-tool-limits.js';
-import { confine } from './confine.js';
+import { confine, GUARD_ESCAPE_EXIT } from './confine.js';
 import { expectParams } from './expect-params.js';
 import { resolveToolSettings } from './resolve-tool-settings.js';
 import { resolveWorkspacePath } from './resolve-workspace-path.js';
@@ -23,6 +23,7 @@ export function createGrepTool(options: BuiltinToolOptions): ToolSpec {
     description: 'Search files in the workspace for lines matching a Perl-compatible regular expression.',
     mount: 'read',
     ...settings,
+    escapeExitCode: GUARD_ESCAPE_EXIT,
     buildInvocation(params) {
       const { pattern, path, recursive, ignoreCase } = expectParams(params, 'grep', TYPE);
       const checkedPattern = validateGrepPattern(pattern);

@@ -52,3 +52,4 @@ export {
   type ParamsValue,
 } from './tool-type-params.js';
 export { PARAM_KEYS, paramsFromStrings, type ParamValue } from './params-from-strings.js';
+export { confine, GUARD_ESCAPE_EXIT } from './confine.js';

@@ -46,6 +46,11 @@ export interface ToolSpec {
   readonly timeoutMs: number;
   /** OCI runtime (`runc`, `runsc`); undefined means the engine's default. */
   readonly runtime?: string;
+  /**
+   * The exit code by which the tool reports a path that leaves the workspace (the built-in file
+   * tools' guard: GUARD_ESCAPE_EXIT); the task then fails PATH_ESCAPE rather than NON_ZERO_EXIT.
+   */
+  readonly escapeExitCode?: number;
   /** An operator-registered tool (tools.custom), not a built-in one: policies may force a runtime on these. */
   readonly custom?: boolean;
   /**

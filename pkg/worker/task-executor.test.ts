@@ -165,7 +165,7 @@ describe('TaskExecutor', () => {
   describe('a run to its exit', () => {
     it('completes with the exit code and forwards running and output events in order', async () => {
       const runner = new FakeRunner(
-        scripted(started('runsc'), output('stdout', 'hello '), output('stderr', 'warn'), output('stdout', 'world'), exit(3, { stdoutTruncated: true })),
+        scripted(started('runsc'), output('stdout', 'hello '), output('stderr', 'warn'), output('stdout', 'world'), exit(2, { stdoutTruncated: true })),
       );
       const progress: TaskProgress[] = [];
       const outcome = await executor(runner).run('t1', task({ toolType: 'file_read', params: read('a.txt'), mountSource: ownedDir }), {
@@ -175,7 +175,7 @@ describe('TaskExecutor', () => {
         },
       });
       assert.equal(outcome.state, 'COMPLETED');
-      assert.equal(outcome.exitCode, 3);
+      assert.equal(outcome.exitCode, 2);
       assert.equal(outcome.stdoutTruncated, true);
       assert.equal(outcome.stderrTruncated, false);
       assert.equal(outcome.runtime, 'runsc');
@@ -185,6 +185,16 @@ describe('TaskExecutor', () => {
         progress.map((event) => (event.type === 'running' ? `running ${event.containerId} ${event.runtime}` : `${event.stream} ${event.data.toString()}`)),
         ['running c0ffee runsc', 'stdout hello ', 'stderr warn', 'stdout world'],
       );
+    });
+
+    it("fails PATH_ESCAPE when a file tool's guard exits with its escape code, and not for a custom tool", async () => {
+      const runner = new FakeRunner(scripted(started(), output('stderr', 'baaaht-fs: PATH_ESCAPE: /workspace/l: is a symbolic link\n'), exit(3)));
+      const outcome = await executor(runner).run('t', task({ toolType: 'file_read', params: read('l'), mountSource: ownedDir }));
+      assert.equal(outcome.state, 'FAILED');
+      assert.equal(outcome.cause, 'PATH_ESCAPE');
+      assert.equal(outcome.exitCode, 3);
+      const other = await executor(new FakeRunner(scripted(started(), exit(3)))).run('t', task({ toolType: 'slow', params: custom({}) }));
+      assert.equal(other.cause, 'NON_ZERO_EXIT');
     });
 
     it('builds the container spec of a read tool from the tool, the mount and the task', async () => {

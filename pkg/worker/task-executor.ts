@@ -172,6 +172,10 @@ export class TaskExecutor {
             const message = `${spec.type} ran out of memory (limit ${adjusted.limits.memoryBytes} bytes) and was killed`;
             return makeOutcome('FAILED', facts({ ...exit, error: { code: 'OUT_OF_MEMORY', message } }));
           }
+          if (spec.escapeExitCode !== undefined && event.exitCode === spec.escapeExitCode) {
+            const message = `${spec.type} refused a path that leaves the workspace through a symbolic or hard link (see stderr)`;
+            return makeOutcome('FAILED', facts({ ...exit, error: { code: 'PATH_ESCAPE', message } }));
+          }
           if (event.pidsLimitHit && event.exitCode !== 0) {
             const message = `${spec.type} hit its limit of ${adjusted.limits.pids} processes`;
             return makeOutcome('FAILED', facts({ ...exit, error: { code: 'PID_LIMIT', message } }));

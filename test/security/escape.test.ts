@@ -79,9 +79,11 @@ describe('escape suite (real containers)', () => {
   const find = (path: string, name = '', type = '') => executor.executeTask({ toolType: 'find', mountSource: ws.dir, params: { path, name, type } });
   const list = (path: string) => executor.executeTask({ toolType: 'list', mountSource: ws.dir, params: { path } });
 
-  /** The tool ran and baaaht-fs refused the path as an escape. */
+  /** The tool ran and baaaht-fs refused the path as an escape: the task fails PATH_ESCAPE. */
   const refusedInContainer = (r: ExecuteTaskResult, path: RegExp): void => {
-    assert.equal(r.cause, 'NON_ZERO_EXIT', JSON.stringify(r.error));
+    assert.equal(r.state, 'FAILED');
+    assert.equal(r.cause, 'PATH_ESCAPE', JSON.stringify(r.error));
+    assert.notEqual(r.profile, '', 'a container ran');
     assert.equal(r.exitCode, ESCAPE_EXIT, r.stderr.toString());
     assert.match(r.stderr.toString(), /^baaaht-fs: PATH_ESCAPE: /);
     assert.match(r.stderr.toString(), path);
@@ -264,7 +266,7 @@ describe('escape suite (real containers)', () => {
       assert.equal(await readFile(join(ws.dir, '-delete'), 'utf8'), 'a file named like a find action\n', 'nothing was deleted');
       // list and file_read: a dash path is a name.
       const ls = await list('-R');
-      assert.match(ls.stderr.toString(), /cannot access '\/workspace\/-R': No such file or directory/);
+      assert.match(ls.stderr.toString(), /cannot list \/workspace\/-R: No such file or directory/);
       const cat = await fileRead('-exec');
       assert.equal(out(cat), 'another one\n');
     });
