@@ -33,8 +33,27 @@ export interface EgressProxy {
   /** e.g. `http://172.18.0.1:41234`, for curl's `--proxy`. */
   readonly url: string;
   readonly port: number;
+  /**
+   * The reasons of the requests refused for one task, forgotten as they are taken. A task is told
+   * apart by the user name of its proxy URL (`http://TOKEN:x@host:port`, sent by curl as
+   * Proxy-Authorization), so that its result can say POLICY_DENIED and why.
+   */
+  takeRefusals(token: string): readonly string[];
   /** Stops listening and cuts every open connection. */
   close(): Promise<void>;
+}
+
+/** Refusals kept per task token, and tokens kept at most (a task that never collects its own cannot grow the map). */
+const MAX_REFUSALS_PER_TOKEN = 8;
+const MAX_TOKENS = 1024;
+
+/** The user name of a `Basic` Proxy-Authorization header, if any. */
+function proxyUser(header: string | undefined): string | undefined {
+  const match = /^Basic\s+([A-Za-z0-9+/=]{1,200})$/.exec(header ?? '');
+  if (!match) return undefined;
+  const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  return colon > 0 ? decoded.slice(0, colon) : undefined;
 }
 
 /** Request headers that concern the hop to the proxy, not the target. */
@@ -59,9 +78,24 @@ export async function startEgressProxy(options: EgressProxyOptions): Promise<Egr
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
   };
-  const log = (verdict: TargetVerdict, target: EgressTarget, client: string | undefined, kind: string): void => {
+  const refusals = new Map<string, string[]>();
+  const remember = (req: IncomingMessage, reason: string): void => {
+    const token = proxyUser(req.headers['proxy-authorization']);
+    if (token === undefined) return;
+    const list = refusals.get(token) ?? [];
+    if (!refusals.has(token)) {
+      if (refusals.size >= MAX_TOKENS) refusals.delete(refusals.keys().next().value as string);
+      refusals.set(token, list);
+    }
+    if (list.length < MAX_REFUSALS_PER_TOKEN) list.push(reason);
+  };
+  const log = (verdict: TargetVerdict, target: EgressTarget, req: IncomingMessage, kind: string): void => {
+    const client = req.socket.remoteAddress;
     if (verdict.allowed) options.logger?.debug('egress allowed', { kind, host: target.host, port: target.port, address: verdict.address, client });
-    else options.logger?.warn('egress refused', { kind, host: target.host, port: target.port, rule: verdict.rule, reason: verdict.reason, client });
+    else {
+      options.logger?.warn('egress refused', { kind, host: target.host, port: target.port, rule: verdict.rule, reason: verdict.reason, client });
+      remember(req, `${target.host}:${target.port}: ${verdict.reason} (${verdict.rule})`);
+    }
   };
   const clientAllowed = (socket: Socket): boolean => {
     if (clients === undefined) return true;
@@ -129,7 +163,7 @@ export async function startEgressProxy(options: EgressProxyOptions): Promise<Egr
     }
     const target = { host: url.hostname.replace(/^\[|\]$/g, ''), port: url.port === '' ? 80 : Number(url.port) };
     const verdict = await checkTarget(target, options.rules(), deps);
-    log(verdict, target, req.socket.remoteAddress, 'http');
+    log(verdict, target, req, 'http');
     if (!verdict.allowed) {
       refuse(res, verdict.status, verdict.rule, `refused ${target.host}:${target.port}: ${verdict.reason}`);
       return;
@@ -166,7 +200,7 @@ export async function startEgressProxy(options: EgressProxyOptions): Promise<Egr
     client.on('error', () => upstream?.destroy());
     const target = parseAuthority(req.url ?? '');
     const verdict = target ? await checkTarget(target, options.rules(), deps) : undefined;
-    if (target && verdict) log(verdict, target, req.socket.remoteAddress, 'connect');
+    if (target && verdict) log(verdict, target, req, 'connect');
     if (!target || !verdict?.allowed) {
       const status = verdict && !verdict.allowed ? verdict.status : 400;
       const body = verdict && !verdict.allowed ? `refused ${target?.host}:${target?.port}: ${verdict.reason}` : 'CONNECT needs host:port';
@@ -209,6 +243,11 @@ export async function startEgressProxy(options: EgressProxyOptions): Promise<Egr
   return {
     url: `http://${hostPart}:${port}`,
     port,
+    takeRefusals(token) {
+      const list = refusals.get(token) ?? [];
+      refusals.delete(token);
+      return list;
+    },
     close: () =>
       new Promise<void>((resolve) => {
         for (const socket of sockets) socket.destroy();

@@ -76,7 +76,7 @@ export async function createWorker(config: WorkerConfig, logger: Logger, options
     policy,
     audit,
     engineRuntimes: runtimes,
-    ...(egress ? { egressProxyUrl: egress.proxy.url } : {}),
+    ...(egress ? { egress: egress.proxy } : {}),
   });
   const toolTypes: string[] = [];
   const checked = new Map<string, boolean>();
@@ -126,7 +126,7 @@ export function createExecutorFor(
   tools: ToolRegistry,
   defaultRuntime: string,
   logger?: Logger,
-  extra: Pick<TaskExecutorOptions, 'bootId' | 'engineHealth' | 'policy' | 'audit' | 'engineRuntimes' | 'egressProxyUrl'> = {},
+  extra: Pick<TaskExecutorOptions, 'bootId' | 'engineHealth' | 'policy' | 'audit' | 'engineRuntimes' | 'egress'> = {},
 ): TaskExecutor {
   const runner = new ContainerRunner({
     docker: engine.docker,

@@ -124,6 +124,19 @@ function registry(): ToolRegistry {
   return tools;
 }
 
+/** An egress proxy that refused what `refusals` lists, for whichever task token asks first. */
+function fakeEgress(refusals: string[] = []): NonNullable<TaskExecutorOptions['egress']> & { asked: string[] } {
+  const asked: string[] = [];
+  return {
+    url: 'http://172.18.0.1:3128',
+    asked,
+    takeRefusals(token) {
+      asked.push(token);
+      return refusals.splice(0);
+    },
+  };
+}
+
 function executor(runner: RunsContainers, overrides: Partial<TaskExecutorOptions> = {}): TaskExecutor {
   return new TaskExecutor({
     runner,
@@ -197,6 +210,20 @@ describe('TaskExecutor', () => {
       assert.equal(other.cause, 'NON_ZERO_EXIT');
     });
 
+    it('a web tool that fails after the egress proxy refused its request fails POLICY_DENIED with the reason', async () => {
+      const egress = fakeEgress(['169.254.169.254:80: a metadata address (blocked)']);
+      const runner = new FakeRunner(scripted(started(), output('stdout', 'baaaht egress proxy: refused'), exit(22)));
+      const outcome = await executor(runner, { egress }).run('t', task({ toolType: 'fetch_url', params: fetchUrl('http://169.254.169.254/') }));
+      assert.equal(outcome.state, 'FAILED');
+      assert.equal(outcome.cause, 'POLICY_DENIED');
+      assert.equal(outcome.exitCode, 22);
+      assert.match(outcome.error?.message ?? '', /egress policy refused a request of fetch_url: 169\.254\.169\.254:80: a metadata address/);
+      const token = runner.calls[0]!.spec.argv.find((arg) => arg.includes('@'))?.slice('http://'.length, 'http://'.length + 24);
+      assert.equal(egress.asked[0], token, 'the refusals of this task were asked for by its token');
+      const ok = await executor(new FakeRunner(scripted(started(), exit(0))), { egress: fakeEgress(['x']) }).run('t', task({ toolType: 'fetch_url', params: fetchUrl('http://a.example/') }));
+      assert.equal(ok.cause, 'COMPLETED', 'a refused hop the tool recovered from is not a failure');
+    });
+
     it('builds the container spec of a read tool from the tool, the mount and the task', async () => {
       const runner = new FakeRunner(scripted(started(), exit(0)));
       await executor(runner).run('task-42', task({ toolType: 'file_read', params: read('dir/a.txt'), mountSource: ownedDir, writable: true }));
@@ -251,9 +278,15 @@ describe('TaskExecutor', () => {
 
     it('runs a web tool on the web network with no mount, as nobody, through the egress proxy', async () => {
       const runner = new FakeRunner(scripted(started(), exit(0)));
-      await executor(runner, { egressProxyUrl: 'http://172.18.0.1:3128' }).run('t', task({ toolType: 'fetch_url', params: fetchUrl('https://example.com/') }));
+      const exec = executor(runner, { egress: fakeEgress() });
+      await exec.run('t', task({ toolType: 'fetch_url', params: fetchUrl('https://example.com/') }));
+      await exec.run('t2', task({ toolType: 'fetch_url', params: fetchUrl('https://example.com/') }));
       const { spec } = runner.calls[0]!;
-      assert.deepEqual(spec.argv.slice(spec.argv.indexOf('--proxy'), spec.argv.indexOf('--proxy') + 4), ['--proxy', 'http://172.18.0.1:3128', '--noproxy', '']);
+      const proxyArgs = spec.argv.slice(spec.argv.indexOf('--proxy'), spec.argv.indexOf('--proxy') + 4);
+      assert.match(proxyArgs[1] ?? '', /^http:\/\/[0-9a-f]{24}:x@172\.18\.0\.1:3128$/, 'a token of its own in the proxy URL');
+      assert.deepEqual(proxyArgs.slice(2), ['--noproxy', '']);
+      const second = runner.calls[1]!.spec.argv;
+      assert.notEqual(second[second.indexOf('--proxy') + 1], proxyArgs[1], 'each task gets another token');
       assert.equal(spec.network, 'bridge');
       assert.equal(spec.mount, undefined);
       assert.equal(spec.user, '65534:65534');
@@ -315,7 +348,7 @@ describe('TaskExecutor', () => {
     for (const c of cases) {
       it(`${c.name} → FAILED ${c.code}, runner never called`, async () => {
         const runner = new FakeRunner(scripted(started(), exit(0)));
-        const exec = executor(runner, { egressProxyUrl: 'http://172.18.0.1:3128' });
+        const exec = executor(runner, { egress: fakeEgress() });
         const outcome = await exec.run('t', c.task());
         assert.equal(outcome.state, 'FAILED');
         assert.equal(outcome.error?.code, c.code, outcome.error?.message);

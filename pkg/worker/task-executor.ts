@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { isWorkerError, toTaskError, WorkerError } from '../errors/index.js';
 import type { Task } from '../gen/agent/v1/agent.js';
 import { type EngineRuntimes, type RunsContainers, taskContainerLabels } from '../runtime/index.js';
@@ -33,8 +34,12 @@ export interface TaskExecutorOptions {
    * network when the tool needs one, or the task is refused (POLICY_DENIED) before any container.
    */
   readonly engineRuntimes?: EngineRuntimes;
-  /** The egress proxy the web tools must use (`http://GATEWAY:PORT`); without it they refuse (POLICY_DENIED). */
-  readonly egressProxyUrl?: string;
+  /**
+   * The egress proxy the web tools must use (`http://GATEWAY:PORT`; without it they refuse with
+   * POLICY_DENIED). Each task gets its own user name in the URL, and a web tool that fails after
+   * the proxy refused one of its requests fails POLICY_DENIED with the proxy's reason.
+   */
+  readonly egress?: { readonly url: string; takeRefusals(token: string): readonly string[] };
 }
 
 export interface RunTaskOptions {
@@ -81,6 +86,7 @@ export class TaskExecutor {
     });
     let runtime = '';
     let profile = '';
+    const egressToken = randomBytes(12).toString('hex');
     let timeoutMs = 0;
     if (this.running.has(taskId)) {
       return makeOutcome('FAILED', facts({ error: { code: 'INVALID_PARAMS', message: `task ${taskId} is already running` } }));
@@ -98,8 +104,8 @@ export class TaskExecutor {
     try {
       const spec = this.options.tools.require(task.toolType);
       runtime = spec.runtime ?? this.options.defaultRuntime;
-      const egressProxyUrl = this.options.egressProxyUrl;
-      const invocation = spec.buildInvocation(task.params, egressProxyUrl === undefined ? {} : { egressProxyUrl });
+      const egress = this.options.egress;
+      const invocation = spec.buildInvocation(task.params, egress === undefined ? {} : { egressProxyUrl: proxyUrlFor(egress.url, egressToken) });
       const resolved = await resolveMount(spec.type, spec.mount, task.mountSource, task.writable, this.options.protectedFiles);
       const policy = this.options.policy?.current ?? STRICT_DEFAULT_POLICY;
       const evaluation = evaluatePolicy(policy, {
@@ -172,6 +178,11 @@ export class TaskExecutor {
             const message = `${spec.type} ran out of memory (limit ${adjusted.limits.memoryBytes} bytes) and was killed`;
             return makeOutcome('FAILED', facts({ ...exit, error: { code: 'OUT_OF_MEMORY', message } }));
           }
+          const refused = this.options.egress?.takeRefusals(egressToken) ?? [];
+          if (refused.length > 0 && event.exitCode !== 0) {
+            const message = `the egress policy refused ${refused.length === 1 ? 'a request' : `${refused.length} requests`} of ${spec.type}: ${refused.join('; ')}`;
+            return makeOutcome('FAILED', facts({ ...exit, error: { code: 'POLICY_DENIED', message } }));
+          }
           if (spec.escapeExitCode !== undefined && event.exitCode === spec.escapeExitCode) {
             const message = `${spec.type} refused a path that leaves the workspace through a symbolic or hard link (see stderr)`;
             return makeOutcome('FAILED', facts({ ...exit, error: { code: 'PATH_ESCAPE', message } }));
@@ -191,10 +202,19 @@ export class TaskExecutor {
       if (isWorkerError(error) && error.code === 'ENGINE_UNAVAILABLE') this.options.engineHealth?.reportFailure(error.message);
       return makeOutcome('FAILED', facts({ error: toTaskError(error) }));
     } finally {
+      this.options.egress?.takeRefusals(egressToken);
       signal?.removeEventListener('abort', forwardCallerAbort);
       this.running.delete(taskId);
     }
   }
+}
+
+/** The proxy URL with the task's token as its user name (curl sends it as Proxy-Authorization). */
+function proxyUrlFor(url: string, token: string): string {
+  const withUser = new URL(url);
+  withUser.username = token;
+  withUser.password = 'x';
+  return withUser.href.replace(/\/$/, '');
 }
 
 /** Writes a task's policy decisions; a task whose decisions cannot be recorded is not run. */

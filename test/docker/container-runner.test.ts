@@ -2,28 +2,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { isWorkerError } from '../../pkg/errors/index.js';
-import { ContainerRunner, LABELS, taskContainerLabels, type ContainerSpec, type RunEvent } from '../../pkg/runtime/index.js';
-import { docker, makeWorkspace, managedContainers, TOOLS_IMAGE } from '../support/docker-fixtures.js';
+import { ContainerRunner, LABELS, type ContainerSpec, type RunEvent } from '../../pkg/runtime/index.js';
+import { docker, makeWorkspace, managedContainers, testContainerSpec } from '../support/docker-fixtures.js';
 
 const runner = new ContainerRunner({ docker, engineCallTimeoutMs: 15_000, defaultRuntime: 'runc' });
 
 function spec(argv: string[], overrides: Partial<ContainerSpec> = {}): ContainerSpec {
-  return {
-    image: TOOLS_IMAGE,
-    argv,
-    workingDir: '/workspace',
-    user: '1000:1000',
-    labels: taskContainerLabels({
-      workerId: 'test-runner',
-      bootId: 'test-boot',
-      taskId: `t-${Math.random().toString(16).slice(2)}`,
-      tool: 'test',
-      deadlineMs: Date.now() + 60_000,
-    }),
-    network: 'none',
-    limits: { cpus: 0.5, memoryBytes: 64 * 1024 * 1024, pids: 20 },
-    ...overrides,
-  };
+  return testContainerSpec('test-runner', argv, overrides);
 }
 
 interface Collected {

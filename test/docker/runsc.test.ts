@@ -4,30 +4,14 @@
 import assert from 'node:assert/strict';
 import { release } from 'node:os';
 import { after, before, describe, it } from 'node:test';
-import { ContainerRunner, DockerEngine, taskContainerLabels, type ContainerSpec, type RunEvent } from '../../pkg/runtime/index.js';
-import { docker, makeWorkspace, managedContainers, TOOLS_IMAGE } from '../support/docker-fixtures.js';
+import { ContainerRunner, DockerEngine, type ContainerSpec, type RunEvent } from '../../pkg/runtime/index.js';
+import { docker, makeWorkspace, managedContainers, testContainerSpec } from '../support/docker-fixtures.js';
 import { startWebServer, type WebServer } from '../support/web-server.js';
 
 const runner = new ContainerRunner({ docker, engineCallTimeoutMs: 15_000, defaultRuntime: 'runc' });
 
 function spec(runtime: string, argv: string[], overrides: Partial<ContainerSpec> = {}): ContainerSpec {
-  return {
-    image: TOOLS_IMAGE,
-    argv,
-    workingDir: '/workspace',
-    user: '1000:1000',
-    labels: taskContainerLabels({
-      workerId: 'test-runsc',
-      bootId: 'test-boot',
-      taskId: `t-${Math.random().toString(16).slice(2)}`,
-      tool: 'test',
-      deadlineMs: Date.now() + 60_000,
-    }),
-    network: 'none',
-    limits: { cpus: 0.5, memoryBytes: 64 * 1024 * 1024, pids: 20 },
-    runtime,
-    ...overrides,
-  };
+  return testContainerSpec('test-runsc', argv, { runtime, ...overrides });
 }
 
 /** Runs a shell script in a locked-down container; stdout and stderr together, the exit code, the runtime reported. */

@@ -48,7 +48,7 @@ describe('egress control of the web tools (real engine, real proxy)', () => {
     assert.ok(started, 'the web tools get an egress proxy');
     egress = started;
     const runtimes = await engine.runtimes();
-    executor = createExecutorFor(config, engine, tools, runtimes.default, silentLogger(), { policy, egressProxyUrl: egress.proxy.url });
+    executor = createExecutorFor(config, engine, tools, runtimes.default, silentLogger(), { policy, egress: egress.proxy });
   });
 
   after(async () => {
@@ -68,11 +68,15 @@ describe('egress control of the web tools (real engine, real proxy)', () => {
     return { ...outcome, out: Buffer.concat(out).toString(), err: Buffer.concat(err).toString() };
   };
 
+  /** curl failed on the proxy's 403, and the task fails POLICY_DENIED with the proxy's reason. */
   const assertRefused = (r: Awaited<ReturnType<typeof fetchUrl>>, reason: RegExp): void => {
-    assert.equal(r.state, 'COMPLETED', r.err);
+    assert.equal(r.state, 'FAILED', r.err);
+    assert.equal(r.cause, 'POLICY_DENIED', JSON.stringify(r.error));
     assert.notEqual(r.exitCode, 0, `curl fails: ${r.out}`);
     assert.match(r.out, /^baaaht egress proxy: refused /m, r.err);
     assert.match(r.out, reason);
+    assert.match(r.error?.message ?? '', /the egress policy refused/);
+    assert.match(r.error?.message ?? '', reason);
   };
 
   it('the network is internal and labelled, and the proxy listens on its gateway', async () => {
@@ -118,6 +122,8 @@ describe('egress control of the web tools (real engine, real proxy)', () => {
     const r = await fetchUrl('https://127.0.0.1/');
     assert.notEqual(r.exitCode, 0);
     assert.match(r.err, /CONNECT tunnel failed, response 403/);
+    assert.equal(r.cause, 'POLICY_DENIED', 'the CONNECT carried the task token too');
+    assert.match(r.error?.message ?? '', /127\.0\.0\.1:443/);
     const m = await fetchUrl('https://169.254.169.254/');
     assert.match(m.err, /response 403/);
   });

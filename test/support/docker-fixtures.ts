@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Dockerode from 'dockerode';
 import { loadWorkerConfig } from '../../pkg/config/index.js';
-import { LABELS } from '../../pkg/runtime/index.js';
+import { LABELS, taskContainerLabels, type ContainerSpec } from '../../pkg/runtime/index.js';
 
 export const docker = new Dockerode({ socketPath: '/var/run/docker.sock' });
 
@@ -28,4 +28,24 @@ export async function makeWorkspace(files: Record<string, string | Buffer> = {})
 export async function managedContainers(taskId?: string): Promise<Dockerode.ContainerInfo[]> {
   const label = taskId ? [`${LABELS.taskId}=${taskId}`] : [`${LABELS.managedBy}`];
   return docker.listContainers({ all: true, filters: { label } });
+}
+
+/** A small task container spec for runner tests: the tools image as uid 1000, no network, modest limits, labelled as `workerId`'s. */
+export function testContainerSpec(workerId: string, argv: string[], overrides: Partial<ContainerSpec> = {}): ContainerSpec {
+  return {
+    image: TOOLS_IMAGE,
+    argv,
+    workingDir: '/workspace',
+    user: '1000:1000',
+    labels: taskContainerLabels({
+      workerId,
+      bootId: 'test-boot',
+      taskId: `t-${Math.random().toString(16).slice(2)}`,
+      tool: 'test',
+      deadlineMs: Date.now() + 60_000,
+    }),
+    network: 'none',
+    limits: { cpus: 0.5, memoryBytes: 64 * 1024 * 1024, pids: 20 },
+    ...overrides,
+  };
 }
