@@ -12,7 +12,15 @@ import { TASK_USAGE } from './task-usage.js';
 import { UsageError } from './usage-error.js';
 
 export interface CliOutput {
+  /** False when the output is full (a Writable): the task's output then waits for `drain`. */
   write(chunk: string | Uint8Array): unknown;
+  once?(event: 'drain', listener: () => void): unknown;
+}
+
+/** Writes a chunk of a task's output, waiting while the output is full so that the stream's back-pressure reaches the orchestrator. */
+async function writeOutput(out: CliOutput, data: Uint8Array): Promise<void> {
+  if (out.write(data) !== false || out.once === undefined) return;
+  await new Promise<void>((resolve) => out.once?.('drain', resolve));
 }
 
 export interface TaskCliDeps {
@@ -132,7 +140,7 @@ async function runTask(command: Extract<TaskCommand, { kind: 'run' }>, deps: Tas
         if (isStdout) seen.stdoutBytes += e.output.data.length;
         else seen.stderrBytes += e.output.data.length;
         if (command.json) (isStdout ? seen.stdout : seen.stderr).push(e.output.data);
-        else (isStdout ? deps.stdout : deps.stderr).write(e.output.data);
+        else await writeOutput(isStdout ? deps.stdout : deps.stderr, e.output.data);
       } else if (e?.$case === 'running') {
         // Another attempt (the task runs again elsewhere): its output starts over.
         seen.stdout = [];

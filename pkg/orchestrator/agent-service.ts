@@ -19,7 +19,7 @@ export function createAgentService(broker: TaskBroker, options: { heartbeatInter
         },
         request.agentId,
       );
-      return { agentId, heartbeatIntervalMs: options.heartbeatIntervalMs, resumed };
+      return { agentId, heartbeatIntervalMs: options.heartbeatIntervalMs, resumed, outputOffsets: true };
     },
 
     async unregister(request) {
@@ -59,12 +59,16 @@ export function createAgentService(broker: TaskBroker, options: { heartbeatInter
   };
 }
 
-/** Feeds the worker's messages to its session; when they stop, the session closes. */
+/**
+ * Feeds the worker's messages to its session, waiting while a client that follows a task is
+ * behind (the stream's flow control then holds the worker back); when they stop, the session closes.
+ */
 async function pumpInbound(inbound: AsyncIterator<WorkerMessage>, session: WorkerSession): Promise<void> {
   let reason = 'the worker closed it';
   try {
     for (let next = await inbound.next(); !next.done; next = await inbound.next()) {
-      session.receive(next.value);
+      const behind = session.receive(next.value);
+      if (behind) await behind;
     }
   } catch (error) {
     reason = error instanceof Error ? error.message : String(error);

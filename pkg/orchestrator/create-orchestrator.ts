@@ -24,8 +24,10 @@ export interface OrchestratorOptions {
   readonly closeGraceMs?: number;
   /** Per stream, per task, assembled for the result. Default: what fits a result in maxSendMsgSize, at most 10 MiB. */
   readonly outputCapBytes?: number;
-  /** Unread output queued for one RunTask client. Default max(1 MiB, outputCapBytes). */
+  /** Unread output queued for one RunTask client before the worker is held back. Default 4 MiB. */
   readonly subscriberBufferBytes?: number;
+  /** How long a RunTask client that reads nothing may hold its worker back; then its output is dropped. Default 30 s. */
+  readonly subscriberStallMs?: number;
   /** Output held by retained results, in all (oldest results go first). Default 64 MiB. */
   readonly maxRetainedOutputBytes?: number;
   /** Heartbeat interval told to workers. Default workerTimeoutMs / 3. */
@@ -86,7 +88,8 @@ export function createOrchestrator(
         maxBytes: options.maxRetainedOutputBytes ?? 64 * MiB,
       },
       outputCapBytes,
-      subscriberBufferBytes: options.subscriberBufferBytes ?? Math.max(MiB, outputCapBytes),
+      subscriberBufferBytes: options.subscriberBufferBytes ?? 4 * MiB,
+      ...(options.subscriberStallMs === undefined ? {} : { subscriberStallMs: options.subscriberStallMs }),
       // Room for the envelope around the task in the assignment message.
       maxTaskBytes: config.maxSendMsgSize - 1024,
       now,

@@ -46,6 +46,8 @@ export interface TaskBrokerOptions {
   readonly outputCapBytes: number;
   /** Output queued for one client that has not read it yet (see task-subscriber.ts). */
   readonly subscriberBufferBytes: number;
+  /** How long a client that reads nothing may hold its worker's stream up (see task-subscriber.ts). */
+  readonly subscriberStallMs?: number;
   /** Largest encoded task forwarded to a worker. */
   readonly maxTaskBytes: number;
   readonly now: () => number;
@@ -59,8 +61,11 @@ export interface WorkerSession {
    * stream or the worker is removed; throws the call's abort reason when the call is cancelled.
    */
   commands(callSignal: AbortSignal): AsyncGenerator<OrchestratorMessage, void, undefined>;
-  /** A message from the worker on this stream. */
-  receive(message: WorkerMessage): void;
+  /**
+   * A message from the worker on this stream. Returns a promise when a client following the
+   * task is behind (back-pressure): read nothing more from the stream until it settles.
+   */
+  receive(message: WorkerMessage): Promise<void> | undefined;
   /** The stream ended or failed. The worker keeps its leases until their deadline: it may reconnect. */
   close(reason: string): void;
 }
@@ -159,6 +164,7 @@ export function createTaskBroker(options: TaskBrokerOptions): TaskBroker {
       builtin: isBuiltinTool(row.task.toolType),
       outputCapBytes: capBytes,
       subscriberBufferBytes: options.subscriberBufferBytes,
+      ...(options.subscriberStallMs === undefined ? {} : { subscriberStallMs: options.subscriberStallMs }),
     });
 
   restore();
@@ -327,6 +333,7 @@ export function createTaskBroker(options: TaskBrokerOptions): TaskBroker {
     record.holdUntilMs = now() + workerTimeoutMs;
     record.stdout = createOutputBuffer(capBytes);
     record.stderr = createOutputBuffer(capBytes);
+    record.streamed = { stdout: 0, stderr: 0 };
     record.subscriber.newAttempt();
     store.requeued(record.taskId, { lastFailure: failure, resultEpoch: record.resultEpoch });
     queue.splice(queueIndex(queue, record), 0, record);
@@ -439,13 +446,13 @@ export function createTaskBroker(options: TaskBrokerOptions): TaskBroker {
     else finish(record, final, leaseEpoch);
   }
 
-  function receive(worker: WorkerRecord, message: WorkerMessage): void {
-    if (closed || workers.get(worker.agentId) !== worker || message.event === undefined) return;
+  function receive(worker: WorkerRecord, message: WorkerMessage): Promise<void> | undefined {
+    if (closed || workers.get(worker.agentId) !== worker || message.event === undefined) return undefined;
     const e = message.event;
-    if (e.$case === 'hello') return;
+    if (e.$case === 'hello') return undefined;
     if (e.$case === 'completed') {
       completed(worker, message.taskId, message.leaseEpoch, e.completed);
-      return;
+      return undefined;
     }
     const record = tasks.get(message.taskId);
     if (record === undefined || !holdsLease(record, message.leaseEpoch)) {
@@ -455,30 +462,28 @@ export function createTaskBroker(options: TaskBrokerOptions): TaskBroker {
         leaseEpoch: message.leaseEpoch,
         event: e.$case,
       });
-      return;
+      return undefined;
     }
     claim(record, worker);
     switch (e.$case) {
       case 'accepted':
-        return;
+        return undefined;
       case 'running':
         record.phase = 'running';
-        record.subscriber.send(event(record.taskId, { $case: 'running', running: e.running }));
-        return;
+        return record.subscriber.send(event(record.taskId, { $case: 'running', running: e.running }));
       case 'output': {
-        const { stream, data } = e.output;
-        const buffer =
-          stream === OutputStream.OUTPUT_STREAM_STDOUT
-            ? record.stdout
-            : stream === OutputStream.OUTPUT_STREAM_STDERR
-              ? record.stderr
-              : undefined;
-        if (buffer === undefined) return;
-        const kept = buffer.append(data);
-        if (kept.length > 0) {
-          record.subscriber.send(event(record.taskId, { $case: 'output', output: { stream, data: kept } }));
-        }
-        return;
+        const { stream, offset } = e.output;
+        const name = stream === OutputStream.OUTPUT_STREAM_STDOUT ? 'stdout' : stream === OutputStream.OUTPUT_STREAM_STDERR ? 'stderr' : undefined;
+        if (name === undefined) return undefined;
+        // A resend repeats what came already: keep only the bytes past what this attempt has.
+        const have = record.streamed[name];
+        const skip = offset === undefined ? 0 : Math.max(0, have - offset);
+        if (skip >= e.output.data.length) return undefined;
+        const data = skip === 0 ? e.output.data : e.output.data.subarray(skip);
+        record.streamed[name] = (offset === undefined ? have : Math.max(have, offset)) + data.length;
+        // The result keeps the first capBytes; clients get all of it, as it comes.
+        record[name].append(data);
+        return record.subscriber.send(event(record.taskId, { $case: 'output', output: { stream, data } }));
       }
     }
   }
@@ -499,7 +504,7 @@ export function createTaskBroker(options: TaskBrokerOptions): TaskBroker {
         }
       },
       receive(message) {
-        receive(worker, message);
+        return receive(worker, message);
       },
       close(reason) {
         // Replaced by a newer stream, or the worker was removed (its leases were handled then).
@@ -611,7 +616,7 @@ export function createTaskBroker(options: TaskBrokerOptions): TaskBroker {
       const invalid = validateTask(task, { maxTaskBytes: options.maxTaskBytes });
       // `submitted` goes first; when the task is placed at once its worker is known.
       const submitted = (worker: string): void =>
-        record.subscriber.send(event(taskId, { $case: 'submitted', submitted: { worker } }));
+        void record.subscriber.send(event(taskId, { $case: 'submitted', submitted: { worker } }));
       const choice: WorkerChoice = invalid ? { kind: 'fail', error: invalid } : choose(record);
       switch (choice.kind) {
         case 'dispatch': {

@@ -45,9 +45,14 @@ export interface TaskRecord {
   holdUntilMs: number;
   /** The result of the last retryable end (a lost lease, a retryable result): final if no retry happens. */
   lastFailure: TaskResult | undefined;
-  /** Output of the current attempt. */
+  /** Output of the current attempt, capped, for the result. */
   stdout: OutputBuffer;
   stderr: OutputBuffer;
+  /**
+   * Bytes of each stream of the current attempt received so far (not capped): a chunk with an
+   * offset below it repeats what came already (a resend) and is trimmed to what is new.
+   */
+  streamed: { stdout: number; stderr: number };
   readonly subscriber: TaskSubscriber;
 }
 
@@ -59,6 +64,7 @@ export function createTaskRecord(input: {
   builtin: boolean;
   outputCapBytes: number;
   subscriberBufferBytes: number;
+  subscriberStallMs?: number;
 }): TaskRecord {
   return {
     taskId: input.taskId,
@@ -80,7 +86,11 @@ export function createTaskRecord(input: {
     lastFailure: undefined,
     stdout: createOutputBuffer(input.outputCapBytes),
     stderr: createOutputBuffer(input.outputCapBytes),
-    subscriber: createTaskSubscriber({ maxBufferedBytes: input.subscriberBufferBytes }),
+    streamed: { stdout: 0, stderr: 0 },
+    subscriber: createTaskSubscriber({
+      maxBufferedBytes: input.subscriberBufferBytes,
+      ...(input.subscriberStallMs === undefined ? {} : { stallMs: input.subscriberStallMs }),
+    }),
   };
 }
 

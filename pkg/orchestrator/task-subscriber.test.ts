@@ -26,17 +26,51 @@ describe('createTaskSubscriber', () => {
     assert.deepEqual(await drain(subscriber.events(new AbortController().signal)), ['submitted', 'a']);
   });
 
-  it('drops a lagging stream from the first chunk that does not fit on (a prefix survives)', async () => {
-    const subscriber = createTaskSubscriber({ maxBufferedBytes: 4 });
+  it('past the bound, send asks the sender to wait until the client has read half of it', async () => {
+    const subscriber = createTaskSubscriber({ maxBufferedBytes: 4, stallMs: 10_000 });
+    assert.equal(subscriber.send(output(OutputStream.OUTPUT_STREAM_STDOUT, 'abc')), undefined);
+    const wait = subscriber.send(output(OutputStream.OUTPUT_STREAM_STDOUT, 'def'));
+    assert.ok(wait, 'over the bound: wait');
+    let ready = false;
+    void wait.then(() => (ready = true));
+    const events = subscriber.events(new AbortController().signal);
+    await events.next();
+    await new Promise((r) => setImmediate(r));
+    assert.equal(ready, false, '3 bytes left is more than half of 4');
+    await events.next();
+    await new Promise((r) => setImmediate(r));
+    assert.equal(ready, true);
+    assert.equal(subscriber.dropped(OutputStream.OUTPUT_STREAM_STDOUT), false, 'nothing dropped');
+    subscriber.end();
+    assert.deepEqual(await drain(events), []);
+  });
+
+  it('a client that reads nothing for stallMs stops holding the sender up; its later output is dropped (a prefix survives)', async () => {
+    const subscriber = createTaskSubscriber({ maxBufferedBytes: 4, stallMs: 20 });
     subscriber.send(output(OutputStream.OUTPUT_STREAM_STDOUT, 'abc'));
-    subscriber.send(output(OutputStream.OUTPUT_STREAM_STDOUT, 'def'));
-    subscriber.send(output(OutputStream.OUTPUT_STREAM_STDERR, 'x'));
+    const wait = subscriber.send(output(OutputStream.OUTPUT_STREAM_STDOUT, 'def'));
+    await wait; // settles by the stall timeout, with nobody reading
+    assert.equal(subscriber.send(output(OutputStream.OUTPUT_STREAM_STDERR, 'x')), undefined);
     subscriber.send(output(OutputStream.OUTPUT_STREAM_STDOUT, 'g'));
     subscriber.send(submitted);
     subscriber.end();
     assert.equal(subscriber.dropped(OutputStream.OUTPUT_STREAM_STDOUT), true);
-    assert.equal(subscriber.dropped(OutputStream.OUTPUT_STREAM_STDERR), false);
-    assert.deepEqual(await drain(subscriber.events(new AbortController().signal)), ['abc', 'x', 'submitted']);
+    assert.equal(subscriber.dropped(OutputStream.OUTPUT_STREAM_STDERR), true);
+    assert.deepEqual(await drain(subscriber.events(new AbortController().signal)), ['abc', 'def', 'submitted']);
+  });
+
+  it('once the client is gone (or nobody follows), nothing is queued and nobody waits', async () => {
+    const subscriber = createTaskSubscriber({ maxBufferedBytes: 1, stallMs: 10_000 });
+    const wait = subscriber.send(output(OutputStream.OUTPUT_STREAM_STDOUT, 'abc'));
+    assert.ok(wait);
+    const events = subscriber.events(new AbortController().signal);
+    await events.next();
+    await events.return();
+    await wait;
+    assert.equal(subscriber.send(output(OutputStream.OUTPUT_STREAM_STDOUT, 'more')), undefined);
+    const unfollowed = createTaskSubscriber({ maxBufferedBytes: 1 });
+    unfollowed.end();
+    assert.equal(unfollowed.send(output(OutputStream.OUTPUT_STREAM_STDOUT, 'abc')), undefined);
   });
 
   it('frees room as the client reads', async () => {
@@ -74,12 +108,13 @@ describe('createTaskSubscriber', () => {
   });
 
   it('lets output through again for a new attempt', async () => {
-    const subscriber = createTaskSubscriber({ maxBufferedBytes: 3 });
-    subscriber.send(output(OutputStream.OUTPUT_STREAM_STDOUT, 'abcd'));
+    const subscriber = createTaskSubscriber({ maxBufferedBytes: 3, stallMs: 10 });
+    await subscriber.send(output(OutputStream.OUTPUT_STREAM_STDOUT, 'abcd'));
+    subscriber.send(output(OutputStream.OUTPUT_STREAM_STDOUT, 'e'));
     assert.equal(subscriber.dropped(OutputStream.OUTPUT_STREAM_STDOUT), true);
     subscriber.newAttempt();
     subscriber.send(output(OutputStream.OUTPUT_STREAM_STDOUT, 'ab'));
     subscriber.end();
-    assert.deepEqual(await drain(subscriber.events(new AbortController().signal)), ['ab']);
+    assert.deepEqual(await drain(subscriber.events(new AbortController().signal)), ['abcd', 'ab']);
   });
 });

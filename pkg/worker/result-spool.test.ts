@@ -34,7 +34,7 @@ function result(taskId: string, leaseEpoch: number, stdout = 'out'): WorkerMessa
 
 async function collect(spool: ResultSpool): Promise<WorkerMessage[]> {
   const all: WorkerMessage[] = [];
-  for await (const m of spool.all()) all.push(m);
+  for await (const { message } of spool.all()) all.push(message);
   return all;
 }
 
@@ -82,6 +82,41 @@ describe('ResultSpool', () => {
     const second = new ResultSpool(d, 1 << 20);
     assert.equal(await second.load(), 2);
     assert.deepEqual((await collect(second)).map((m) => m.taskId).sort(), ['evil/../../id', 't4']);
+  });
+
+  it('keeps a task\'s output log beside its result: head in memory, the rest on disk, all of it back after a restart', async () => {
+    const d = join(dir, 'd');
+    const spool = new ResultSpool(d, 1 << 20, 8);
+    await spool.load();
+    const log = spool.outputLog('t5', 3);
+    await log.append('stdout', Buffer.from('12345678')); // fills the 8-byte head
+    await log.append('stderr', Buffer.from('err'));
+    await log.append('stdout', Buffer.from('9'));
+    assert.deepEqual((await readdir(d)).filter((f) => f.endsWith('.tail')).length, 1, 'past the head: on disk as it comes');
+    const message = result('t5', 3, '');
+    if (message.event?.$case === 'completed') message.event.completed.outputIncluded = false;
+    await spool.add(message, log);
+    await spool.add(result('t6', 1), undefined);
+    await spool.spillAll();
+    for (const f of await readdir(d)) assert.equal((await stat(join(d, f))).mode & 0o077, 0, `${f} is private`);
+    const orphan = new ResultSpool(d, 1 << 20, 8).outputLog('never-completed', 1);
+    await orphan.append('stdout', Buffer.from('lost with its worker'));
+    await orphan.close();
+
+    const again = new ResultSpool(d, 1 << 20, 8);
+    assert.equal(await again.load(), 2);
+    assert.equal((await readdir(d)).filter((f) => f.endsWith('.tail')).length, 1, 'the orphaned log was removed');
+    const spooled = [];
+    for await (const s of again.all()) spooled.push(s);
+    const t5 = spooled.find((s) => s.message.taskId === 't5');
+    assert.ok(t5?.output);
+    const chunks = [];
+    for await (const c of t5.output.chunks()) chunks.push([c.stream, c.data.toString(), c.offset]);
+    assert.deepEqual(chunks, [['stdout', '12345678', 0], ['stderr', 'err', 0], ['stdout', '9', 8]]);
+    assert.equal(spooled.find((s) => s.message.taskId === 't6')?.output, undefined);
+    assert.equal(await again.ack('t5', 3), true);
+    assert.equal(await again.ack('t6', 1), true);
+    assert.deepEqual(await readdir(d), [], 'the ack removes the result and its log');
   });
 
   it('drops unreadable files from a torn write', async () => {

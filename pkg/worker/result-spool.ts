@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { WorkerMessage } from '../gen/agent/v1/agent.js';
+import { OutputLog } from './output-log.js';
 
 interface Entry {
   readonly taskId: string;
@@ -9,14 +10,29 @@ interface Entry {
   /** In memory, or on disk at `file`. */
   message?: WorkerMessage;
   file?: string;
+  /** The task's output, when it is kept beside the message (not inside it). */
+  output?: OutputLog;
+  /** Memory this entry holds (the message and the output's head); 0 once spilled. */
   bytes: number;
 }
 
+/** A waiting result: the `completed` message and, apart from it, the task's output. */
+export interface SpooledResult {
+  readonly message: WorkerMessage;
+  readonly output: OutputLog | undefined;
+}
+
+/** Output of one task kept in memory before the rest goes to disk, at most. */
+export const OUTPUT_MEMORY_PER_TASK = 4 * 1024 * 1024;
+
 /**
  * Results the orchestrator has not acknowledged yet, so that none is lost while it is
- * unreachable or restarting. Each is kept whole (output included) in memory up to
- * `memoryLimitBytes` in all, then written to `dir` (one file per result, 0600). Files left by an
- * earlier run of the worker are picked up by load() and delivered like the others.
+ * unreachable or restarting. Each is the `completed` message and the task's output log
+ * (output-log.ts, created here by outputLog() when the task starts): in memory up to
+ * `memoryLimitBytes` in all, then written to `dir` (`<hash>.result` for the message, the log's
+ * `.head`/`.tail` beside it, all 0600). Files left by an earlier run of the worker are picked up
+ * by load() and delivered like the others; a whole message with its output inside (the format
+ * before output logs) still loads.
  */
 export class ResultSpool {
   private readonly entries = new Map<string, Entry>();
@@ -25,7 +41,14 @@ export class ResultSpool {
   constructor(
     private readonly dir: string,
     private readonly memoryLimitBytes: number,
+    /** Per task, the output head kept in memory (default: min(4 MiB, memoryLimitBytes)). */
+    private readonly outputMemoryBytes = Math.min(OUTPUT_MEMORY_PER_TASK, memoryLimitBytes),
   ) {}
+
+  /** A new output log for a task that starts now (its files live in the spool's directory, made by load()). */
+  outputLog(taskId: string, leaseEpoch: number): OutputLog {
+    return new OutputLog(join(this.dir, logName(taskId, leaseEpoch)), this.outputMemoryBytes);
+  }
 
   get size(): number {
     return this.entries.size;
@@ -44,42 +67,62 @@ export class ResultSpool {
   async load(): Promise<number> {
     await mkdir(this.dir, { recursive: true, mode: 0o700 });
     let loaded = 0;
-    for (const name of await readdir(this.dir)) {
+    const names = await readdir(this.dir);
+    const logsInUse = new Set<string>();
+    for (const name of names) {
       if (!name.endsWith('.result')) continue;
       const file = join(this.dir, name);
       try {
         const bytes = await readFile(file);
         const message = WorkerMessage.decode(bytes);
         if (!message.taskId || message.event?.$case !== 'completed' || this.entries.has(message.taskId)) continue;
-        this.entries.set(message.taskId, { taskId: message.taskId, leaseEpoch: message.leaseEpoch, file, bytes: bytes.length });
+        const entry: Entry = { taskId: message.taskId, leaseEpoch: message.leaseEpoch, file, bytes: 0 };
+        if (!message.event.completed.outputIncluded) {
+          const base = logName(message.taskId, message.leaseEpoch);
+          logsInUse.add(base);
+          entry.output = await OutputLog.open(join(this.dir, base));
+        }
+        this.entries.set(message.taskId, entry);
         loaded++;
       } catch {
         await rm(file, { force: true }); // unreadable: a torn write from a crash
       }
     }
+    // Logs of tasks that never completed (the worker died while they ran), and torn writes.
+    for (const name of names) {
+      const base = name.replace(/\.(head|head\.tmp|tail)$/, '');
+      if ((base !== name && !logsInUse.has(base)) || name.endsWith('.tmp')) await rm(join(this.dir, name), { force: true });
+    }
     return loaded;
   }
 
-  /** Keeps a completed message (with its output) until ack(). */
-  async add(message: WorkerMessage): Promise<void> {
+  /**
+   * Keeps a completed message until ack(), with the task's output log when the output is not
+   * inside the message (the log then belongs to the spool, which removes it with the result).
+   */
+  async add(message: WorkerMessage, output?: OutputLog): Promise<void> {
     const bytes = WorkerMessage.encode(message).finish();
-    await this.forget(message.taskId);
-    const entry: Entry = { taskId: message.taskId, leaseEpoch: message.leaseEpoch, bytes: bytes.length };
-    if (this.memoryBytes + bytes.length <= this.memoryLimitBytes) {
+    await output?.close(); // the task is over: its output is complete
+    await this.forget(message.taskId, output);
+    const entry: Entry = { taskId: message.taskId, leaseEpoch: message.leaseEpoch, bytes: 0, ...(output ? { output } : {}) };
+    const size = bytes.length + (output?.memoryBytes ?? 0);
+    if (this.memoryBytes + size <= this.memoryLimitBytes) {
       entry.message = message;
-      this.memoryBytes += bytes.length;
+      entry.bytes = size;
+      this.memoryBytes += size;
     } else {
       entry.file = await this.write(message.taskId, bytes);
+      await output?.persist();
     }
     this.entries.set(message.taskId, entry);
   }
 
   /** Every waiting result, oldest first. */
-  async *all(): AsyncGenerator<WorkerMessage> {
+  async *all(): AsyncGenerator<SpooledResult> {
     for (const entry of [...this.entries.values()]) {
       if (!this.entries.has(entry.taskId)) continue;
-      if (entry.message) yield entry.message;
-      else if (entry.file) yield WorkerMessage.decode(await readFile(entry.file));
+      if (entry.message) yield { message: entry.message, output: entry.output };
+      else if (entry.file) yield { message: WorkerMessage.decode(await readFile(entry.file)), output: entry.output };
     }
   }
 
@@ -97,28 +140,41 @@ export class ResultSpool {
     for (const entry of this.entries.values()) {
       if (!entry.message) continue;
       entry.file = await this.write(entry.taskId, WorkerMessage.encode(entry.message).finish());
+      await entry.output?.persist();
       this.memoryBytes -= entry.bytes;
+      entry.bytes = 0;
       delete entry.message;
       spilled++;
     }
     return spilled;
   }
 
-  private async forget(taskId: string): Promise<void> {
+  /** Drops an entry and its files (its output log too, unless it is `keep`). */
+  private async forget(taskId: string, keep?: OutputLog): Promise<void> {
     const entry = this.entries.get(taskId);
     if (!entry) return;
     this.entries.delete(taskId);
-    if (entry.message) this.memoryBytes -= entry.bytes;
+    this.memoryBytes -= entry.bytes;
     if (entry.file) await rm(entry.file, { force: true });
+    if (entry.output !== keep) await entry.output?.remove();
   }
 
   private async write(taskId: string, bytes: Uint8Array): Promise<string> {
     await mkdir(this.dir, { recursive: true, mode: 0o700 });
     // Task ids come from the wire: the file is named by a hash of the id, never the raw id.
-    const file = join(this.dir, `${createHash('sha256').update(taskId).digest('hex')}.result`);
+    const file = join(this.dir, `${hashOf(taskId)}.result`);
     const temp = `${file}.tmp`;
     await writeFile(temp, bytes, { mode: 0o600 });
     await rename(temp, file);
     return file;
   }
+}
+
+function hashOf(taskId: string): string {
+  return createHash('sha256').update(taskId).digest('hex');
+}
+
+/** File name (without extension) of a task's output log: by a hash of its id, and its lease. */
+function logName(taskId: string, leaseEpoch: number): string {
+  return `${hashOf(taskId)}-${leaseEpoch}`;
 }

@@ -19,8 +19,10 @@ import { WORKER_KEY_METADATA } from '../rpc/worker-key.js';
 import type { ConnectionState } from './connection-state.js';
 import type { EngineHealth } from './engine-health.js';
 import { Outbox } from './outbox.js';
+import { OutputCoalescer } from './output-coalescer.js';
+import type { OutputLog, OutputStreamName } from './output-log.js';
 import { reconnectDelay } from './reconnect-delay.js';
-import type { ResultSpool } from './result-spool.js';
+import type { ResultSpool, SpooledResult } from './result-spool.js';
 import { TaskAbortReason } from './task-abort-reason.js';
 import type { TaskExecutor } from './task-executor.js';
 import { makeOutcome, type FinalState, type TaskOutcome, type TaskProgress } from './task-outcome.js';
@@ -55,6 +57,11 @@ export class ReconnectExhaustedError extends Error {
   override readonly name = 'ReconnectExhaustedError';
 }
 
+const WIRE_STREAM: Readonly<Record<OutputStreamName, OutputStream>> = {
+  stdout: OutputStream.OUTPUT_STREAM_STDOUT,
+  stderr: OutputStream.OUTPUT_STREAM_STDERR,
+};
+
 const STATE_TO_WIRE: Readonly<Record<FinalState, TaskState>> = {
   COMPLETED: TaskState.TASK_STATE_COMPLETED,
   FAILED: TaskState.TASK_STATE_FAILED,
@@ -67,9 +74,13 @@ interface TaskRecord {
   readonly taskId: string;
   readonly leaseEpoch: number;
   readonly attempt: number;
-  /** Output kept for a result that must be resent whole (bounded by the executor's cap). */
-  readonly stdout: Buffer[];
-  readonly stderr: Buffer[];
+  /**
+   * The task's output, kept until its result is acknowledged so that it can be resent (the
+   * first MiBs in memory, the rest on disk: output-log.ts). Undefined for tasks that never ran.
+   */
+  output?: OutputLog;
+  /** Joins output into chunks of up to 64 KiB for the wire (output-coalescer.ts). */
+  coalescer?: OutputCoalescer;
   /** The session every message of the task went out on so far; undefined once one was missed. */
   session: number | undefined;
   done?: Promise<void>;
@@ -78,6 +89,8 @@ interface TaskRecord {
 interface Link {
   readonly number: number;
   readonly outbox: Outbox<WorkerMessage>;
+  /** The orchestrator places chunks by offset: output may be resent as chunks (RegisterResponse.output_offsets). */
+  readonly outputOffsets: boolean;
   /** Ask the heartbeat loop for a beat now (drain started, engine health changed). */
   beatNow(): void;
 }
@@ -363,7 +376,7 @@ export class WorkerAgent {
     const signal = AbortSignal.any([this.stop.signal, session.signal]);
     const outbox = new Outbox<WorkerMessage>();
     const beat = new BeatSignal();
-    const link: Link = { number: ++this.sessions, outbox, beatNow: () => beat.ring() };
+    const link: Link = { number: ++this.sessions, outbox, outputOffsets: registration.outputOffsets, beatNow: () => beat.ring() };
     this.link = link;
     const heartbeats = this.heartbeatLoop(agentId, signal, beat, () => session.abort(new Error('orchestrator forgot this worker')));
     try {
@@ -385,10 +398,10 @@ export class WorkerAgent {
   /** Results from before this session (an outage, a restart) go out again, whole. */
   private async resendSpooled(link: Link): Promise<void> {
     try {
-      for await (const message of this.options.spool.all()) {
+      for await (const spooled of this.options.spool.all()) {
         if (this.link !== link) return;
-        if (this.tasks.has(message.taskId)) continue; // finishing right now: sent by complete()
-        await link.outbox.send(message);
+        if (this.tasks.has(spooled.message.taskId)) continue; // finishing right now: sent by complete()
+        await this.deliverWhole(link, spooled);
       }
     } catch (error) {
       this.options.logger.error('could not resend stored results', { error: describe(error) });
@@ -460,14 +473,7 @@ export class WorkerAgent {
 
   private accept(taskId: string, leaseEpoch: number, attempt: number, task: Task | undefined): void {
     const { logger, executor } = this.options;
-    const record: TaskRecord = {
-      taskId,
-      leaseEpoch,
-      attempt,
-      stdout: [],
-      stderr: [],
-      session: this.link?.number,
-    };
+    const record: TaskRecord = { taskId, leaseEpoch, attempt, session: this.link?.number };
     if (!task || taskId === '') {
       void this.complete(record, makeOutcome('FAILED', { durationMs: 0, runtime: '', error: { code: 'INVALID_PARAMS', message: 'assignment without a task or task id' } }));
       return;
@@ -483,11 +489,19 @@ export class WorkerAgent {
       return;
     }
     this.tasks.set(taskId, record);
+    const output = this.options.spool.outputLog(taskId, leaseEpoch);
+    record.output = output;
+    record.coalescer = new OutputCoalescer((stream, data) => this.sendOutput(record, output, stream, data));
     void this.send(record, { $case: 'accepted', accepted: { queuePosition: this.queue.queued } });
     logger.info('task accepted', { taskId, tool: task.toolType, leaseEpoch, attempt });
     record.done = this.queue
       .run(taskId, async () => {
         const outcome = await executor.run(taskId, task, { onProgress: (event) => this.progress(record, event) });
+        try {
+          await record.coalescer?.flush();
+        } catch (error) {
+          logger.error('could not keep the output of a task', { taskId, error: describe(error) });
+        }
         logger.info('task finished', {
           taskId,
           tool: task.toolType,
@@ -505,9 +519,41 @@ export class WorkerAgent {
 
   private progress(record: TaskRecord, event: TaskProgress): Promise<void> {
     if (event.type === 'running') return this.send(record, { $case: 'running', running: event });
-    (event.stream === 'stdout' ? record.stdout : record.stderr).push(event.data);
-    const stream = event.stream === 'stdout' ? OutputStream.OUTPUT_STREAM_STDOUT : OutputStream.OUTPUT_STREAM_STDERR;
-    return this.send(record, { $case: 'output', output: { stream, data: event.data } });
+    // Resolves once the chunk is kept and (when a whole chunk is ready) the link has room: a slow
+    // link pauses the executor, and with it the container's output stream.
+    return record.coalescer?.push(event.stream, event.data) ?? Promise.resolve();
+  }
+
+  /** A coalesced chunk: kept for resends, and sent on the task's session while it is intact. */
+  private async sendOutput(record: TaskRecord, log: OutputLog, stream: OutputStreamName, data: Buffer): Promise<void> {
+    const offset = log.length(stream);
+    await Promise.all([log.append(stream, data), this.send(record, { $case: 'output', output: { stream: WIRE_STREAM[stream], data, offset } })]);
+  }
+
+  /**
+   * A spooled result whose output the orchestrator may have missed: its output again as chunks
+   * from offset 0 (the orchestrator keeps what it lacks), then the result without output; to an
+   * orchestrator that does not place chunks by offset, one message with the output inside.
+   */
+  private async deliverWhole(link: Link, { message, output }: SpooledResult): Promise<void> {
+    const completed = message.event?.$case === 'completed' ? message.event.completed : undefined;
+    if (output === undefined || completed === undefined || completed.outputIncluded) {
+      await link.outbox.send(message);
+      return;
+    }
+    const { taskId, leaseEpoch } = message;
+    if (!link.outputOffsets) {
+      const streams: Record<OutputStreamName, Buffer[]> = { stdout: [], stderr: [] };
+      for await (const chunk of output.chunks()) streams[chunk.stream].push(chunk.data);
+      const whole = { ...completed, stdout: Buffer.concat(streams.stdout), stderr: Buffer.concat(streams.stderr), outputIncluded: true };
+      await link.outbox.send({ taskId, leaseEpoch, event: { $case: 'completed', completed: whole } });
+      return;
+    }
+    for await (const { stream, data, offset } of output.chunks()) {
+      if (this.link !== link) return; // the next session sends it all again
+      await link.outbox.send({ taskId, leaseEpoch, event: { $case: 'output', output: { stream: WIRE_STREAM[stream], data, offset } } });
+    }
+    await link.outbox.send(message);
   }
 
   /** Sends on the session the task has used so far; a message that cannot go marks the task's output incomplete. */
@@ -526,19 +572,21 @@ export class WorkerAgent {
    */
   private async complete(record: TaskRecord, outcome: TaskOutcome): Promise<void> {
     if (this.tasks.get(record.taskId) === record) this.tasks.delete(record.taskId);
-    const whole = this.resultMessage(record, outcome, true);
+    record.coalescer?.close();
+    const spooled: SpooledResult = { message: this.resultMessage(record, outcome), output: record.output };
     try {
-      await this.options.spool.add(whole);
+      await this.options.spool.add(spooled.message, record.output);
     } catch (error) {
       this.options.logger.error('could not store a result', { taskId: record.taskId, error: describe(error) });
     }
     const link = this.link;
     if (!link) return; // delivered by resendSpooled() on the next session
-    const intact = record.session === link.number;
-    await link.outbox.send(intact ? this.resultMessage(record, outcome, false) : whole);
+    if (record.session === link.number) await link.outbox.send(spooled.message);
+    else await this.deliverWhole(link, spooled);
   }
 
-  private resultMessage(record: TaskRecord, outcome: TaskOutcome, withOutput: boolean): WorkerMessage {
+  /** The `completed` message, without the output (it went, or goes again, as chunks). */
+  private resultMessage(record: TaskRecord, outcome: TaskOutcome): WorkerMessage {
     return {
       taskId: record.taskId,
       leaseEpoch: record.leaseEpoch,
@@ -547,8 +595,8 @@ export class WorkerAgent {
         completed: {
           state: STATE_TO_WIRE[outcome.state],
           exitCode: outcome.exitCode,
-          stdout: withOutput ? Buffer.concat(record.stdout) : Buffer.alloc(0),
-          stderr: withOutput ? Buffer.concat(record.stderr) : Buffer.alloc(0),
+          stdout: Buffer.alloc(0),
+          stderr: Buffer.alloc(0),
           stdoutTruncated: outcome.stdoutTruncated,
           stderrTruncated: outcome.stderrTruncated,
           durationMs: outcome.durationMs,
@@ -558,7 +606,7 @@ export class WorkerAgent {
           profile: outcome.profile,
           cause: outcome.cause,
           retryable: outcome.retryable,
-          outputIncluded: withOutput,
+          outputIncluded: false,
           attempt: record.attempt,
         },
       },

@@ -155,6 +155,13 @@ export interface RegisterResponse {
   heartbeatIntervalMs: number;
   /** True when agent_id in the request was known and is kept. */
   resumed: boolean;
+  /**
+   * True when the orchestrator places output chunks by OutputChunk.offset and drops bytes it
+   * already has: the worker may then resend a result's output as output chunks (from offset 0)
+   * followed by a `completed` without output, instead of one whole result that may exceed the
+   * largest gRPC message. False (an older orchestrator): the worker resends the result whole.
+   */
+  outputOffsets: boolean;
 }
 
 export interface UnregisterRequest {
@@ -227,6 +234,13 @@ export interface TaskRunning {
 export interface OutputChunk {
   stream: OutputStream;
   data: Buffer;
+  /**
+   * Position of data's first byte in its stream, for this run of the task. Workers set it on
+   * every chunk; a chunk that repeats bytes the orchestrator already has (a resend after a lost
+   * link) is trimmed to what is new. Unset (older workers): the chunk follows the one before.
+   * The orchestrator does not set it on TaskEvent.output.
+   */
+  offset?: number | undefined;
 }
 
 export interface OrchestratorMessage {
@@ -808,7 +822,7 @@ export const Capabilities = {
 };
 
 function createBaseRegisterResponse(): RegisterResponse {
-  return { agentId: "", heartbeatIntervalMs: 0, resumed: false };
+  return { agentId: "", heartbeatIntervalMs: 0, resumed: false, outputOffsets: false };
 }
 
 export const RegisterResponse = {
@@ -821,6 +835,9 @@ export const RegisterResponse = {
     }
     if (message.resumed !== false) {
       writer.uint32(24).bool(message.resumed);
+    }
+    if (message.outputOffsets !== false) {
+      writer.uint32(32).bool(message.outputOffsets);
     }
     return writer;
   },
@@ -853,6 +870,13 @@ export const RegisterResponse = {
 
           message.resumed = reader.bool();
           continue;
+        case 4:
+          if (tag !== 32) {
+            break;
+          }
+
+          message.outputOffsets = reader.bool();
+          continue;
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -867,6 +891,7 @@ export const RegisterResponse = {
       agentId: isSet(object.agentId) ? globalThis.String(object.agentId) : "",
       heartbeatIntervalMs: isSet(object.heartbeatIntervalMs) ? globalThis.Number(object.heartbeatIntervalMs) : 0,
       resumed: isSet(object.resumed) ? globalThis.Boolean(object.resumed) : false,
+      outputOffsets: isSet(object.outputOffsets) ? globalThis.Boolean(object.outputOffsets) : false,
     };
   },
 
@@ -881,6 +906,9 @@ export const RegisterResponse = {
     if (message.resumed !== false) {
       obj.resumed = message.resumed;
     }
+    if (message.outputOffsets !== false) {
+      obj.outputOffsets = message.outputOffsets;
+    }
     return obj;
   },
 
@@ -892,6 +920,7 @@ export const RegisterResponse = {
     message.agentId = object.agentId ?? "";
     message.heartbeatIntervalMs = object.heartbeatIntervalMs ?? 0;
     message.resumed = object.resumed ?? false;
+    message.outputOffsets = object.outputOffsets ?? false;
     return message;
   },
 };
@@ -1676,7 +1705,7 @@ export const TaskRunning = {
 };
 
 function createBaseOutputChunk(): OutputChunk {
-  return { stream: 0, data: Buffer.alloc(0) };
+  return { stream: 0, data: Buffer.alloc(0), offset: undefined };
 }
 
 export const OutputChunk = {
@@ -1686,6 +1715,9 @@ export const OutputChunk = {
     }
     if (message.data.length !== 0) {
       writer.uint32(18).bytes(message.data);
+    }
+    if (message.offset !== undefined) {
+      writer.uint32(24).uint64(message.offset);
     }
     return writer;
   },
@@ -1711,6 +1743,13 @@ export const OutputChunk = {
 
           message.data = reader.bytes() as Buffer;
           continue;
+        case 3:
+          if (tag !== 24) {
+            break;
+          }
+
+          message.offset = longToNumber(reader.uint64() as Long);
+          continue;
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -1724,6 +1763,7 @@ export const OutputChunk = {
     return {
       stream: isSet(object.stream) ? outputStreamFromJSON(object.stream) : 0,
       data: isSet(object.data) ? Buffer.from(bytesFromBase64(object.data)) : Buffer.alloc(0),
+      offset: isSet(object.offset) ? globalThis.Number(object.offset) : undefined,
     };
   },
 
@@ -1735,6 +1775,9 @@ export const OutputChunk = {
     if (message.data.length !== 0) {
       obj.data = base64FromBytes(message.data);
     }
+    if (message.offset !== undefined) {
+      obj.offset = Math.round(message.offset);
+    }
     return obj;
   },
 
@@ -1745,6 +1788,7 @@ export const OutputChunk = {
     const message = createBaseOutputChunk();
     message.stream = object.stream ?? 0;
     message.data = object.data ?? Buffer.alloc(0);
+    message.offset = object.offset ?? undefined;
     return message;
   },
 };
