@@ -13,6 +13,11 @@ export interface LoggedChunk {
 /** Record header on disk: 1 byte stream (1 stdout, 2 stderr), 4 bytes length (big endian). */
 const HEADER_BYTES = 5;
 const STREAM_CODE: Readonly<Record<OutputStreamName, number>> = { stdout: 1, stderr: 2 };
+/**
+ * Tail bytes handed to the file but not yet written before `append` waits for the disk: writes
+ * run behind the stream (in order), so a task's output is not held up by one disk write per chunk.
+ */
+const WRITE_BEHIND_BYTES = 4 * 1024 * 1024;
 
 /**
  * The output of one task, kept until its result is acknowledged so that it can be sent again
@@ -36,6 +41,10 @@ export class OutputLog {
   private spilling = false;
   private readonly lengths: Record<OutputStreamName, number> = { stdout: 0, stderr: 0 };
   private removed = false;
+  /** Tail writes in order; the first failure is kept and thrown by the next append or read. */
+  private writing: Promise<void> = Promise.resolve();
+  private unwrittenBytes = 0;
+  private writeError: { error: unknown } | undefined;
 
   constructor(
     /** Path of the files without extension. */
@@ -68,16 +77,41 @@ export class OutputLog {
       return;
     }
     this.spilling = true;
-    const file = await this.openTail();
+    this.throwIfWriteFailed();
     const header = Buffer.allocUnsafe(HEADER_BYTES);
     header.writeUInt8(STREAM_CODE[stream], 0);
     header.writeUInt32BE(data.length, 1);
-    await file.writev([header, data]);
-    this.tailBytes += HEADER_BYTES + data.length;
+    this.unwrittenBytes += data.length;
+    this.writing = this.writing
+      .then(async () => {
+        if (this.removed || this.writeError) return;
+        const file = await this.openTail();
+        await file.writev([header, data]);
+        this.tailBytes += HEADER_BYTES + data.length;
+      })
+      .catch((error: unknown) => {
+        this.writeError ??= { error };
+      })
+      .finally(() => {
+        this.unwrittenBytes -= data.length;
+      });
+    if (this.unwrittenBytes > WRITE_BEHIND_BYTES) await this.writing;
+    this.throwIfWriteFailed();
+  }
+
+  /** Waits for the tail writes handed over so far; throws the first that failed. */
+  async flush(): Promise<void> {
+    await this.writing;
+    this.throwIfWriteFailed();
+  }
+
+  private throwIfWriteFailed(): void {
+    if (this.writeError) throw this.writeError.error;
   }
 
   /** Every chunk in the order it came: the head, then the tail. */
   async *chunks(): AsyncGenerator<LoggedChunk> {
+    await this.flush();
     const offsets: Record<OutputStreamName, number> = { stdout: 0, stderr: 0 };
     const head = this.headOnDisk ? parseRecords(await readFile(`${this.base}.head`).catch(() => Buffer.alloc(0)), offsets) : this.head;
     if (!this.headOnDisk) for (const chunk of head) offsets[chunk.stream] = chunk.offset + chunk.data.length;
@@ -106,12 +140,14 @@ export class OutputLog {
 
   /** No more output for now: closes the tail file (a later append opens it again). */
   async close(): Promise<void> {
+    await this.writing;
     await this.closeTail();
   }
 
   /** Writes the head to disk and frees its memory; closes the tail. Idempotent. */
   async persist(): Promise<void> {
     if (this.removed) return;
+    await this.flush();
     await this.closeTail();
     if (this.headOnDisk || this.head.length === 0) {
       this.head = [];
@@ -129,6 +165,7 @@ export class OutputLog {
   async remove(): Promise<void> {
     this.removed = true;
     this.head = [];
+    await this.writing;
     await this.closeTail();
     await OutputLog.discard(this.base);
   }
