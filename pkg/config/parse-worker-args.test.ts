@@ -77,6 +77,7 @@ describe('parseWorkerArgs: defaults', () => {
       reapIntervalMs: 60_000,
       reapMarginMs: 30_000,
       engineCheckIntervalMs: 10_000,
+      warmPool: { enabled: false, perKey: 1, max: 4, idleMs: 60_000 },
       tools: {
         image: `baaaht/tools:${packageVersion}`,
         searchUrlTemplate: 'https://html.duckduckgo.com/html/?q={query}',
@@ -248,6 +249,7 @@ describe('parseWorkerArgs: precedence (flag > env > file > default)', () => {
       reapIntervalMs: 10_000,
       reapMarginMs: 1_000,
       engineCheckIntervalMs: 3_000,
+      warmPool: { enabled: false, perKey: 1, max: 4, idleMs: 60_000 },
       tools: {
         image: 'registry.example/tools:9',
         searchUrlTemplate: 'https://search.example/?q={query}',
@@ -337,6 +339,7 @@ describe('parseWorkerArgs: config files', () => {
     reapIntervalMs: 30_000,
     reapMarginMs: 5_000,
     engineCheckIntervalMs: 2_000,
+    warmPool: { enabled: false, perKey: 1, max: 4, idleMs: 60_000 },
     tools: {
       image: 'tools:dev',
       searchUrlTemplate: 'https://s.example/?q={query}',
@@ -793,6 +796,39 @@ describe('parseWorkerArgs: TLS to a TCP orchestrator', () => {
       const error = loadError({ argv: argv ?? [], env: env ?? {} });
       assert.match(error.message, message);
       assert.equal(error.option, option);
+    });
+  }
+});
+
+describe('parseWorkerArgs: warm pool', () => {
+  it('is off by default, with 1 per key, 4 in all, 60 s idle', () => {
+    assert.deepEqual(load().warmPool, { enabled: false, perKey: 1, max: 4, idleMs: 60_000 });
+  });
+
+  it('takes flags, WORKER_* variables and file keys', () => {
+    assert.deepEqual(load({ argv: ['--warm-pool', 'on', '--warm-per-key', '2', '--warm-max', '8', '--warm-idle', '5m'] }).warmPool, {
+      enabled: true,
+      perKey: 2,
+      max: 8,
+      idleMs: 300_000,
+    });
+    assert.deepEqual(load({ env: { WORKER_WARM_POOL: 'true', WORKER_WARM_IDLE: '10s' } }).warmPool, { enabled: true, perKey: 1, max: 4, idleMs: 10_000 });
+    const file = writeFile('warm.yaml', 'warmPool: true\nwarmPerKey: 0\nwarmMax: 2\nwarmIdle: 30s\n');
+    assert.deepEqual(load({ argv: ['--config', file] }).warmPool, { enabled: true, perKey: 0, max: 2, idleMs: 30_000 });
+    assert.equal(load({ argv: ['--config', file, '--warm-pool', 'off'] }).warmPool.enabled, false, 'a flag turns it off again');
+  });
+
+  const bad: Array<{ argv: string[]; option: string; message: RegExp }> = [
+    { argv: ['--warm-pool', 'maybe'], option: '--warm-pool', message: /"maybe" is not a boolean/ },
+    { argv: ['--warm-per-key', '17'], option: '--warm-per-key', message: /invalid value for --warm-per-key/ },
+    { argv: ['--warm-max=-1'], option: '--warm-max', message: /invalid value for --warm-max/ },
+    { argv: ['--warm-idle', '60'], option: '--warm-idle', message: /invalid value for --warm-idle/ },
+  ];
+  for (const { argv, option, message } of bad) {
+    it(`refuses ${argv.join(' ')}`, () => {
+      const error = loadError({ argv });
+      assert.equal(error.option, option);
+      assert.match(error.message, message);
     });
   }
 });

@@ -46,5 +46,18 @@ export interface WorkerConfig {
   readonly reapMarginMs: number;
   /** How often the Docker engine is pinged (more often while it is down). */
   readonly engineCheckIntervalMs: number;
+  /** Containers started ahead of tasks (--warm-pool, --warm-per-key, --warm-max, --warm-idle). */
+  readonly warmPool: WarmPoolConfig;
   readonly tools: BuiltinToolOptions;
+}
+
+/** The warm pool's settings (see WarmPool in pkg/runtime). */
+export interface WarmPoolConfig {
+  readonly enabled: boolean;
+  /** Warm containers per recently used key. */
+  readonly perKey: number;
+  /** Warm containers in all. */
+  readonly max: number;
+  /** A key unused this long is no longer kept warm. */
+  readonly idleMs: number;
 }

@@ -2,6 +2,7 @@ import type { OptionSpec } from './option-spec.js';
 import { logOptionSpecs } from './log-option-specs.js';
 import { workerKeyOptionSpecs } from './worker-key-option-specs.js';
 import { messageSizeOptionSpecs } from './message-size-option-specs.js';
+import { parseBoolean } from './parse-boolean.js';
 import { parseByteSize } from './parse-byte-size.js';
 import { CUSTOM_TOOLS_KEY, customToolList } from './parse-custom-tools.js';
 import { defaultDockerSocket, parseDockerSocket } from './parse-docker-socket.js';
@@ -188,6 +189,38 @@ export function workerOptionSpecs(context: WorkerOptionContext) {
       default: '10s',
       metavar: 'duration',
       doc: 'How often the Docker engine is pinged while it answers (every second while it does not).',
+      parse: (raw) => parseDuration(raw),
+    },
+    warmPool: {
+      flag: 'warm-pool',
+      key: 'warmPool',
+      default: 'off',
+      metavar: 'on|off',
+      doc: 'Keep containers created and started ahead of tasks, per image, mount, limits and runtime, so that a task on a recently used mount starts at once (see README, Warm pool).',
+      parse: (raw) => parseBoolean(raw),
+    },
+    warmPerKey: {
+      flag: 'warm-per-key',
+      key: 'warmPerKey',
+      default: '1',
+      metavar: 'n',
+      doc: 'Warm containers kept for each recently used (image, mount, limits, runtime), 0 to 16.',
+      parse: (raw) => parseInteger(raw, { min: 0, max: 16 }),
+    },
+    warmMax: {
+      flag: 'warm-max',
+      key: 'warmMax',
+      default: '4',
+      metavar: 'n',
+      doc: 'Warm containers kept in all, 0 to 256.',
+      parse: (raw) => parseInteger(raw, { min: 0, max: 256 }),
+    },
+    warmIdle: {
+      flag: 'warm-idle',
+      key: 'warmIdle',
+      default: '60s',
+      metavar: 'duration',
+      doc: 'A key not used for this long is no longer kept warm, and its warm containers are removed.',
       parse: (raw) => parseDuration(raw),
     },
     cancelGrace: {

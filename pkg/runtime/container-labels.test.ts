@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { LABELS, MANAGED_BY, taskContainerLabels } from './container-labels.js';
+import { LABELS, MANAGED_BY, poolContainerLabels, taskContainerLabels } from './container-labels.js';
 
 describe('taskContainerLabels', () => {
   it('labels the container with who manages it, the worker, the task and the tool', () => {
@@ -29,5 +29,17 @@ describe('taskContainerLabels', () => {
   it('keeps empty values empty', () => {
     const labels = taskContainerLabels({ workerId: '', bootId: '', taskId: '', tool: '', deadlineMs: 0 });
     assert.equal(labels[LABELS.taskId], '');
+  });
+});
+
+describe('poolContainerLabels', () => {
+  it('labels a warm pool container with its worker, boot, slot and deadline, and no task', () => {
+    assert.deepEqual(poolContainerLabels({ workerId: 'w-1', bootId: 'b-1', slot: 'baaaht-warm-1', deadlineMs: 99.6 }), {
+      'io.baaaht.managed-by': 'baaaht-worker',
+      'io.baaaht.worker-id': 'w-1',
+      'io.baaaht.boot-id': 'b-1',
+      'io.baaaht.pool-slot': 'baaaht-warm-1',
+      'io.baaaht.deadline': '100',
+    });
   });
 });

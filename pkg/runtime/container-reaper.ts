@@ -10,6 +10,8 @@ export interface ContainerReaperOptions {
   readonly engineCallTimeoutMs: number;
   /** Task ids running in this process right now. */
   readonly activeTaskIds: () => ReadonlySet<string>;
+  /** Warm pool slots this process holds now (see WarmPool.liveSlots); none without a pool. */
+  readonly livePoolSlots?: () => ReadonlySet<string>;
   readonly now?: () => number;
 }
 
@@ -38,6 +40,7 @@ export class ContainerReaper {
       nowMs: now(),
       deadlineMarginMs: this.options.deadlineMarginMs,
       activeTaskIds: this.options.activeTaskIds(),
+      ...(this.options.livePoolSlots ? { livePoolSlots: this.options.livePoolSlots() } : {}),
     };
     const removed: ReapedContainer[] = [];
     const failed: Array<{ id: string; error: unknown }> = [];
@@ -48,7 +51,9 @@ export class ContainerReaper {
         await docker.getContainer(info.Id).remove({ force: true, v: true, abortSignal: AbortSignal.timeout(engineCallTimeoutMs) });
         removed.push({ id: info.Id, taskId: info.Labels?.[LABELS.taskId] ?? '', reason });
       } catch (error) {
-        if ((error as { statusCode?: number }).statusCode !== 404) failed.push({ id: info.Id, error });
+        // 404: gone meanwhile; 409: its removal is already in progress (the runner removes in the background).
+        const status = (error as { statusCode?: number }).statusCode;
+        if (status !== 404 && status !== 409) failed.push({ id: info.Id, error });
       }
     }
     return { removed, failed };

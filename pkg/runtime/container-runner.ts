@@ -9,6 +9,7 @@ import { describeConfinement } from './describe-confinement.js';
 import type { ContainerSpec } from './container-spec.js';
 import { toEngineError } from './engine-error.js';
 import { OutputQueue } from './output-queue.js';
+import { OutputRelay } from './output-relay.js';
 import { watchPidsLimit } from './pids-limit-watch.js';
 import { graceOf, type RunEvent } from './run-event.js';
 
@@ -27,6 +28,13 @@ export interface ContainerRunnerOptions {
   readonly onCleanupError?: (error: unknown, containerId: string) => void;
   /** How often a running container's pids cgroup is read for refused forks. */
   readonly pidsPollMs?: number;
+  /**
+   * `inline` (the default): a run ends once its container is removed. `background`: a run whose
+   * process exited by itself yields its exit at once and its container is removed afterwards
+   * (`settled()` waits for those removals; the reaper covers a crash meanwhile). A run that was
+   * stopped (cancel, timeout, shutdown) or failed always removes its container before it ends.
+   */
+  readonly removal?: 'inline' | 'background';
 }
 
 export interface RunOptions {
@@ -42,37 +50,180 @@ export interface RunsContainers {
 }
 
 /**
+ * A container created with its spec's confinement, attached (stdout and stderr demuxed into
+ * relays, stdin hijacked when the spec has stdin), started, checked against the spec, and
+ * waited on. `follow` runs it to its end; `discard` removes it unused.
+ */
+export interface StartedContainer {
+  readonly id: string;
+  readonly name: string;
+  readonly container: Dockerode.Container;
+  readonly stream: Duplex;
+  readonly stdout: OutputRelay;
+  readonly stderr: OutputRelay;
+  /** The exit code, from the wait() begun right after start; rejects with a typed engine error. */
+  readonly exit: Promise<number>;
+  /** Whether the process has exited or its output stream has ended (a warm container then cannot take a task). */
+  readonly done: () => boolean;
+  /** Called once the output stream has ended (at once if it already has). */
+  readonly onStreamEnd: (listener: () => void) => void;
+}
+
+/** One run's output: capped stdout and stderr into a back-pressured queue. */
+class RunOutput {
+  readonly queue: OutputQueue<OutputEvent>;
+  readonly stdout: CappedSink;
+  readonly stderr: CappedSink;
+
+  constructor(highWater: number, capBytes: number, producer: { pause(): void; resume(): void }) {
+    const queue = new OutputQueue<OutputEvent>(highWater, producer);
+    this.queue = queue;
+    this.stdout = new CappedSink(capBytes, (data) => queue.push({ type: 'output', stream: 'stdout', data }));
+    this.stderr = new CappedSink(capBytes, (data) => queue.push({ type: 'output', stream: 'stderr', data }));
+  }
+
+  /** Takes the started container's output from now on (and what it kept before). */
+  connect(started: StartedContainer): void {
+    started.stdout.connect((data) => this.stdout.write(data));
+    started.stderr.connect((data) => this.stderr.write(data));
+    started.onStreamEnd(() => this.queue.end());
+  }
+}
+
+/**
  * Runs one command in a fresh container and removes it afterwards, whatever happens.
- * The order is the race-free one: create → attach → start → (stdin) → wait → end of output → remove.
+ * The order is the race-free one: create → attach → start → wait → (stdin) → end of output → remove.
+ * `start` and `follow` are the two halves, used apart by the warm pool (start ahead of the task,
+ * follow once it arrives).
  */
 export class ContainerRunner implements RunsContainers {
   private readonly highWater: number;
   private readonly drainTimeoutMs: number;
+  private readonly removals = new Set<Promise<void>>();
 
   constructor(private readonly options: ContainerRunnerOptions) {
     this.highWater = options.outputHighWaterBytes ?? 1024 * 1024;
     this.drainTimeoutMs = options.drainTimeoutMs ?? 5_000;
   }
 
-  async *run(spec: ContainerSpec, { signal, outputCapBytes }: RunOptions): AsyncGenerator<RunEvent> {
-    signal.throwIfAborted();
-    const { docker } = this.options;
+  get defaultRuntime(): string {
+    return this.options.defaultRuntime;
+  }
+
+  async *run(spec: ContainerSpec, options: RunOptions): AsyncGenerator<RunEvent> {
+    options.signal.throwIfAborted();
     const name = `baaaht-${randomBytes(8).toString('hex')}`;
+    let stream: Duplex | undefined;
+    const output = new RunOutput(this.highWater, options.outputCapBytes, {
+      pause: () => stream?.pause(),
+      resume: () => stream?.resume(),
+    });
+    // Output is taken from before start: nothing the process writes early is kept back.
+    const started = await this.start(spec, name, (attached) => output.connect(attached));
+    stream = started.stream;
+    yield* this.follow(started, spec, options, spec.stdin === undefined ? [] : [spec.stdin], output);
+  }
+
+  /**
+   * Creates, attaches, starts and checks a container, and begins waiting for its exit. Anything
+   * that fails after create removes it again (a cleanup error is reported, the first error thrown).
+   */
+  async start(spec: ContainerSpec, name: string, onAttached?: (started: StartedContainer) => void): Promise<StartedContainer> {
+    const { docker } = this.options;
     const container = await this.engineCall('create', spec.image, (abortSignal) =>
       docker.createContainer({ ...buildCreateOptions(spec, name), abortSignal }),
     );
     let stream: Duplex | undefined;
+    try {
+      stream = (await this.engineCall('attach', spec.image, (abortSignal) =>
+        // The signal given to attach stays on the request for the stream's whole life: bound the
+        // handshake only, or every output stream would be cut (silently) at the call timeout.
+        untilSettled(abortSignal, (handshake) =>
+          container.attach({
+            stream: true,
+            stdout: true,
+            stderr: true,
+            stdin: spec.stdin !== undefined,
+            hijack: spec.stdin !== undefined,
+            abortSignal: handshake,
+          }),
+        ),
+      )) as Duplex;
+      const attached = stream;
+      const stdout = new OutputRelay();
+      const stderr = new OutputRelay();
+      docker.modem.demuxStream(attached, stdout, stderr);
+      let streamEnded = false;
+      let exited = false;
+      const endListeners: Array<() => void> = [];
+      const ended = (): void => {
+        if (streamEnded) return;
+        streamEnded = true;
+        for (const listener of endListeners.splice(0)) listener();
+      };
+      attached.once('end', ended);
+      attached.once('close', ended);
+      attached.once('error', ended);
+      let exit: Promise<number> = Promise.resolve(0);
+      const started: StartedContainer = {
+        id: container.id,
+        name,
+        container,
+        stream: attached,
+        stdout,
+        stderr,
+        get exit() {
+          return exit;
+        },
+        done: () => exited || streamEnded,
+        onStreamEnd: (listener) => (streamEnded ? listener() : void endListeners.push(listener)),
+      };
+      onAttached?.(started);
+
+      await this.engineCall('start', spec.image, (abortSignal) => container.start({ abortSignal }));
+      exit = container.wait().then(
+        (result: { StatusCode: number }) => result.StatusCode,
+        (error: unknown) => {
+          throw toEngineError('wait', spec.image, error);
+        },
+      );
+      exit.then(
+        () => (exited = true),
+        () => (exited = true),
+      );
+      // Before the task counts as running: confirm the engine confined it as asked.
+      const confinement = await this.engineCall('inspect', spec.image, (abortSignal) => container.inspect({ abortSignal }));
+      const problems = checkIsolation(spec, confinement as unknown as InspectedConfinement, this.options.defaultRuntime);
+      if (problems.length > 0) {
+        throw new WorkerError('ISOLATION_CHECK_FAILED', `the container was not confined as required: ${problems.join('; ')}`);
+      }
+      return started;
+    } catch (error) {
+      stream?.destroy();
+      await this.remove(container);
+      throw error;
+    }
+  }
+
+  /**
+   * Runs a started container to its end: reports it started, writes `input` to its stdin and
+   * closes it, yields its output and its exit (with OOM and PID-limit findings), stops it when
+   * the signal aborts, and removes it (see `removal`). `spec` is the task's: it names the
+   * runtime, the profile and the limits reported.
+   */
+  async *follow(
+    started: StartedContainer,
+    spec: ContainerSpec,
+    { signal, outputCapBytes }: RunOptions,
+    input: readonly Uint8Array[],
+    connected?: RunOutput,
+  ): AsyncGenerator<RunEvent> {
+    const { container, stream } = started;
+    const output = connected ?? new RunOutput(this.highWater, outputCapBytes, stream);
+    if (!connected) output.connect(started);
     let drainTimer: NodeJS.Timeout | undefined;
     let pids: ReturnType<typeof watchPidsLimit> | undefined;
-    let queue: OutputQueue<OutputEvent> | undefined;
-    const onAbort = (): void => {
-      // If the engine cannot stop it, it cannot tell us about it either: give up on the run.
-      this.stop(container, graceOf(signal.reason), (error) => {
-        queue?.fail(error);
-        stream?.destroy();
-        engineLost.abort(error);
-      });
-    };
+    let exitedByItself = false;
     // A wait in flight is not failed when the engine dies (its response has begun, and dockerode
     // does not end it on abort): waiting races this instead.
     const engineLost = new AbortController();
@@ -80,34 +231,21 @@ export class ContainerRunner implements RunsContainers {
       engineLost.signal.addEventListener('abort', () => reject(engineLost.signal.reason as Error), { once: true });
     });
     engineGone.catch(() => undefined);
+    const onAbort = (): void => {
+      // If the engine cannot stop it, it cannot tell us about it either: give up on the run.
+      this.stop(container, graceOf(signal.reason), (error) => {
+        output.queue.fail(error);
+        stream.destroy();
+        engineLost.abort(error);
+      });
+    };
     try {
-      stream = (await this.engineCall('attach', spec.image, (abortSignal) =>
-        container.attach({
-          stream: true,
-          stdout: true,
-          stderr: true,
-          stdin: spec.stdin !== undefined,
-          hijack: spec.stdin !== undefined,
-          abortSignal,
-        }),
-      )) as Duplex;
-      const attached = stream;
-      const output = new OutputQueue<OutputEvent>(this.highWater, attached);
-      queue = output;
-      const stdout = new CappedSink(outputCapBytes, (data) => output.push({ type: 'output', stream: 'stdout', data }));
-      const stderr = new CappedSink(outputCapBytes, (data) => output.push({ type: 'output', stream: 'stderr', data }));
-      docker.modem.demuxStream(attached, stdout, stderr);
-      attached.once('end', () => output.end());
-      attached.once('close', () => output.end());
-      attached.once('error', () => output.end());
-
-      await this.engineCall('start', spec.image, (abortSignal) => container.start({ abortSignal }));
       pids = watchPidsLimit(container.id, this.options.pidsPollMs);
-      // Before the task counts as running: confirm the engine confined it as asked.
-      const confinement = await this.engineCall('inspect', spec.image, (abortSignal) => container.inspect({ abortSignal }));
-      const problems = checkIsolation(spec, confinement as unknown as InspectedConfinement, this.options.defaultRuntime);
-      if (problems.length > 0) {
-        throw new WorkerError('ISOLATION_CHECK_FAILED', `the container was not confined as required: ${problems.join('; ')}`);
+      signal.addEventListener('abort', onAbort, { once: true });
+      if (signal.aborted) onAbort();
+      if (input.length > 0) {
+        for (const chunk of input) stream.write(chunk);
+        stream.end();
       }
       yield {
         type: 'started',
@@ -116,48 +254,64 @@ export class ContainerRunner implements RunsContainers {
         profile: describeConfinement(spec, this.options.defaultRuntime),
       };
 
-      signal.addEventListener('abort', onAbort, { once: true });
-      if (signal.aborted) onAbort();
-      if (spec.stdin !== undefined) {
-        attached.write(spec.stdin);
-        attached.end();
-      }
-
-      const exit = container.wait().then(
-        (result: { StatusCode: number }) => {
+      const exit = started.exit.then(
+        (code) => {
           // The process is gone; give the stream a moment to deliver what is in flight.
           drainTimer = setTimeout(() => {
-            attached.destroy();
-            output.end();
+            stream.destroy();
+            output.queue.end();
           }, this.drainTimeoutMs);
-          return result.StatusCode;
+          return code;
         },
         (error: unknown) => {
-          const mapped = toEngineError('wait', spec.image, error);
-          output.fail(mapped);
-          throw mapped;
+          output.queue.fail(error);
+          throw error;
         },
       );
       exit.catch(() => undefined);
 
-      yield* output;
+      yield* output.queue;
       const exitCode = await Promise.race([exit, engineGone]);
       const oomKilled = exitCode === 137 ? await this.wasOomKilled(container) : false;
+      exitedByItself = !signal.aborted;
       yield {
         type: 'exit',
         exitCode,
         oomKilled,
         pidsLimitHit: pids.hit(),
-        stdoutTruncated: stdout.truncated,
-        stderrTruncated: stderr.truncated,
+        stdoutTruncated: output.stdout.truncated,
+        stderrTruncated: output.stderr.truncated,
       };
     } finally {
       signal.removeEventListener('abort', onAbort);
       if (drainTimer) clearTimeout(drainTimer);
       pids?.stop();
-      stream?.destroy();
-      await this.remove(container);
+      stream.destroy();
+      if (exitedByItself && !signal.aborted && this.options.removal === 'background') void this.removeLater(container);
+      else await this.remove(container);
     }
+  }
+
+  /** Removes a started container that will not run (a warm one no task took), in the background. */
+  discard(started: StartedContainer): Promise<void> {
+    started.stream.destroy();
+    return this.removeLater(started.container);
+  }
+
+  /** Settles once every removal begun in the background has ended. */
+  async settled(): Promise<void> {
+    while (this.removals.size > 0) await Promise.allSettled([...this.removals]);
+  }
+
+  /** Removals still in flight in the background. */
+  get pendingRemovals(): number {
+    return this.removals.size;
+  }
+
+  private removeLater(container: Dockerode.Container): Promise<void> {
+    const removal = this.remove(container).finally(() => this.removals.delete(removal));
+    this.removals.add(removal);
+    return removal;
   }
 
   private stop(container: Dockerode.Container, graceMs: number, engineGone: (error: unknown) => void): void {
@@ -200,5 +354,22 @@ export class ContainerRunner implements RunsContainers {
     } catch (error) {
       throw toEngineError(what, image, error);
     }
+  }
+}
+
+/**
+ * Runs `call` with a signal that follows `bound` only until the call settles: for requests whose
+ * response is a long-lived stream (attach), where a timeout must cover the handshake and not
+ * what comes after it.
+ */
+async function untilSettled<T>(bound: AbortSignal, call: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  const forward = (): void => controller.abort(bound.reason);
+  if (bound.aborted) forward();
+  else bound.addEventListener('abort', forward, { once: true });
+  try {
+    return await call(controller.signal);
+  } finally {
+    bound.removeEventListener('abort', forward);
   }
 }

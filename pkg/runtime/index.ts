@@ -1,10 +1,20 @@
 export { buildCreateOptions } from './build-create-options.js';
 export { checkIsolation, type InspectedConfinement } from './check-isolation.js';
-export { LABELS, MANAGED_BY, taskContainerLabels } from './container-labels.js';
+export { LABELS, MANAGED_BY, poolContainerLabels, taskContainerLabels } from './container-labels.js';
 export { ContainerReaper, type ContainerReaperOptions, type ReapedContainer } from './container-reaper.js';
 export { isOrphanContainer, type OrphanCheck, type OrphanReason } from './is-orphan-container.js';
 export { parsePidsEvents, pidsEventsPaths, watchPidsLimit } from './pids-limit-watch.js';
-export { ContainerRunner, type ContainerRunnerOptions, type RunOptions, type RunsContainers } from './container-runner.js';
+export {
+  ContainerRunner,
+  type ContainerRunnerOptions,
+  type RunOptions,
+  type RunsContainers,
+  type StartedContainer,
+} from './container-runner.js';
+export { WarmPool, type WarmKeyStats, type WarmPoolLogger, type WarmPoolOptions, type WarmPoolStats } from './warm-pool.js';
+export { isKeyInUse, planWarmStep, type WarmKeyState, type WarmPoolLimits, type WarmStep } from './plan-warm-pool.js';
+export { describeWarmKey, warmKeySpec, warmPoolKey, type WarmKeySpec } from './warm-pool-key.js';
+export { encodeShimHeader, WARM_SHIM_LABEL, WARM_SHIM_PATH, WARM_SHIM_PROTOCOL } from './warm-shim.js';
 export { TMPFS_BYTES, type ContainerSpec } from './container-spec.js';
 export { DockerEngine, type InternalNetwork } from './docker-engine.js';
 export { enginePidsLimit, GVISOR_PIDS_BASE, GVISOR_PIDS_PER_PROCESS, isGvisorRuntime } from './engine-pids-limit.js';

@@ -32,3 +32,32 @@ describe('isOrphanContainer', () => {
     });
   }
 });
+
+describe('isOrphanContainer: warm pool containers', () => {
+  const pool = (over: Record<string, string> = {}): Record<string, string> => ({
+    [LABELS.managedBy]: MANAGED_BY,
+    [LABELS.workerId]: 'w1',
+    [LABELS.bootId]: 'boot-2',
+    [LABELS.poolSlot]: 'slot-a',
+    [LABELS.deadline]: String(NOW + 5000),
+    ...over,
+  });
+  const withPool: OrphanCheck = { ...check, livePoolSlots: new Set(['slot-a']) };
+  const cases: Array<[string, Record<string, string>, OrphanCheck, string | undefined]> = [
+    ['held by this boot\'s pool', pool(), withPool, undefined],
+    ['held, past deadline and margin (its task still runs)', pool({ [LABELS.deadline]: String(NOW - 20_000) }), withPool, undefined],
+    ['this boot, no longer held by the pool', pool({ [LABELS.poolSlot]: 'slot-gone' }), withPool, 'not-running-here'],
+    ['this boot, not held, past deadline and margin', pool({ [LABELS.poolSlot]: 'slot-gone', [LABELS.deadline]: String(NOW - 20_000) }), withPool, 'past-deadline'],
+    ['an earlier boot (the worker crashed), even if its slot name is held', pool({ [LABELS.bootId]: 'boot-1' }), withPool, 'previous-boot'],
+    ['another worker\'s, within its deadline', pool({ [LABELS.workerId]: 'w2' }), withPool, undefined],
+    ['another worker\'s, same slot name, past deadline and margin', pool({ [LABELS.workerId]: 'w2', [LABELS.deadline]: String(NOW - 20_000) }), withPool, 'past-deadline'],
+    ['this boot, the reaper knows no pool: kept to its deadline', pool(), check, undefined],
+    ['this boot, the reaper knows no pool, past deadline and margin', pool({ [LABELS.deadline]: String(NOW - 20_000) }), check, 'past-deadline'],
+    ['not a task container: no task id needed to be kept', pool(), { ...withPool, activeTaskIds: new Set() }, undefined],
+  ];
+  for (const [name, containerLabels, against, expected] of cases) {
+    it(`${name} → ${expected ?? 'kept'}`, () => {
+      assert.equal(isOrphanContainer(containerLabels, against), expected);
+    });
+  }
+});

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { WorkerConfig } from '../config/worker-config.js';
 import type { Logger } from '../log/index.js';
 import { AuditLog, PolicyHolder, STRICT_DEFAULT_POLICY } from '../policy/index.js';
-import { ContainerReaper, ContainerRunner, DockerEngine } from '../runtime/index.js';
+import { ContainerReaper, ContainerRunner, DockerEngine, WarmPool, type RunsContainers } from '../runtime/index.js';
 import type { ToolRegistry } from '../tools/index.js';
 import { startWebEgress, type WebEgress } from './start-web-egress.js';
 import { EngineHealth } from './engine-health.js';
@@ -28,6 +28,8 @@ export interface WorkerParts {
   readonly audit: AuditLog;
   /** The web tools' internal network and egress proxy (closed when the agent stops); none when no tool uses the network. */
   readonly egress?: WebEgress;
+  /** Containers started ahead of tasks (--warm-pool; closed when the agent stops): stats() shows it. */
+  readonly warmPool?: WarmPool;
 }
 
 export interface CreateWorkerOptions {
@@ -70,7 +72,10 @@ export async function createWorker(config: WorkerConfig, logger: Logger, options
   });
   // The web tools' only way out; it reads the policy in force for every request (a reload applies at once).
   const egress = await startWebEgress(engine, options.tools, config, () => policy.current.egress, logger);
+  const warmPool = config.warmPool.enabled ? createWarmPool(config, engine, options.tools, runtimes.default, bootId, logger) : undefined;
+  if (warmPool) logger.info('warm pool on', { perKey: config.warmPool.perKey, max: config.warmPool.max, idleMs: config.warmPool.idleMs });
   executor = createExecutorFor(config, engine, options.tools, runtimes.default, logger, {
+    ...(warmPool ? { runner: warmPool } : {}),
     bootId,
     engineHealth,
     policy,
@@ -101,6 +106,7 @@ export async function createWorker(config: WorkerConfig, logger: Logger, options
     deadlineMarginMs: config.reapMarginMs,
     engineCallTimeoutMs: config.rpcTimeoutMs,
     activeTaskIds: () => new Set(executor?.activeTaskIds),
+    ...(warmPool ? { livePoolSlots: () => warmPool.liveSlots() } : {}),
   });
   const agent = new WorkerAgent({
     config,
@@ -115,9 +121,9 @@ export async function createWorker(config: WorkerConfig, logger: Logger, options
     engineHealth,
     reaper,
     ...(options.labels ? { labels: options.labels } : {}),
-    ...(egress ? { onStopped: () => egress.close() } : {}),
+    ...(egress || warmPool ? { onStopped: async () => void (await Promise.all([egress?.close(), warmPool?.close()])) } : {}),
   });
-  return { engine, executor, agent, engineHealth, bootId, toolTypes, policy, audit, ...(egress ? { egress } : {}) };
+  return { engine, executor, agent, engineHealth, bootId, toolTypes, policy, audit, ...(egress ? { egress } : {}), ...(warmPool ? { warmPool } : {}) };
 }
 
 export function createExecutorFor(
@@ -126,15 +132,9 @@ export function createExecutorFor(
   tools: ToolRegistry,
   defaultRuntime: string,
   logger?: Logger,
-  extra: Pick<TaskExecutorOptions, 'bootId' | 'engineHealth' | 'policy' | 'audit' | 'engineRuntimes' | 'egress'> = {},
+  extra: Pick<TaskExecutorOptions, 'bootId' | 'engineHealth' | 'policy' | 'audit' | 'engineRuntimes' | 'egress'> & { readonly runner?: RunsContainers } = {},
 ): TaskExecutor {
-  const runner = new ContainerRunner({
-    docker: engine.docker,
-    engineCallTimeoutMs: config.rpcTimeoutMs,
-    defaultRuntime,
-    onCleanupError: (error, containerId) =>
-      logger?.error('container cleanup failed', { containerId, error: error instanceof Error ? error.message : String(error) }),
-  });
+  const { runner = createContainerRunner(config, engine, defaultRuntime, logger), ...rest } = extra;
   return new TaskExecutor({
     runner,
     tools,
@@ -143,7 +143,51 @@ export function createExecutorFor(
     cancelGraceMs: config.cancelGraceMs,
     defaultRuntime,
     protectedFiles: protectedFilesFor(config.dockerSocket),
-    ...extra,
+    ...rest,
+  });
+}
+
+function createContainerRunner(
+  config: Pick<WorkerConfig, 'rpcTimeoutMs'>,
+  engine: DockerEngine,
+  defaultRuntime: string,
+  logger: Logger | undefined,
+  removal: 'inline' | 'background' = 'inline',
+): ContainerRunner {
+  return new ContainerRunner({
+    docker: engine.docker,
+    engineCallTimeoutMs: config.rpcTimeoutMs,
+    defaultRuntime,
+    removal,
+    onCleanupError: (error, containerId) =>
+      logger?.error('container cleanup failed', { containerId, error: error instanceof Error ? error.message : String(error) }),
+  });
+}
+
+/**
+ * The warm pool of --warm-pool, over a runner that removes containers in the background (the
+ * pool's close() waits for those removals). A warm container's deadline label covers the longest
+ * task any tool may run.
+ */
+export function createWarmPool(
+  config: Pick<WorkerConfig, 'name' | 'rpcTimeoutMs' | 'cancelGraceMs' | 'warmPool'>,
+  engine: DockerEngine,
+  tools: ToolRegistry,
+  defaultRuntime: string,
+  bootId: string,
+  logger?: Logger,
+): WarmPool {
+  const longestTimeoutMs = Math.max(0, ...tools.all().map((spec) => spec.timeoutMs));
+  return new WarmPool({
+    docker: engine.docker,
+    runner: createContainerRunner(config, engine, defaultRuntime, logger, 'background'),
+    workerId: config.name,
+    bootId,
+    perKey: config.warmPool.perKey,
+    maxTotal: config.warmPool.max,
+    idleMs: config.warmPool.idleMs,
+    maxTaskMs: longestTimeoutMs + config.cancelGraceMs + config.rpcTimeoutMs,
+    ...(logger ? { logger } : {}),
   });
 }
 
