@@ -11,6 +11,9 @@ export interface BenchRow extends LatencySummary {
   readonly warmup: number;
   readonly errors: number;
   readonly errorSamples: readonly string[];
+  /** Warm cells: tasks that ran in a container started ahead (profile `start=warm`), and the think time between a lane's tasks. */
+  readonly warmHits?: number;
+  readonly pauseMs?: number;
   /** This row ÷ the floor row of the same workload and concurrency, percentile by percentile. */
   readonly ratioP50: number | null;
   readonly ratioP95: number | null;

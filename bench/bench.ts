@@ -59,6 +59,8 @@ const startupSamples = quick ? 3 : 5;
 /** Every workload at every concurrency in a full run; --quick measures grep and list at concurrency 1 only. */
 const concurrenciesFor = (workload: BenchWorkload): readonly number[] => (quick && workload.name !== 'file_read' ? [1] : CONCURRENCIES);
 const countFor = (concurrency: number): number => Math.max(iterations, 2 * concurrency);
+/** Think time between a lane's tasks in the warm cells. */
+const WARM_THINK_MS = 400;
 const warmupFor = (concurrency: number): number => Math.max(2, quick ? Math.min(concurrency, 8) : concurrency);
 const cliWorkloads = (): readonly BenchWorkload[] => (quick ? BENCH_WORKLOADS.filter((w) => w.name === 'file_read') : BENCH_WORKLOADS);
 
@@ -117,13 +119,38 @@ const stopProcess = async (proc: BenchProcess): Promise<void> => {
 };
 
 /** One cell: a workload at one concurrency under one mode. */
-const measure = async (workload: BenchWorkload, mode: BenchMode, concurrency: number, task: () => Promise<void>): Promise<void> => {
+const measure = async (
+  workload: BenchWorkload,
+  mode: BenchMode,
+  concurrency: number,
+  task: () => Promise<void>,
+  pacing: { pauseMs?: number; settleMs?: number; hits?: () => number } = {},
+): Promise<void> => {
   if (signal.aborted) return;
   const warmup = warmupFor(concurrency);
   const count = countFor(concurrency);
-  const run = await runAtConcurrency(task, { concurrency, count, warmup, signal });
+  let hitsBefore = 0;
+  const run = await runAtConcurrency(task, {
+    concurrency,
+    count,
+    warmup,
+    signal,
+    ...(pacing.pauseMs ? { pauseMs: pacing.pauseMs } : {}),
+    ...(pacing.settleMs ? { settleMs: pacing.settleMs } : {}),
+    onMeasuring: () => (hitsBefore = pacing.hits?.() ?? 0),
+  });
   const summary = summarizeLatencies(run.latenciesMs, run.wallMs);
-  rows.push({ workload: workload.name, mode, concurrency, warmup, errors: run.errors, errorSamples: run.errorSamples, ...summary });
+  rows.push({
+    workload: workload.name,
+    mode,
+    concurrency,
+    warmup,
+    errors: run.errors,
+    errorSamples: run.errorSamples,
+    ...(pacing.hits ? { warmHits: pacing.hits() - hitsBefore } : {}),
+    ...(pacing.pauseMs ? { pauseMs: pacing.pauseMs } : {}),
+    ...summary,
+  });
   const failures = run.errors > 0 ? `, ${run.errors} failed: ${run.errorSamples[0] ?? ''}` : '';
   log(`${workload.name} c=${concurrency} ${mode}: p50 ${summary.p50Ms} ms, p99 ${summary.p99Ms} ms, ${summary.tasksPerSec} tasks/s (n=${summary.n}${failures})`);
 };
@@ -155,8 +182,12 @@ try {
     ...specOf(workload),
     labels: { ...specOf(workload).labels, [LABELS.workerId]: `${prefix}-cli` },
   });
+  /** Tasks that ran in a container the warm pool had started ahead (counted over warm-up and measured tasks). */
+  let warmStarts = 0;
   const ours = (workload: BenchWorkload, workerName: string) => () =>
-    client.runOk({ ...workload.task, mountSource: ws }, { worker: workerName, signal }).then(() => undefined);
+    client.runOk({ ...workload.task, mountSource: ws }, { worker: workerName, signal }).then((report) => {
+      if (report.result.profile.endsWith(' start=warm')) warmStarts++;
+    });
 
   const orchestrator = startBenchOrchestrator(address, dir);
   processes.add(orchestrator);
@@ -207,11 +238,20 @@ try {
     log(warmNote);
   } else if (!signal.aborted) {
     const warmName = `${prefix}-warm`;
-    const warm = await startWorker(warmName, ['--warm-pool', 'on']);
+    // One warm container per lane, and an agent's think time between a lane's tasks: a refill
+    // (a container start, about 0.2 s here) must fit between two calls for the next to find one.
+    const warm = await startWorker(warmName, ['--warm-pool', 'on', '--warm-per-key', String(MAX_CONCURRENCY), '--warm-max', String(3 * MAX_CONCURRENCY)]);
     await sleep(2000, undefined, { signal }); // room for the pool to fill
     worker.warmIdleRssMiB = readProcMemory(warm.pid)?.rssMiB ?? null;
+    notes.push(`warm cells: --warm-per-key ${MAX_CONCURRENCY}, a lane pauses ${WARM_THINK_MS} ms between its tasks (think time, not in the latency); warmHits counts the tasks that found a warm container`);
     for (const workload of BENCH_WORKLOADS) {
-      for (const concurrency of concurrenciesFor(workload)) await measure(workload, 'warm', concurrency, ours(workload, warmName));
+      for (const concurrency of concurrenciesFor(workload)) {
+        await measure(workload, 'warm', concurrency, ours(workload, warmName), {
+          pauseMs: WARM_THINK_MS,
+          settleMs: 400 * concurrency,
+          hits: () => warmStarts,
+        });
+      }
     }
     worker.warmPeakRssMiB = readProcMemory(warm.pid)?.hwmMiB ?? null;
     await stopProcess(warm);

@@ -5,7 +5,7 @@ const times = (value: number | null | undefined): string => (value === null || v
 const MODE_ORDER = { floor: 0, cli: 1, cold: 2, warm: 3 } as const;
 
 function rowLine(row: BenchRow): string {
-  const errors = row.errors > 0 ? ` (${row.errors} failed)` : '';
+  const errors = (row.errors > 0 ? ` (${row.errors} failed)` : '') + (row.warmHits !== undefined ? ` (${row.warmHits}/${row.n} warm)` : '');
   return `| ${row.workload} | ${row.concurrency} | ${row.mode}${errors} | ${row.n} | ${num(row.p50Ms)} | ${num(row.p95Ms)} | ${num(row.p99Ms)} | ${num(row.tasksPerSec, 2)} | ${times(row.ratioP50)} | ${times(row.ratioP99)} | ${times(row.ratioTasksPerSec)} |`;
 }
 

@@ -16,6 +16,12 @@ export interface ConcurrencyOptions {
   readonly warmup: number;
   /** Stops starting new tasks (the running ones finish). */
   readonly signal: AbortSignal;
+  /** A lane's pause between its tasks (an agent's think time); not part of any latency. */
+  readonly pauseMs?: number;
+  /** Between the warm-up round and the measured one (e.g. for a pool to fill again). */
+  readonly settleMs?: number;
+  /** Called as the measured round begins. */
+  readonly onMeasuring?: () => void;
 }
 
 /**
@@ -39,11 +45,14 @@ export async function runAtConcurrency(task: () => Promise<void>, options: Concu
           errors++;
           if (errorSamples.length < 3) errorSamples.push(error instanceof Error ? error.message : String(error));
         }
+        if (options.pauseMs) await new Promise((resolve) => setTimeout(resolve, options.pauseMs));
       }
     };
     await Promise.all(Array.from({ length: Math.min(options.concurrency, Math.max(total, 1)) }, lane));
   };
   await round(options.warmup, undefined);
+  if (options.settleMs) await new Promise((resolve) => setTimeout(resolve, options.settleMs));
+  options.onMeasuring?.();
   const latenciesMs: number[] = [];
   const started = performance.now();
   await round(options.count, latenciesMs);

@@ -10,6 +10,7 @@ tier=${1:-all}
 [ -d node_modules ] || npm ci --no-audit --no-fund
 npm run --silent build
 npm run --silent typecheck   # the tests too: they are not part of the build
+npm run --silent bench:typecheck   # and the benchmark
 
 unit_files=$(find pkg cmd -name '*.test.ts' -not -path '*/node_modules/*' | sort)
 rpc_files=$(find test/rpc -name '*.test.ts' 2>/dev/null | sort || true)

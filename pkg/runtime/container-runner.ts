@@ -217,6 +217,8 @@ export class ContainerRunner implements RunsContainers {
     { signal, outputCapBytes }: RunOptions,
     input: readonly Uint8Array[],
     connected?: RunOutput,
+    /** The container was started ahead of its task (the warm pool): the profile says `start=warm`. */
+    warm = false,
   ): AsyncGenerator<RunEvent> {
     const { container, stream } = started;
     const output = connected ?? new RunOutput(this.highWater, outputCapBytes, stream);
@@ -251,7 +253,7 @@ export class ContainerRunner implements RunsContainers {
         type: 'started',
         containerId: container.id,
         runtime: spec.runtime ?? this.options.defaultRuntime,
-        profile: describeConfinement(spec, this.options.defaultRuntime),
+        profile: `${describeConfinement(spec, this.options.defaultRuntime)}${warm ? ' start=warm' : ''}`,
       };
 
       const exit = started.exit.then(

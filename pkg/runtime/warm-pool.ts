@@ -162,7 +162,7 @@ export class WarmPool implements RunsContainers {
     this.totals.hits++;
     this.options.logger?.debug('warm pool claim', { key: entry.description, containerId: warm.started.id, warmForMs: this.now() - warm.warmedAtMs });
     try {
-      yield* this.options.runner.follow(warm.started, spec, options, spec.stdin === undefined ? [header] : [header, spec.stdin]);
+      yield* this.options.runner.follow(warm.started, spec, options, spec.stdin === undefined ? [header] : [header, spec.stdin], undefined, true);
     } finally {
       this.live.delete(warm.slot);
       this.refill();

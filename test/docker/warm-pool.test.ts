@@ -20,6 +20,7 @@ interface Collected {
   stderr: Buffer;
   exit: Extract<RunEvent, { type: 'exit' }>;
   containerId: string;
+  profile: string;
 }
 
 async function collect(events: AsyncIterable<RunEvent>, onStarted?: (id: string) => void | Promise<void>): Promise<Collected> {
@@ -27,15 +28,17 @@ async function collect(events: AsyncIterable<RunEvent>, onStarted?: (id: string)
   const err: Buffer[] = [];
   let exit: Collected['exit'] | undefined;
   let containerId = '';
+  let profile = '';
   for await (const event of events) {
     if (event.type === 'started') {
       containerId = event.containerId;
+      profile = event.profile;
       await onStarted?.(containerId);
     } else if (event.type === 'output') (event.stream === 'stdout' ? out : err).push(event.data);
     else exit = event;
   }
   assert.ok(exit, 'the run reported an exit');
-  return { stdout: Buffer.concat(out), stderr: Buffer.concat(err), exit, containerId };
+  return { stdout: Buffer.concat(out), stderr: Buffer.concat(err), exit, containerId, profile };
 }
 
 async function waitUntil(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
@@ -110,6 +113,7 @@ describe('WarmPool (real Docker)', () => {
     const stdin = Buffer.from([0, 1, 2, 10, 0x0a, 0xff, 0x00, 0x41, 13, 10]);
     const result = await collect(pool.run(taskSpec(stdin), run));
     assert.equal(result.containerId, warm.Id, 'the task ran in the warm container');
+    assert.match(result.profile, / start=warm$/, 'the profile says the container was started ahead');
     assert.equal(result.exit.exitCode, 7);
     assert.equal(result.stderr.toString(), 'hi there\n');
     assert.equal(result.stdout.toString(), `hello from the host\n${stdin.toString('hex')}\n`);
@@ -152,6 +156,7 @@ describe('WarmPool (real Docker)', () => {
     const missesBefore = pool.stats().totals.misses;
     const cold = await collect(pool.run(other, run));
     assert.equal(cold.exit.exitCode, 0);
+    assert.doesNotMatch(cold.profile, /start=warm/);
     assert.equal(pool.stats().totals.misses, missesBefore + 1);
     await waitUntil(() => pool.stats().keys.filter((key) => key.warm === 1).length === 2, 20_000, 'both keys warm');
     const hit = await collect(pool.run(other, run));
