@@ -832,3 +832,32 @@ describe('parseWorkerArgs: warm pool', () => {
     });
   }
 });
+
+describe('parseWorkerArgs: metrics address', () => {
+  it('is off by default', () => {
+    assert.equal(load().metricsAddr, undefined);
+    assert.equal(load({ argv: ['--metrics-addr', ''] }).metricsAddr, undefined);
+  });
+
+  it('takes a flag, WORKER_METRICS_ADDR and the file key', () => {
+    assert.equal(load({ argv: ['--metrics-addr', '127.0.0.1:9464'] }).metricsAddr, '127.0.0.1:9464');
+    assert.equal(load({ argv: ['--metrics-addr=[::1]:0'] }).metricsAddr, '[::1]:0');
+    assert.equal(load({ env: { WORKER_METRICS_ADDR: 'localhost:9000' } }).metricsAddr, 'localhost:9000');
+    const file = writeFile('metrics.yaml', 'metricsAddr: 0.0.0.0:9464\n');
+    assert.equal(load({ argv: ['--config', file] }).metricsAddr, '0.0.0.0:9464');
+  });
+
+  const bad: Array<{ argv: string[]; message: RegExp }> = [
+    { argv: ['--metrics-addr', '9464'], message: /^invalid value for --metrics-addr: "9464" is not an address.*port is missing/ },
+    { argv: ['--metrics-addr', 'localhost:99999'], message: /--metrics-addr: .*port must be a number from 0 to 65535/ },
+    { argv: ['--metrics-addr', 'http://localhost:9464'], message: /--metrics-addr: .*only unix:\/\/ addresses take a scheme/ },
+    { argv: ['--metrics-addr', 'unix:///tmp/m.sock'], message: /--metrics-addr: "unix:\/\/\/tmp\/m.sock" is not a host:port address/ },
+  ];
+  for (const { argv, message } of bad) {
+    it(`refuses ${argv.join(' ')}`, () => {
+      const error = loadError({ argv });
+      assert.equal(error.option, '--metrics-addr');
+      assert.match(error.message, message);
+    });
+  }
+});

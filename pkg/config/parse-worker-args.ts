@@ -57,6 +57,7 @@ export function parseWorkerArgs(input: WorkerConfigInput): ParsedArgs<WorkerConf
       reapIntervalMs: v.reapInterval,
       reapMarginMs: v.reapMargin,
       engineCheckIntervalMs: v.engineCheckInterval,
+      ...(v.metricsAddr ? { metricsAddr: v.metricsAddr } : {}),
       warmPool: { enabled: v.warmPool, perKey: v.warmPerKey, max: v.warmMax, idleMs: v.warmIdle },
       tools: {
         image: v.toolsImage,

@@ -46,6 +46,8 @@ export interface WorkerConfig {
   readonly reapMarginMs: number;
   /** How often the Docker engine is pinged (more often while it is down). */
   readonly engineCheckIntervalMs: number;
+  /** `host:port` of the HTTP server of /healthz, /readyz and /metrics (--metrics-addr); absent: off. */
+  readonly metricsAddr?: string;
   /** Containers started ahead of tasks (--warm-pool, --warm-per-key, --warm-max, --warm-idle). */
   readonly warmPool: WarmPoolConfig;
   readonly tools: BuiltinToolOptions;

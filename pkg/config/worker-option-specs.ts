@@ -9,6 +9,7 @@ import { defaultDockerSocket, parseDockerSocket } from './parse-docker-socket.js
 import { parseDuration } from './parse-duration.js';
 import { parseGrpcAddress } from './parse-grpc-address.js';
 import { parseInteger } from './parse-integer.js';
+import { parseMetricsAddr } from './parse-metrics-addr.js';
 import { parseSearchUrlTemplate } from './parse-search-url-template.js';
 import { DOCKER_NAME, parseText } from './parse-text.js';
 import { parseToolOverrides } from './parse-tool-overrides.js';
@@ -190,6 +191,15 @@ export function workerOptionSpecs(context: WorkerOptionContext) {
       metavar: 'duration',
       doc: 'How often the Docker engine is pinged while it answers (every second while it does not).',
       parse: (raw) => parseDuration(raw),
+    },
+    metricsAddr: {
+      flag: 'metrics-addr',
+      key: 'metricsAddr',
+      default: '',
+      defaultText: 'off',
+      metavar: 'host:port',
+      doc: 'Serve /healthz, /readyz and Prometheus /metrics over HTTP on this address (e.g. 127.0.0.1:9464); empty: off.',
+      parse: (raw) => parseMetricsAddr(raw),
     },
     warmPool: {
       flag: 'warm-pool',

@@ -13,6 +13,9 @@ import { TaskAbortReason } from './task-abort-reason.js';
 import { TaskExecutor, type TaskExecutorOptions } from './task-executor.js';
 import { toolRuntimeProblem } from './tool-runtime-problem.js';
 import { WorkerAgent } from './worker-agent.js';
+import { startMetricsServer, type MetricsServer } from './metrics-server.js';
+import { WorkerMetrics } from './worker-metrics.js';
+import { workerReadiness } from './worker-readiness.js';
 
 export interface WorkerParts {
   readonly engine: DockerEngine;
@@ -30,6 +33,10 @@ export interface WorkerParts {
   readonly egress?: WebEgress;
   /** Containers started ahead of tasks (--warm-pool; closed when the agent stops): stats() shows it. */
   readonly warmPool?: WarmPool;
+  /** The worker's Prometheus metrics (its own registry). */
+  readonly metrics: WorkerMetrics;
+  /** The HTTP server of /healthz, /readyz and /metrics (--metrics-addr; closed when the agent stops). */
+  readonly metricsServer?: MetricsServer;
 }
 
 export interface CreateWorkerOptions {
@@ -56,10 +63,18 @@ export async function createWorker(config: WorkerConfig, logger: Logger, options
   mkdirSync(config.workDir, { recursive: true, mode: 0o700 });
   const audit = new AuditLog(config.auditLog);
   let executor: TaskExecutor | undefined;
+  let agent: WorkerAgent | undefined;
+  let warmPool: WarmPool | undefined;
+  const metrics = new WorkerMetrics({
+    runningTasks: () => agent?.runningTasks ?? 0,
+    queuedTasks: () => agent?.queuedTasks ?? 0,
+    warmPool: () => warmPool?.stats().totals,
+  });
   const engineHealth = new EngineHealth({
     ping: () => engine.ping(),
     intervalMs: config.engineCheckIntervalMs,
     unhealthyIntervalMs: Math.min(1_000, config.engineCheckIntervalMs),
+    onFailure: () => metrics.engineError(),
     onChange: (healthy, detail) => {
       if (healthy) {
         logger.info('Docker engine answers again');
@@ -72,7 +87,7 @@ export async function createWorker(config: WorkerConfig, logger: Logger, options
   });
   // The web tools' only way out; it reads the policy in force for every request (a reload applies at once).
   const egress = await startWebEgress(engine, options.tools, config, () => policy.current.egress, logger);
-  const warmPool = config.warmPool.enabled ? createWarmPool(config, engine, options.tools, runtimes.default, bootId, logger) : undefined;
+  warmPool = config.warmPool.enabled ? createWarmPool(config, engine, options.tools, runtimes.default, bootId, logger) : undefined;
   if (warmPool) logger.info('warm pool on', { perKey: config.warmPool.perKey, max: config.warmPool.max, idleMs: config.warmPool.idleMs });
   executor = createExecutorFor(config, engine, options.tools, runtimes.default, logger, {
     ...(warmPool ? { runner: warmPool } : {}),
@@ -108,7 +123,7 @@ export async function createWorker(config: WorkerConfig, logger: Logger, options
     activeTaskIds: () => new Set(executor?.activeTaskIds),
     ...(warmPool ? { livePoolSlots: () => warmPool.liveSlots() } : {}),
   });
-  const agent = new WorkerAgent({
+  agent = new WorkerAgent({
     config,
     executor,
     spool: new ResultSpool(join(config.workDir, 'results'), config.resultMemoryBytes),
@@ -120,10 +135,44 @@ export async function createWorker(config: WorkerConfig, logger: Logger, options
     bootId,
     engineHealth,
     reaper,
+    metrics,
     ...(options.labels ? { labels: options.labels } : {}),
-    ...(egress || warmPool ? { onStopped: async () => void (await Promise.all([egress?.close(), warmPool?.close()])) } : {}),
+    onStopped: async () => void (await Promise.all([egress?.close(), warmPool?.close(), metricsServer?.close()])),
   });
-  return { engine, executor, agent, engineHealth, bootId, toolTypes, policy, audit, ...(egress ? { egress } : {}), ...(warmPool ? { warmPool } : {}) };
+  const running = agent;
+  // Last, so that nothing after it can fail and leave it listening; if it cannot listen, what was started for the tasks is closed.
+  const metricsServer = config.metricsAddr
+    ? await startMetricsServer({
+        address: config.metricsAddr,
+        metrics: () => metrics.text(),
+        contentType: metrics.contentType,
+        readiness: () =>
+          workerReadiness({
+            state: running.state,
+            connection: running.connectionState,
+            engineHealthy: engineHealth.healthy,
+            engineDetail: engineHealth.detail,
+          }),
+      }).catch(async (error: unknown) => {
+        await Promise.allSettled([egress?.close(), warmPool?.close()]);
+        throw error;
+      })
+    : undefined;
+  if (metricsServer) logger.info('serving /healthz, /readyz and /metrics', { addr: metricsServer.address });
+  return {
+    engine,
+    executor,
+    agent,
+    engineHealth,
+    bootId,
+    toolTypes,
+    policy,
+    audit,
+    metrics,
+    ...(egress ? { egress } : {}),
+    ...(warmPool ? { warmPool } : {}),
+    ...(metricsServer ? { metricsServer } : {}),
+  };
 }
 
 export function createExecutorFor(

@@ -15,6 +15,8 @@ export interface EngineHealthOptions {
   readonly intervalMs: number;
   readonly unhealthyIntervalMs: number;
   readonly onChange?: (healthy: boolean, detail: string) => void;
+  /** Every failed check, and every failure a task reports (for the engine error count). */
+  readonly onFailure?: (detail: string) => void;
 }
 
 /**
@@ -36,6 +38,7 @@ export class EngineHealth implements EngineHealthView {
   }
 
   reportFailure(detail: string): void {
+    this.options.onFailure?.(detail);
     this.set(false, detail);
     this.wake?.(); // check again soon rather than at the next healthy interval
   }
@@ -47,7 +50,9 @@ export class EngineHealth implements EngineHealthView {
       this.set(true, '');
     } catch (error) {
       if (signal.aborted) return this.state.healthy;
-      this.set(false, error instanceof Error ? error.message : String(error));
+      const detail = error instanceof Error ? error.message : String(error);
+      this.options.onFailure?.(detail);
+      this.set(false, detail);
     }
     return this.state.healthy;
   }

@@ -1,5 +1,6 @@
 export type { ConnectionState } from './connection-state.js';
 export { createExecutorFor, createWorker, type CreateWorkerOptions, type WorkerParts } from './create-worker.js';
+export { startMetricsServer, type MetricsServer, type MetricsServerOptions } from './metrics-server.js';
 export { EngineHealth, type EngineHealthView } from './engine-health.js';
 export { reconnectDelay } from './reconnect-delay.js';
 export { ResultSpool } from './result-spool.js';
@@ -9,3 +10,5 @@ export { TaskExecutor, type RunTaskOptions, type TaskExecutorOptions } from './t
 export { makeOutcome, type FinalState, type TaskOutcome, type TaskProgress } from './task-outcome.js';
 export { ReconnectExhaustedError, WorkerAgent, type WorkerAgentOptions } from './worker-agent.js';
 export type { WorkerState } from './worker-state.js';
+export { WorkerMetrics, type WorkerMetricsOptions, type WorkerMetricsSources } from './worker-metrics.js';
+export { workerReadiness, type Readiness, type ReadinessFacts } from './worker-readiness.js';

@@ -27,6 +27,7 @@ import { TaskAbortReason } from './task-abort-reason.js';
 import type { TaskExecutor } from './task-executor.js';
 import { makeOutcome, type FinalState, type TaskOutcome, type TaskProgress } from './task-outcome.js';
 import { TaskQueue } from './task-queue.js';
+import type { WorkerMetrics } from './worker-metrics.js';
 import { canTransition, type WorkerState } from './worker-state.js';
 
 export interface WorkerAgentOptions {
@@ -45,6 +46,8 @@ export interface WorkerAgentOptions {
   readonly labels?: Readonly<Record<string, string>>;
   readonly engineHealth?: EngineHealth;
   readonly reaper?: ContainerReaper;
+  /** Counts tasks, output and reconnects for /metrics. */
+  readonly metrics?: WorkerMetrics;
   /** Called once the agent has stopped (its tasks are done): closes what the worker started for them, e.g. the egress proxy. */
   readonly onStopped?: () => Promise<void>;
   /** For tests: a channel to use instead of dialling config.orchestratorAddr. */
@@ -74,6 +77,10 @@ interface TaskRecord {
   readonly taskId: string;
   readonly leaseEpoch: number;
   readonly attempt: number;
+  /** The task's tool type; empty for an assignment without a task. */
+  readonly tool: string;
+  /** performance.now() when its run started (for the container start latency). */
+  startedAt?: number;
   /**
    * The task's output, kept until its result is acknowledged so that it can be resent (the
    * first MiBs in memory, the rest on disk: output-log.ts). Undefined for tasks that never ran.
@@ -162,6 +169,16 @@ export class WorkerAgent {
   /** Tasks queued or running here. */
   get activeTaskIds(): string[] {
     return [...this.tasks.keys()];
+  }
+
+  /** Tasks running here now. */
+  get runningTasks(): number {
+    return this.queue.running;
+  }
+
+  /** Tasks accepted here and waiting for a free slot. */
+  get queuedTasks(): number {
+    return this.queue.queued;
   }
 
   /** Results finished here that the orchestrator has not acknowledged yet. */
@@ -334,6 +351,7 @@ export class WorkerAgent {
       }
       const delay = reconnectDelay(attempts + 1, config.reconnectIntervalMs, config.reconnectMaxIntervalMs, this.options.random);
       logger.info('reconnecting', { inMs: delay, attempt: attempts + 1 });
+      this.options.metrics?.reconnect();
       await sleep(delay, undefined, { signal: this.stop.signal }).catch(() => undefined);
     }
   }
@@ -473,7 +491,7 @@ export class WorkerAgent {
 
   private accept(taskId: string, leaseEpoch: number, attempt: number, task: Task | undefined): void {
     const { logger, executor } = this.options;
-    const record: TaskRecord = { taskId, leaseEpoch, attempt, session: this.link?.number };
+    const record: TaskRecord = { taskId, leaseEpoch, attempt, tool: task?.toolType ?? '', session: this.link?.number };
     if (!task || taskId === '') {
       void this.complete(record, makeOutcome('FAILED', { durationMs: 0, runtime: '', error: { code: 'INVALID_PARAMS', message: 'assignment without a task or task id' } }));
       return;
@@ -496,7 +514,9 @@ export class WorkerAgent {
     logger.info('task accepted', { taskId, tool: task.toolType, leaseEpoch, attempt });
     record.done = this.queue
       .run(taskId, async () => {
+        record.startedAt = performance.now();
         const outcome = await executor.run(taskId, task, { onProgress: (event) => this.progress(record, event) });
+        this.options.metrics?.taskRan(task.toolType, outcome.durationMs);
         try {
           await record.coalescer?.flush();
         } catch (error) {
@@ -518,7 +538,12 @@ export class WorkerAgent {
   }
 
   private progress(record: TaskRecord, event: TaskProgress): Promise<void> {
-    if (event.type === 'running') return this.send(record, { $case: 'running', running: event });
+    const { metrics } = this.options;
+    if (event.type === 'running') {
+      if (record.startedAt !== undefined) metrics?.containerStarted(performance.now() - record.startedAt);
+      return this.send(record, { $case: 'running', running: event });
+    }
+    metrics?.output(event.stream, event.data.length);
     // Resolves once the chunk is kept and (when a whole chunk is ready) the link has room: a slow
     // link pauses the executor, and with it the container's output stream.
     return record.coalescer?.push(event.stream, event.data) ?? Promise.resolve();
@@ -572,6 +597,7 @@ export class WorkerAgent {
    */
   private async complete(record: TaskRecord, outcome: TaskOutcome): Promise<void> {
     if (this.tasks.get(record.taskId) === record) this.tasks.delete(record.taskId);
+    this.options.metrics?.taskFinished(record.tool, outcome);
     record.coalescer?.close();
     const spooled: SpooledResult = { message: this.resultMessage(record, outcome), output: record.output };
     try {
