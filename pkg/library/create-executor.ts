@@ -57,6 +57,7 @@ export async function createExecutor(options: CreateExecutorOptions = {}): Promi
   const egress = await startWebEgress(engine, tools, config, () => (options.policy ?? STRICT_DEFAULT_POLICY).egress, logger);
   return wrapExecutor(
     createExecutorFor(config, engine, tools, runtimes.default, logger, {
+      engineRuntimes: runtimes,
       ...(egress ? { egress: egress.proxy } : {}),
       ...(options.policy ? { policy: { current: options.policy } } : {}),
       ...(options.auditLog ? { audit: new AuditLog(options.auditLog) } : {}),
