@@ -67,6 +67,12 @@ export interface StartedContainer {
   readonly done: () => boolean;
   /** Called once the output stream has ended (at once if it already has). */
   readonly onStreamEnd: (listener: () => void) => void;
+  /**
+   * The PID-limit watch begun the moment the container started (a cold run's: a fork bomb can
+   * hit the limit and die within a few hundred milliseconds, so the check after start must not
+   * delay the first read). A warm container has none: its task's watch begins at the claim.
+   */
+  readonly pids?: ReturnType<typeof watchPidsLimit>;
 }
 
 /** One run's output: capped stdout and stderr into a back-pressured queue. */
@@ -119,7 +125,7 @@ export class ContainerRunner implements RunsContainers {
       resume: () => stream?.resume(),
     });
     // Output is taken from before start: nothing the process writes early is kept back.
-    const started = await this.start(spec, name, (attached) => output.connect(attached));
+    const started = await this.start(spec, name, (attached) => output.connect(attached), { watchPids: true });
     stream = started.stream;
     yield* this.follow(started, spec, options, spec.stdin === undefined ? [] : [spec.stdin], output);
   }
@@ -128,12 +134,18 @@ export class ContainerRunner implements RunsContainers {
    * Creates, attaches, starts and checks a container, and begins waiting for its exit. Anything
    * that fails after create removes it again (a cleanup error is reported, the first error thrown).
    */
-  async start(spec: ContainerSpec, name: string, onAttached?: (started: StartedContainer) => void): Promise<StartedContainer> {
+  async start(
+    spec: ContainerSpec,
+    name: string,
+    onAttached?: (started: StartedContainer) => void,
+    { watchPids = false }: { watchPids?: boolean } = {},
+  ): Promise<StartedContainer> {
     const { docker } = this.options;
     const container = await this.engineCall('create', spec.image, (abortSignal) =>
       docker.createContainer({ ...buildCreateOptions(spec, name), abortSignal }),
     );
     let stream: Duplex | undefined;
+    let pids: ReturnType<typeof watchPidsLimit> | undefined;
     try {
       stream = (await this.engineCall('attach', spec.image, (abortSignal) =>
         // The signal given to attach stays on the request for the stream's whole life: bound the
@@ -177,10 +189,14 @@ export class ContainerRunner implements RunsContainers {
         },
         done: () => exited || streamEnded,
         onStreamEnd: (listener) => (streamEnded ? listener() : void endListeners.push(listener)),
+        get pids() {
+          return pids;
+        },
       };
       onAttached?.(started);
 
       await this.engineCall('start', spec.image, (abortSignal) => container.start({ abortSignal }));
+      if (watchPids) pids = watchPidsLimit(container.id, this.options.pidsPollMs);
       exit = container.wait().then(
         (result: { StatusCode: number }) => result.StatusCode,
         (error: unknown) => {
@@ -199,6 +215,7 @@ export class ContainerRunner implements RunsContainers {
       }
       return started;
     } catch (error) {
+      pids?.stop();
       stream?.destroy();
       await this.remove(container);
       throw error;
@@ -242,7 +259,7 @@ export class ContainerRunner implements RunsContainers {
       });
     };
     try {
-      pids = watchPidsLimit(container.id, this.options.pidsPollMs);
+      pids = started.pids ?? watchPidsLimit(container.id, this.options.pidsPollMs);
       signal.addEventListener('abort', onAbort, { once: true });
       if (signal.aborted) onAbort();
       if (input.length > 0) {
