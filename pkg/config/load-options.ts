@@ -111,11 +111,14 @@ function parseCommandLine(
   argv: readonly string[],
   specs: readonly OptionSpec<unknown>[],
 ): 'help' | { readonly flags: ReadonlyMap<string, string>; readonly config: string | undefined } {
-  const options: Record<string, { type: 'string' | 'boolean'; short?: string }> = {
+  const options: Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }> = {
     help: { type: 'boolean', short: 'h' },
     config: { type: 'string' },
   };
-  for (const spec of specs) if (spec.flag !== undefined) options[spec.flag] = { type: spec.boolean ? 'boolean' : 'string' };
+  for (const spec of specs) {
+    if (spec.flag === undefined) continue;
+    options[spec.flag] = { type: spec.boolean ? 'boolean' : 'string', ...(spec.repeatable ? { multiple: true } : {}) };
+  }
 
   let values: Record<string, string | boolean | (string | boolean)[] | undefined>;
   try {
@@ -130,6 +133,7 @@ function parseCommandLine(
   for (const spec of specs) {
     const value = spec.flag === undefined ? undefined : values[spec.flag];
     if (spec.flag !== undefined && typeof value === 'string') flags.set(spec.flag, value);
+    if (spec.flag !== undefined && Array.isArray(value)) flags.set(spec.flag, value.filter((v) => typeof v === 'string').join(','));
     if (spec.flag !== undefined && value === true) flags.set(spec.flag, 'true');
   }
   const config = values['config'];
@@ -215,6 +219,10 @@ function checkFile(
             if (!(error instanceof InvalidValueError)) throw error;
             const issue = describeIssue(leaf, sourceOf(leaf), error);
             throw new ConfigError(issue.message, { option: issue.option });
+          }
+          if (leaf.fileValue !== undefined) {
+            out[name] = leaf.fileValue(value);
+            continue;
           }
         }
         out[name] = value;

@@ -15,6 +15,13 @@ export interface OptionSpec<T> {
   readonly metavar?: string;
   /** A flag that takes no value (`--insecure` means true); its variable and file key take true/false. */
   readonly boolean?: true;
+  /** A flag that may be given more than once (`--label a=1 --label b=2`): its values are joined with commas. */
+  readonly repeatable?: true;
+  /**
+   * A structured value a config file may give for a plain option (e.g. a mapping of labels),
+   * turned into the text its flag would take; without it such values are refused.
+   */
+  readonly fileValue?: (value: object) => string;
   readonly doc: string;
   /** Further environment variables, read below the option's own (`ORCHESTRATOR_URL`). */
   readonly fallbackEnv?: readonly string[];

@@ -26,6 +26,13 @@ export interface OrchestratorConfig {
   readonly maxAttempts: number;
   /** When set, AgentService calls must carry it (x-baaaht-worker-key metadata). */
   readonly workerKey?: string;
+  /**
+   * Per-group worker keys (--group-keys): a worker of a listed group must send its group's key;
+   * other groups use workerKey (refused when it is unset). Absent or empty: workerKey alone.
+   */
+  readonly groupKeys?: Readonly<Record<string, string>>;
+  /** `host:port` of the HTTP server of /healthz, /readyz and /metrics (--metrics-addr); absent: off. */
+  readonly metricsAddr?: string;
   /** Directory of the task database (created 0700), or `:memory:` to keep nothing on disk. */
   readonly dataDir: string;
   readonly log: LogOptions;

@@ -8,6 +8,8 @@ import { messageSizeOptionSpecs } from './message-size-option-specs.js';
 import { parseDuration } from './parse-duration.js';
 import { parseGrpcAddress } from './parse-grpc-address.js';
 import { parseInteger } from './parse-integer.js';
+import { parseGroupKeys } from './parse-group-keys.js';
+import { parseMetricsAddr } from './parse-metrics-addr.js';
 import { parseText } from './parse-text.js';
 import { socketOptionSpecs } from './socket-option-specs.js';
 import { serverTlsOptionSpecs } from './tls-option-specs.js';
@@ -79,6 +81,24 @@ export function orchestratorOptionSpecs(context: OrchestratorOptionContext = { h
       parse: (raw) => parseDuration(raw),
     },
     ...workerKeyOptionSpecs(),
+    groupKeys: {
+      flag: 'group-keys',
+      key: 'groupKeys',
+      default: '',
+      defaultText: 'none',
+      metavar: 'file',
+      doc: 'YAML or JSON file mapping worker groups to their own worker keys (gpu: "..."): a worker registering in a listed group must send that group\'s key; other groups use --worker-key, and are refused when it is not set.',
+      parse: (raw) => parseGroupKeys(raw),
+    },
+    metricsAddr: {
+      flag: 'metrics-addr',
+      key: 'metricsAddr',
+      default: '',
+      defaultText: 'off',
+      metavar: 'host:port',
+      doc: 'Serve /healthz, /readyz and Prometheus /metrics over HTTP on this address (e.g. 127.0.0.1:9465); empty: off. The gRPC health service (grpc.health.v1) is always served on the listener.',
+      parse: (raw) => parseMetricsAddr(raw),
+    },
     maxAttempts: {
       flag: 'max-attempts',
       key: 'maxAttempts',

@@ -35,6 +35,8 @@ export function parseOrchestratorArgs(input: ConfigInput): ParsedArgs<Orchestrat
       workerTimeoutMs: v.workerTimeout,
       maxAttempts: v.maxAttempts,
       ...(v.workerKey ? { workerKey: v.workerKey } : {}),
+      ...(Object.keys(v.groupKeys).length > 0 ? { groupKeys: v.groupKeys } : {}),
+      ...(v.metricsAddr ? { metricsAddr: v.metricsAddr } : {}),
       dataDir: v.dataDir,
       log: { level: v.logLevel, format: v.logFormat, output: v.logOutput },
     },

@@ -11,6 +11,10 @@ export interface WorkerConfig {
   /** Plaintext TCP to the orchestrator (--insecure, testing only; a warning is logged at start). */
   readonly insecure?: true;
   readonly name: string;
+  /** The worker group (--group, `default` unless set). */
+  readonly group: string;
+  /** The worker's own labels (--label); the platform labels are added when it registers. */
+  readonly labels: Readonly<Record<string, string>>;
   readonly dialTimeoutMs: number;
   readonly rpcTimeoutMs: number;
   readonly maxRecvMsgSize: number;
@@ -39,6 +43,8 @@ export interface WorkerConfig {
   readonly auditLog: string;
   /** Where the worker keeps results not yet acknowledged (and other state of its own). */
   readonly workDir: string;
+  /** Per-task records in workDir (--task-records, --task-record-retention). */
+  readonly taskRecords: TaskRecordsConfig;
   /** Unacknowledged results kept in memory before they are written to workDir. */
   readonly resultMemoryBytes: number;
   /** How often orphaned containers are looked for, and how far past its deadline a container must be. */
@@ -62,4 +68,11 @@ export interface WarmPoolConfig {
   readonly max: number;
   /** A key unused this long is no longer kept warm. */
   readonly idleMs: number;
+}
+
+/** Per-task records: `<workDir>/task_<id>/{stdout.txt,stderr.txt,result.json}`. */
+export interface TaskRecordsConfig {
+  readonly enabled: boolean;
+  /** A record older than this is removed. */
+  readonly retentionMs: number;
 }

@@ -11,13 +11,16 @@ export function workerKeyOptionSpecs(): { readonly workerKey: OptionSpec<string>
       defaultText: 'none',
       metavar: 'secret',
       doc: 'Shared secret workers send as call metadata and the orchestrator checks (prefer the environment variable or the config file: arguments are visible to other users).',
-      parse: (raw) => {
-        if (raw === '') return '';
-        if (typeof raw !== 'string' || raw.length < 16 || /[\u0000-\u001f\u007f]/.test(raw)) {
-          throw new InvalidValueError('a worker key must be at least 16 printable characters');
-        }
-        return raw;
-      },
+      parse: (raw) => (raw === '' ? '' : checkWorkerKey(raw)),
     },
   };
+}
+
+/** A worker key: at least 16 printable characters. */
+export function checkWorkerKey(raw: unknown): string {
+  // eslint-disable-next-line no-control-regex
+  if (typeof raw !== 'string' || raw.length < 16 || /[\u0000-\u001f\u007f]/.test(raw)) {
+    throw new InvalidValueError('a worker key must be at least 16 printable characters');
+  }
+  return raw;
 }

@@ -8,6 +8,8 @@ import { CUSTOM_TOOLS_KEY, customToolList } from './parse-custom-tools.js';
 import { defaultDockerSocket, parseDockerSocket } from './parse-docker-socket.js';
 import { parseDuration } from './parse-duration.js';
 import { parseGrpcAddress } from './parse-grpc-address.js';
+import { parseGroupName } from './parse-group-name.js';
+import { formatLabelPairs, parseLabels } from './parse-labels.js';
 import { parseInteger } from './parse-integer.js';
 import { parseMetricsAddr } from './parse-metrics-addr.js';
 import { parseSearchUrlTemplate } from './parse-search-url-template.js';
@@ -48,6 +50,25 @@ export function workerOptionSpecs(context: WorkerOptionContext) {
       metavar: 'name',
       doc: 'Name this worker registers under.',
       parse: (raw) => parseText(raw, { maxLength: 253 }),
+    },
+    group: {
+      flag: 'group',
+      key: 'group',
+      default: 'default',
+      metavar: 'name',
+      doc: 'Worker group this worker registers in: tasks may ask for a group (task run --group), and with per-group keys the orchestrator checks this group\'s key.',
+      parse: (raw) => parseGroupName(raw),
+    },
+    labels: {
+      flag: 'label',
+      key: 'labels',
+      default: '',
+      defaultText: 'none',
+      metavar: 'key=value',
+      repeatable: true,
+      doc: 'A label tasks may ask for (task run --label key=value); repeat it, or give key=value pairs separated by commas (a mapping in the config file). The worker adds platform.os, platform.arch, platform.runtime.<name> and platform.tool.<name> itself.',
+      parse: (raw) => parseLabels(raw),
+      fileValue: (value) => formatLabelPairs(parseLabels(value)),
     },
     dialTimeout: {
       flag: 'dial-timeout',
@@ -159,6 +180,22 @@ export function workerOptionSpecs(context: WorkerOptionContext) {
       metavar: 'dir',
       doc: 'Where results not yet acknowledged by the orchestrator are kept (use persistent storage in production).',
       parse: (raw) => (raw === '' ? '' : parseText(raw, { maxLength: 4096 })),
+    },
+    taskRecords: {
+      flag: 'task-records',
+      key: 'taskRecords',
+      default: 'off',
+      metavar: 'on|off',
+      doc: 'Keep a record of each task in --work-dir: task_<id>/stdout.txt, stderr.txt and result.json (removed after --task-record-retention).',
+      parse: (raw) => parseBoolean(raw),
+    },
+    taskRecordRetention: {
+      flag: 'task-record-retention',
+      key: 'taskRecordRetention',
+      default: '24h',
+      metavar: 'duration',
+      doc: 'How long task records are kept before they are removed.',
+      parse: (raw) => parseDuration(raw),
     },
     resultMemory: {
       flag: 'result-memory',

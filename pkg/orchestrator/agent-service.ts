@@ -1,18 +1,23 @@
 import { ServerError, Status } from 'nice-grpc-common';
 import type { AgentServiceImplementation, WorkerMessage } from '../gen/agent/v1/agent.js';
 import type { TaskBroker, WorkerSession } from './task-broker.js';
+import { effectiveGroup } from '../placement/placement.js';
+import { groupNameProblem, labelsProblem } from '../placement/label-rules.js';
 
 /** AgentService: converts between the wire and the broker; the broker holds all state. */
 export function createAgentService(broker: TaskBroker, options: { heartbeatIntervalMs: number }): AgentServiceImplementation {
   return {
     async register(request) {
       if (broker.shuttingDown) throw new ServerError(Status.UNAVAILABLE, 'the orchestrator is shutting down');
+      const problem = groupNameProblem(effectiveGroup(request.group)) ?? labelsProblem(request.labels);
+      if (problem !== undefined) throw new ServerError(Status.INVALID_ARGUMENT, `Register: ${problem}`);
       const { agentId, resumed } = broker.registerWorker(
         {
           name: request.name,
           hostname: request.hostname,
           pid: request.pid,
           version: request.version,
+          group: effectiveGroup(request.group),
           labels: request.labels,
           capabilities: request.capabilities ?? { toolTypes: [], maxConcurrentTasks: 0, runtimes: [] },
           bootId: request.bootId,

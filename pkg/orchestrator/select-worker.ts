@@ -1,9 +1,8 @@
 import type { OrchestratorError } from './task-outcome.js';
+import { describePlacement, matchesPlacement, type PlacedWorker, type Placement } from '../placement/placement.js';
 
 /** What dispatch needs to know of a registered worker. */
-export interface WorkerCandidate {
-  readonly agentId: string;
-  readonly name: string;
+export interface WorkerCandidate extends PlacedWorker {
   readonly toolTypes: readonly string[];
   /** 0 (unset) counts as 1. */
   readonly maxConcurrentTasks: number;
@@ -17,8 +16,8 @@ export interface WorkerCandidate {
 export interface DispatchRequest {
   readonly toolType: string;
   readonly builtin: boolean;
-  /** Agent id or name of the one worker to use; empty for any. */
-  readonly target: string;
+  /** Which workers may run it: a worker (agent id or name), a group, labels; empty fields for any. */
+  readonly placement: Placement;
   /** Agent ids to use only when no other worker is free (those that ran earlier attempts). */
   readonly avoid?: ReadonlySet<string>;
 }
@@ -33,29 +32,39 @@ export function slotsOf(worker: Pick<WorkerCandidate, 'maxConcurrentTasks'>): nu
 }
 
 /**
- * Picks the worker for a task: among the registered workers (or the targeted one) that serve
- * the tool, a connected, accepting (not draining, healthy) one with a free slot, least loaded
- * first (fewest tasks in flight, then most free slots, then registration order), and one that
- * did not run an earlier attempt before one that did. `wait` when such workers exist but none is
- * free, connected or accepting; `fail` when none serves the tool at all: UNKNOWN_TOOL for a type
- * that is not built in, NO_WORKER otherwise or when the target is unknown.
+ * Picks the worker for a task: among the registered workers the placement allows (the named
+ * worker, the group, every label) that serve the tool, a connected, accepting (not draining,
+ * healthy) one with a free slot, least loaded first (fewest tasks in flight, then most free
+ * slots, then registration order), and one that did not run an earlier attempt before one that
+ * did. `wait` when such workers exist but none is free, connected or accepting; `fail` when none
+ * can ever take it: NO_WORKER when no registered worker matches the placement, UNKNOWN_TOOL for
+ * a type that is not built in and that no worker serves, NO_WORKER otherwise.
  */
 export function selectWorker(workers: readonly WorkerCandidate[], request: DispatchRequest): WorkerChoice {
-  const { toolType, target } = request;
-  const pool = target === '' ? workers : workers.filter((w) => w.agentId === target || w.name === target);
-  if (target !== '' && pool.length === 0) {
+  const { toolType, placement } = request;
+  const pool = workers.filter((w) => matchesPlacement(w, placement));
+  const where = describePlacement(placement);
+  if (pool.length === 0 && placement.worker !== '' && !workers.some((w) => w.agentId === placement.worker || w.name === placement.worker)) {
     return {
       kind: 'fail',
-      error: { code: 'NO_WORKER', message: `no worker named or with id ${JSON.stringify(target)} is registered` },
+      error: { code: 'NO_WORKER', message: `no worker named or with id ${JSON.stringify(placement.worker)} is registered` },
+    };
+  }
+  if (pool.length === 0 && workers.length > 0 && where !== 'any worker') {
+    return {
+      kind: 'fail',
+      error: { code: 'NO_WORKER', message: `no registered worker matches ${where} (${describeWorkers(workers)})` },
     };
   }
   const serving = pool.filter((w) => w.toolTypes.includes(toolType));
   if (serving.length === 0) {
-    const code = request.builtin ? 'NO_WORKER' : 'UNKNOWN_TOOL';
+    const code = request.builtin || (where !== 'any worker' && workers.some((w) => w.toolTypes.includes(toolType))) ? 'NO_WORKER' : 'UNKNOWN_TOOL';
     const message =
-      target === ''
+      where === 'any worker'
         ? `no worker serving tool ${JSON.stringify(toolType)} is connected`
-        : `worker ${JSON.stringify(target)} does not serve tool ${JSON.stringify(toolType)}`;
+        : placement.worker !== '' && placement.group === '' && Object.keys(placement.labels).length === 0
+          ? `worker ${JSON.stringify(placement.worker)} does not serve tool ${JSON.stringify(toolType)}`
+          : `no worker matching ${where} serves tool ${JSON.stringify(toolType)}`;
     return { kind: 'fail', error: { code, message } };
   }
   const avoided = (w: WorkerCandidate): boolean => request.avoid?.has(w.agentId) ?? false;
@@ -72,4 +81,11 @@ export function selectWorker(workers: readonly WorkerCandidate[], request: Dispa
     }
   }
   return best ? { kind: 'dispatch', agentId: best.agentId } : { kind: 'wait' };
+}
+
+/** `w1 (group default), w2 (group gpu)`: what there is, for a message that says none matches; at most 5 named. */
+function describeWorkers(workers: readonly WorkerCandidate[]): string {
+  const named = workers.slice(0, 5).map((w) => `${w.name} in group ${w.group || 'default'}`);
+  const more = workers.length > 5 ? `, and ${workers.length - 5} more` : '';
+  return `registered: ${named.join(', ')}${more}`;
 }

@@ -8,12 +8,14 @@ import {
   type Task,
   type TaskEvent,
   type TaskResult,
+  type TaskSummary,
   type WorkerInfo,
   type WorkerMessage,
 } from '../gen/agent/v1/agent.js';
 import { afterLeaseLoss, afterResult, judgeCompleted, type LeaseView } from './lease-rules.js';
 import { createOutputBuffer } from './output-buffer.js';
 import { selectWorker, type WorkerChoice } from './select-worker.js';
+import type { Placement } from '../placement/placement.js';
 import { assembleResult, orchestratorOutcome, workerOutcome, type OrchestratorError, type TaskOutcome } from './task-outcome.js';
 import { createTaskRecord, holdsLease, phaseState, queueIndex, type TaskRecord } from './task-record.js';
 import type { StoredTask, TaskStore } from './task-store.js';
@@ -116,10 +118,12 @@ export interface TaskBroker {
    * Stores and queues (or dispatches) a task. With `follow: false` nobody reads its events
    * (SubmitTask): they are not kept. Not while shutting down.
    */
-  submit(task: Task, target: string, options?: { follow?: boolean }): SubmittedTask;
+  submit(task: Task, placement: Placement, options?: { follow?: boolean }): SubmittedTask;
   /** False when the task is unknown or already finished. */
   cancel(taskId: string, options: { force: boolean; reason: string }): boolean;
   listWorkers(): WorkerInfo[];
+  /** Every unfinished task in submission order, then up to `recentFinished` finished ones, newest first. */
+  listTasks(recentFinished: number): TaskSummary[];
   /** An unfinished task, or a finished one while its result is retained. */
   getTask(taskId: string): TaskView | undefined;
   /** A finished task's result while it is retained. */
@@ -158,7 +162,7 @@ export function createTaskBroker(options: TaskBrokerOptions): TaskBroker {
   const leased = (record: TaskRecord): boolean => record.phase === 'assigned' || record.phase === 'running';
   const result = (record: TaskRecord, outcome: TaskOutcome): TaskResult => assembleResult(record, outcome, capBytes);
 
-  const newRecord = (row: Pick<StoredTask, 'taskId' | 'seq' | 'task' | 'target'>): TaskRecord =>
+  const newRecord = (row: Pick<StoredTask, 'taskId' | 'seq' | 'task' | 'placement' | 'submittedAtMs'>): TaskRecord =>
     createTaskRecord({
       ...row,
       builtin: isBuiltinTool(row.task.toolType),
@@ -273,7 +277,7 @@ export function createTaskBroker(options: TaskBrokerOptions): TaskBroker {
     return selectWorker(candidates, {
       toolType: record.task.toolType,
       builtin: record.builtin,
-      target: record.target,
+      placement: record.placement,
       avoid: record.triedBy,
     });
   }
@@ -606,11 +610,12 @@ export function createTaskBroker(options: TaskBrokerOptions): TaskBroker {
       return session;
     },
 
-    submit(task, target, submitOptions = {}) {
+    submit(task, placement, submitOptions = {}) {
       if (shuttingDown) throw new Error('the orchestrator is shutting down');
       const taskId = randomUUID();
-      const seq = store.insert({ taskId, task, target, submittedAtMs: now() });
-      const record = newRecord({ taskId, seq, task, target });
+      const submittedAtMs = now();
+      const seq = store.insert({ taskId, task, placement, submittedAtMs });
+      const record = newRecord({ taskId, seq, task, placement, submittedAtMs });
       if (submitOptions.follow === false) record.subscriber.end();
       tasks.set(taskId, record);
       const invalid = validateTask(task, { maxTaskBytes: options.maxTaskBytes });
@@ -656,6 +661,38 @@ export function createTaskBroker(options: TaskBrokerOptions): TaskBroker {
 
     listWorkers() {
       return [...workers.values()].map(toWorkerInfo);
+    },
+
+    listTasks(recentFinished) {
+      const summary = (
+        row: Pick<StoredTask, 'taskId' | 'toolType' | 'placement' | 'submittedAtMs' | 'attempt'>,
+        state: TaskState,
+        worker: string,
+        finishedAtMs: number,
+        cause: string,
+      ): TaskSummary => ({
+        taskId: row.taskId,
+        toolType: row.toolType,
+        state,
+        worker,
+        attempt: row.attempt,
+        submittedAtMs: row.submittedAtMs,
+        finishedAtMs,
+        targetWorker: row.placement.worker,
+        group: row.placement.group,
+        labels: { ...row.placement.labels },
+        cause,
+      });
+      const open = [...tasks.values()]
+        .sort((a, b) => a.seq - b.seq)
+        .map((r) => summary({ ...r, toolType: r.task.toolType }, phaseState(r.phase), leased(r) ? holderName(r) : '', 0, ''));
+      const finished = closed || recentFinished <= 0 ? [] : store.recentFinished(recentFinished);
+      return [
+        ...open,
+        ...finished.map((row) =>
+          summary(row, row.result?.state ?? TaskState.TASK_STATE_UNSPECIFIED, row.result?.worker ?? row.worker, row.finishedAtMs ?? 0, row.result?.cause ?? ''),
+        ),
+      ];
     },
 
     getTask(taskId) {

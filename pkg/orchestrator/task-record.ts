@@ -3,6 +3,7 @@ import { createOutputBuffer, type OutputBuffer } from './output-buffer.js';
 import type { CancelRequest } from './task-store.js';
 import { createTaskSubscriber, type TaskSubscriber } from './task-subscriber.js';
 import type { WorkerRecord } from './worker-record.js';
+import type { Placement } from '../placement/placement.js';
 
 /**
  * Where an unfinished task is: `queued` (waiting for a worker), `assigned` (leased to a worker),
@@ -17,8 +18,10 @@ export interface TaskRecord {
   /** Submission order: the queue is kept in it. */
   readonly seq: number;
   readonly task: Task;
-  /** Agent id or name the client asked for; empty for any worker. */
-  readonly target: string;
+  /** Where the client asked it to run (worker, group, labels); empty fields for any. */
+  readonly placement: Placement;
+  /** Unix ms. */
+  readonly submittedAtMs: number;
   readonly builtin: boolean;
   phase: TaskPhase;
   /** Number of the current or last assignment; 0 before the first. */
@@ -60,7 +63,8 @@ export function createTaskRecord(input: {
   taskId: string;
   seq: number;
   task: Task;
-  target: string;
+  placement: Placement;
+  submittedAtMs: number;
   builtin: boolean;
   outputCapBytes: number;
   subscriberBufferBytes: number;
@@ -70,7 +74,8 @@ export function createTaskRecord(input: {
     taskId: input.taskId,
     seq: input.seq,
     task: input.task,
-    target: input.target,
+    placement: input.placement,
+    submittedAtMs: input.submittedAtMs,
     builtin: input.builtin,
     phase: 'queued',
     attempt: 0,

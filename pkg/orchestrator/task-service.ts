@@ -3,22 +3,27 @@ import { quoteValue } from '../tools/quote-value.js';
 import type { RunTaskRequest, Task, TaskServiceImplementation } from '../gen/agent/v1/agent.js';
 import type { TaskBroker } from './task-broker.js';
 import { checkRequestNames } from './validate-task.js';
+import type { Placement } from '../placement/placement.js';
 
 const SHUTTING_DOWN = 'the orchestrator is shutting down';
+/** ListTasks: finished tasks listed at most. */
+const MAX_RECENT_FINISHED = 100;
 
 /** TaskService: converts between the wire and the broker. */
 export function createTaskService(broker: TaskBroker): TaskServiceImplementation {
-  const taskOf = (request: RunTaskRequest, method: string): Task => {
+  const taskOf = (request: RunTaskRequest, method: string): { task: Task; placement: Placement } => {
     if (!request.task) throw new ServerError(Status.INVALID_ARGUMENT, `${method}: RunTaskRequest.task is required`);
-    const malformed = checkRequestNames(request.task, request.worker);
+    const placement: Placement = { worker: request.worker, group: request.group, labels: request.labels };
+    const malformed = checkRequestNames(request.task, placement);
     if (malformed !== undefined) throw new ServerError(Status.INVALID_ARGUMENT, `${method}: ${malformed}`);
     if (broker.shuttingDown) throw new ServerError(Status.UNAVAILABLE, SHUTTING_DOWN);
-    return request.task;
+    return { task: request.task, placement };
   };
 
   return {
     async *runTask(request, context) {
-      const submitted = broker.submit(taskOf(request, 'RunTask'), request.worker);
+      const { task, placement } = taskOf(request, 'RunTask');
+      const submitted = broker.submit(task, placement);
       let sawResult = false;
       try {
         for await (const event of submitted.events(context.signal)) {
@@ -40,7 +45,8 @@ export function createTaskService(broker: TaskBroker): TaskServiceImplementation
     },
 
     async submitTask(request) {
-      return { taskId: broker.submit(taskOf(request, 'SubmitTask'), request.worker, { follow: false }).taskId };
+      const { task, placement } = taskOf(request, 'SubmitTask');
+      return { taskId: broker.submit(task, placement, { follow: false }).taskId };
     },
 
     async getTask(request) {
@@ -57,6 +63,10 @@ export function createTaskService(broker: TaskBroker): TaskServiceImplementation
 
     async listWorkers() {
       return { workers: broker.listWorkers() };
+    },
+
+    async listTasks(request) {
+      return { tasks: broker.listTasks(Math.min(MAX_RECENT_FINISHED, request.recentFinished)) };
     },
   };
 }

@@ -1,3 +1,4 @@
+import { ANY_PLACEMENT } from '../placement/placement.js';
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -29,13 +30,13 @@ describe('openTaskStore', () => {
   it('keeps a task through its life: queued, assigned, re-queued, finished', () => {
     withStore(IN_MEMORY, (store) => {
       assert.equal(store.location, IN_MEMORY);
-      const seq = store.insert({ taskId: 't1', task: task('a'), target: 'w1', submittedAtMs: 10 });
+      const seq = store.insert({ taskId: 't1', task: task('a'), placement: { worker: 'w1', group: 'gpu', labels: { zone: 'a' } }, submittedAtMs: 10 });
       let row = store.get('t1')!;
       assert.equal(row.seq, seq);
       assert.equal(row.state, 'queued');
       assert.deepEqual(row.task, task('a'));
       assert.equal(row.toolType, 'file_read');
-      assert.equal(row.target, 'w1');
+      assert.deepEqual(row.placement, { worker: 'w1', group: 'gpu', labels: { zone: 'a' } });
       assert.equal(row.attempt, 0);
       assert.equal(row.cancel, undefined);
 
@@ -67,7 +68,7 @@ describe('openTaskStore', () => {
 
   it('lists unfinished tasks in submission order', () => {
     withStore(IN_MEMORY, (store) => {
-      for (const id of ['a', 'b', 'c', 'd']) store.insert({ taskId: id, task: task(id), target: '', submittedAtMs: 1 });
+      for (const id of ['a', 'b', 'c', 'd']) store.insert({ taskId: id, task: task(id), placement: ANY_PLACEMENT, submittedAtMs: 1 });
       store.assigned('b', { attempt: 1, leaseEpoch: 1, worker: 'w' });
       store.finished('c', output('c'), { resultEpoch: 0, finishedAtMs: 2 });
       store.assigned('a', { attempt: 1, leaseEpoch: 1, worker: 'w' });
@@ -82,14 +83,14 @@ describe('openTaskStore', () => {
   it('prunes finished results by age, count and output bytes, oldest first; never unfinished tasks', () => {
     withStore(IN_MEMORY, (store) => {
       const finish = (id: string, text: string, at: number): void => {
-        store.insert({ taskId: id, task: task(id), target: '', submittedAtMs: 0 });
+        store.insert({ taskId: id, task: task(id), placement: ANY_PLACEMENT, submittedAtMs: 0 });
         store.finished(id, output(text), { resultEpoch: 0, finishedAtMs: at });
       };
       finish('old', 'x', 10);
       finish('r1', '1234', 20);
       finish('r2', '12', 30);
       finish('r3', '1', 40);
-      store.insert({ taskId: 'queued', task: task('q'), target: '', submittedAtMs: 0 });
+      store.insert({ taskId: 'queued', task: task('q'), placement: ANY_PLACEMENT, submittedAtMs: 0 });
       const ids = (): string[] => ['old', 'r1', 'r2', 'r3', 'queued'].filter((id) => store.get(id) !== undefined);
 
       assert.equal(store.prune({ finishedBeforeMs: 10, maxEntries: 100, maxBytes: 100 }), 1);
@@ -108,8 +109,8 @@ describe('openTaskStore', () => {
     const dir = freshDir();
     withStore(dir, (store) => {
       assert.equal(store.location, join(dir, TASK_DB_FILE));
-      store.insert({ taskId: 'q', task: task('q'), target: '', submittedAtMs: 1 });
-      store.insert({ taskId: 'f', task: task('f'), target: '', submittedAtMs: 2 });
+      store.insert({ taskId: 'q', task: task('q'), placement: ANY_PLACEMENT, submittedAtMs: 1 });
+      store.insert({ taskId: 'f', task: task('f'), placement: ANY_PLACEMENT, submittedAtMs: 2 });
       store.finished('f', output('kept'), { resultEpoch: 3, finishedAtMs: 5 });
     });
     assert.equal(statSync(dir).mode & 0o777, 0o700);
@@ -117,7 +118,7 @@ describe('openTaskStore', () => {
       assert.deepEqual(store.unfinished().map((row) => row.taskId), ['q']);
       assert.equal(store.get('f')?.result?.stdout.toString(), 'kept');
       assert.equal(store.get('f')?.resultEpoch, 3);
-      const seq = store.insert({ taskId: 'n', task: task('n'), target: '', submittedAtMs: 3 });
+      const seq = store.insert({ taskId: 'n', task: task('n'), placement: ANY_PLACEMENT, submittedAtMs: 3 });
       assert.ok(seq > store.get('f')!.seq, 'sequence numbers keep growing');
     });
   });

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { Task, TaskResult } from '../gen/agent/v1/agent.js';
+import type { Placement } from '../placement/placement.js';
 
 /** `--data-dir` value that keeps everything in memory (tests, demos). */
 export const IN_MEMORY = ':memory:';
@@ -9,7 +10,8 @@ export const IN_MEMORY = ':memory:';
 /** The database file inside the data directory. */
 export const TASK_DB_FILE = 'orchestrator.sqlite';
 
-const SCHEMA_VERSION = 1;
+/** 2: the placement column (group and labels a task asks for); version 1 stores are upgraded. */
+const SCHEMA_VERSION = 2;
 
 /**
  * Where a stored task is: waiting for a worker, held by a lease (assigned to a worker, maybe
@@ -29,8 +31,8 @@ export interface StoredTask {
   /** The task as submitted; empty (a default Task) once finished, to keep finished rows small. */
   readonly task: Task;
   readonly toolType: string;
-  /** Agent id or name the client asked for; empty for any worker. */
-  readonly target: string;
+  /** Where the client asked it to run: a worker (agent id or name), a group, labels; empty for any. */
+  readonly placement: Placement;
   readonly state: StoredTaskState;
   /** Number of the current or last assignment (0: never assigned). */
   readonly attempt: number;
@@ -65,7 +67,7 @@ export interface TaskStore {
   /** The database file, or `:memory:`. */
   readonly location: string;
   /** Stores a new queued task; returns its submission sequence number. */
-  insert(input: { taskId: string; task: Task; target: string; submittedAtMs: number }): number;
+  insert(input: { taskId: string; task: Task; placement: Placement; submittedAtMs: number }): number;
   /** The task is leased to a worker. */
   assigned(taskId: string, lease: { attempt: number; leaseEpoch: number; worker: string }): void;
   /** Another worker claimed the current lease. */
@@ -78,6 +80,8 @@ export interface TaskStore {
   /** Queued and assigned tasks, in submission order. */
   unfinished(): StoredTask[];
   get(taskId: string): StoredTask | undefined;
+  /** The most recently finished tasks still in the store, newest first. */
+  recentFinished(limit: number): StoredTask[];
   /** Drops finished tasks past the retention limits, oldest first; returns how many. */
   prune(limits: RetentionLimits): number;
   close(): void;
@@ -89,6 +93,7 @@ interface Row {
   tool_type: string;
   task: Buffer;
   target: string;
+  placement: string;
   state: StoredTaskState;
   attempt: number;
   lease_epoch: number;
@@ -109,6 +114,7 @@ CREATE TABLE tasks (
   tool_type       TEXT    NOT NULL,
   task            BLOB    NOT NULL,
   target          TEXT    NOT NULL,
+  placement       TEXT    NOT NULL DEFAULT '{}',
   state           TEXT    NOT NULL CHECK (state IN ('queued', 'assigned', 'finished')),
   attempt         INTEGER NOT NULL DEFAULT 0,
   lease_epoch     INTEGER NOT NULL DEFAULT 0,
@@ -158,6 +164,11 @@ function migrate(db: Database.Database, location: string): void {
   db.transaction(() => {
     const version = db.pragma('user_version', { simple: true }) as number;
     if (version === SCHEMA_VERSION) return;
+    if (version === 1) {
+      db.exec(`ALTER TABLE tasks ADD COLUMN placement TEXT NOT NULL DEFAULT '{}'`);
+      db.pragma(`user_version = ${SCHEMA_VERSION}`);
+      return;
+    }
     if (version !== 0) {
       throw new Error(`${location} has schema version ${version}; this orchestrator knows version ${SCHEMA_VERSION}`);
     }
@@ -168,8 +179,8 @@ function migrate(db: Database.Database, location: string): void {
 
 function createTaskStore(db: Database.Database, location: string): TaskStore {
   const statements = {
-    insert: db.prepare<[string, string, Buffer, string, number]>(
-      `INSERT INTO tasks (task_id, tool_type, task, target, state, submitted_at_ms) VALUES (?, ?, ?, ?, 'queued', ?)`,
+    insert: db.prepare<[string, string, Buffer, string, string, number]>(
+      `INSERT INTO tasks (task_id, tool_type, task, target, placement, state, submitted_at_ms) VALUES (?, ?, ?, ?, ?, 'queued', ?)`,
     ),
     assigned: db.prepare<[number, number, string, string]>(
       `UPDATE tasks SET state = 'assigned', attempt = ?, lease_epoch = ?, worker = ? WHERE task_id = ? AND state != 'finished'`,
@@ -187,6 +198,9 @@ function createTaskStore(db: Database.Database, location: string): TaskStore {
     ),
     unfinished: db.prepare<[], Row>(`SELECT * FROM tasks WHERE state != 'finished' ORDER BY seq`),
     get: db.prepare<[string], Row>(`SELECT * FROM tasks WHERE task_id = ?`),
+    recentFinished: db.prepare<[number], Row>(
+      `SELECT * FROM tasks WHERE state = 'finished' ORDER BY finished_at_ms DESC, seq DESC LIMIT ?`,
+    ),
     expire: db.prepare<[number]>(`DELETE FROM tasks WHERE state = 'finished' AND finished_at_ms <= ?`),
     totals: db.prepare<[], { entries: number; bytes: number }>(
       `SELECT count(*) AS entries, coalesce(sum(result_bytes), 0) AS bytes FROM tasks WHERE state = 'finished'`,
@@ -216,8 +230,15 @@ function createTaskStore(db: Database.Database, location: string): TaskStore {
   let closed = false;
   return {
     location,
-    insert({ taskId, task, target, submittedAtMs }) {
-      const info = statements.insert.run(taskId, task.toolType, encode(Task.encode(task)), target, submittedAtMs);
+    insert({ taskId, task, placement, submittedAtMs }) {
+      const info = statements.insert.run(
+        taskId,
+        task.toolType,
+        encode(Task.encode(task)),
+        placement.worker,
+        JSON.stringify({ group: placement.group, labels: placement.labels }),
+        submittedAtMs,
+      );
       return Number(info.lastInsertRowid);
     },
     assigned(taskId, { attempt, leaseEpoch, worker }) {
@@ -244,6 +265,9 @@ function createTaskStore(db: Database.Database, location: string): TaskStore {
       const row = statements.get.get(taskId);
       return row === undefined ? undefined : fromRow(row);
     },
+    recentFinished(limit) {
+      return statements.recentFinished.all(limit).map(fromRow);
+    },
     prune(limits) {
       return prune(limits);
     },
@@ -266,7 +290,7 @@ function fromRow(row: Row): StoredTask {
     seq: row.seq,
     task: Task.decode(row.task),
     toolType: row.tool_type,
-    target: row.target,
+    placement: decodePlacement(row.target, row.placement),
     state: row.state,
     attempt: row.attempt,
     leaseEpoch: row.lease_epoch,
@@ -278,4 +302,15 @@ function fromRow(row: Row): StoredTask {
     submittedAtMs: row.submitted_at_ms,
     finishedAtMs: row.finished_at_ms ?? undefined,
   };
+}
+
+/** The placement columns of a row: the worker in `target`, group and labels as JSON (`{}` in rows of version 1). */
+function decodePlacement(target: string, json: string): Placement {
+  const parsed: unknown = JSON.parse(json);
+  const fields = (typeof parsed === 'object' && parsed !== null ? parsed : {}) as { group?: unknown; labels?: unknown };
+  const labels: Record<string, string> = {};
+  if (typeof fields.labels === 'object' && fields.labels !== null) {
+    for (const [key, value] of Object.entries(fields.labels)) if (typeof value === 'string') labels[key] = value;
+  }
+  return { worker: target, group: typeof fields.group === 'string' ? fields.group : '', labels };
 }

@@ -1,3 +1,4 @@
+import type { Placement } from '../placement/placement.js';
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Task } from '../gen/agent/v1/agent.js';
@@ -33,17 +34,27 @@ describe('validateTask', () => {
 
 describe('checkRequestNames', () => {
   const task = (toolType: string): Task => Task.fromPartial({ toolType, params: { $case: 'custom', custom: { values: {} } } });
+  const on = (worker: string, rest: Partial<Placement> = {}): Placement => ({ worker, group: '', labels: {}, ...rest });
 
   it('accepts names up to the limit, in UTF-8 bytes', () => {
-    assert.equal(checkRequestNames(task('file_read'), ''), undefined);
-    assert.equal(checkRequestNames(task('t'.repeat(MAX_NAME_BYTES)), 'w'.repeat(MAX_NAME_BYTES)), undefined);
+    assert.equal(checkRequestNames(task('file_read'), on('')), undefined);
+    assert.equal(checkRequestNames(task('t'.repeat(MAX_NAME_BYTES)), on('w'.repeat(MAX_NAME_BYTES))), undefined);
   });
 
   it('refuses a longer tool type or worker target, saying which and how long, without echoing it', () => {
-    const long = checkRequestNames(task('t'.repeat(MAX_NAME_BYTES + 1)), '');
+    const long = checkRequestNames(task('t'.repeat(MAX_NAME_BYTES + 1)), on(''));
     assert.equal(long, `task.tool_type is ${MAX_NAME_BYTES + 1} bytes long, more than the ${MAX_NAME_BYTES} allowed`);
-    const wide = checkRequestNames(task('file_read'), 'é'.repeat(MAX_NAME_BYTES / 2 + 1));
+    const wide = checkRequestNames(task('file_read'), on('é'.repeat(MAX_NAME_BYTES / 2 + 1)));
     assert.equal(wide, `worker is ${MAX_NAME_BYTES + 2} bytes long, more than the ${MAX_NAME_BYTES} allowed`);
-    assert.ok((checkRequestNames(task('x'.repeat(3_000_000)), '') ?? '').length < 100);
+    assert.ok((checkRequestNames(task('x'.repeat(3_000_000)), on('')) ?? '').length < 100);
+  });
+
+  it('checks the group and labels a task asks for', () => {
+    assert.equal(checkRequestNames(task('file_read'), on('', { group: 'gpu', labels: { zone: 'eu-1', 'platform.runtime.runsc': 'true' } })), undefined);
+    assert.match(checkRequestNames(task('file_read'), on('', { group: 'GPU!' })) ?? '', /^group "GPU!" is not 1–63 lower-case/);
+    assert.match(checkRequestNames(task('file_read'), on('', { labels: { 'bad key': 'x' } })) ?? '', /^label key "bad key" is not/);
+    assert.match(checkRequestNames(task('file_read'), on('', { labels: { zone: 'a b' } })) ?? '', /^label zone: value "a b" is not/);
+    const many = Object.fromEntries(Array.from({ length: 65 }, (_, i) => [`k${i}`, 'v']));
+    assert.equal(checkRequestNames(task('file_read'), on('', { labels: many })), '65 labels: at most 64');
   });
 });

@@ -1,6 +1,8 @@
 import { Task } from '../gen/agent/v1/agent.js';
 import { BUILTIN_TOOL_TYPES, paramsCaseForTool } from '../tools/index.js';
 import type { OrchestratorError } from './task-outcome.js';
+import { groupNameProblem, labelsProblem } from '../placement/label-rules.js';
+import type { Placement } from '../placement/placement.js';
 
 export interface TaskLimits {
   /** Largest encoded task the orchestrator will forward to a worker. */
@@ -19,12 +21,16 @@ export const MAX_NAME_BYTES = 256;
  * Checks what a request names before a task is even recorded: returns why it is malformed (the
  * caller answers INVALID_ARGUMENT), or undefined.
  */
-export function checkRequestNames(task: Task, target: string): string | undefined {
-  for (const [field, value] of [['task.tool_type', task.toolType], ['worker', target]] as const) {
+export function checkRequestNames(task: Task, placement: Placement): string | undefined {
+  for (const [field, value] of [['task.tool_type', task.toolType], ['worker', placement.worker]] as const) {
     const bytes = Buffer.byteLength(value, 'utf8');
     if (bytes > MAX_NAME_BYTES) return `${field} is ${bytes} bytes long, more than the ${MAX_NAME_BYTES} allowed`;
   }
-  return undefined;
+  if (placement.group !== '') {
+    const problem = groupNameProblem(placement.group);
+    if (problem !== undefined) return problem;
+  }
+  return labelsProblem(placement.labels);
 }
 
 export function isBuiltinTool(toolType: string): boolean {

@@ -8,6 +8,9 @@ export interface WorkerRegistration {
   readonly hostname: string;
   readonly pid: number;
   readonly version: string;
+  /** Never empty: a worker that gives none is in the default group. */
+  readonly group: string;
+  /** Its own labels and the platform labels it filled in. */
   readonly labels: Readonly<Record<string, string>>;
   readonly capabilities: Capabilities;
   /** New each start of the worker process. */
@@ -74,6 +77,8 @@ export function toWorkerCandidate(worker: WorkerRecord, mayClaim = false): Worke
   return {
     agentId: worker.agentId,
     name: worker.registration.name,
+    group: worker.registration.group,
+    labels: worker.registration.labels,
     toolTypes: worker.registration.capabilities.toolTypes,
     maxConcurrentTasks: worker.registration.capabilities.maxConcurrentTasks,
     inFlight: worker.tasks.size,
@@ -90,6 +95,7 @@ export function toWorkerInfo(worker: WorkerRecord): WorkerInfo {
     name: r.name,
     hostname: r.hostname,
     version: r.version,
+    group: r.group,
     capabilities: r.capabilities,
     activeTaskIds: [...worker.tasks],
     lastHeartbeatMs: worker.lastHeartbeatMs,

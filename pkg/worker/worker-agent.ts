@@ -29,6 +29,7 @@ import { makeOutcome, type FinalState, type TaskOutcome, type TaskProgress } fro
 import { TaskQueue } from './task-queue.js';
 import type { WorkerMetrics } from './worker-metrics.js';
 import { canTransition, type WorkerState } from './worker-state.js';
+import { platformLabels } from '../placement/platform-labels.js';
 
 export interface WorkerAgentOptions {
   readonly config: WorkerConfig;
@@ -43,6 +44,7 @@ export interface WorkerAgentOptions {
   readonly hostname: string;
   /** New each start of the worker process. */
   readonly bootId: string;
+  /** Labels beyond config.labels (library callers); the platform labels are added to both. */
   readonly labels?: Readonly<Record<string, string>>;
   readonly engineHealth?: EngineHealth;
   readonly reaper?: ContainerReaper;
@@ -369,7 +371,12 @@ export class WorkerAgent {
         hostname: options.hostname,
         pid: process.pid,
         version: options.version,
-        labels: { ...options.labels },
+        group: config.group,
+        labels: {
+          ...config.labels,
+          ...options.labels,
+          ...platformLabels({ os: process.platform, arch: process.arch, runtimes: options.runtimes, tools: options.toolTypes }),
+        },
         capabilities: {
           toolTypes: [...options.toolTypes],
           maxConcurrentTasks: config.maxConcurrentTasks,
@@ -388,6 +395,7 @@ export class WorkerAgent {
       ...(previous && !registration.resumed ? { previousAgentId: previous } : {}),
       orchestrator: config.orchestratorAddr,
       tools: options.toolTypes.join(','),
+      group: config.group,
     });
 
     const session = new AbortController();

@@ -134,6 +134,11 @@ export interface RegisterRequest {
   agentId: string;
   /** New each start of the worker process; containers carry it as a label. */
   bootId: string;
+  /**
+   * The worker's group (--group; "default" when empty). With per-group worker keys the
+   * orchestrator checks the call's key against this group's key.
+   */
+  group: string;
 }
 
 export interface RegisterRequest_LabelsEntry {
@@ -400,6 +405,19 @@ export interface RunTaskRequest {
     | undefined;
   /** Empty: any worker that serves the tool; otherwise a worker's agent id or name. */
   worker: string;
+  /** Empty: any group; otherwise only workers of this group. */
+  group: string;
+  /**
+   * Only workers carrying every one of these labels with this value (their own --label ones,
+   * and the platform labels they fill in: platform.os, platform.arch, platform.runtime.<name>,
+   * platform.tool.<name>).
+   */
+  labels: { [key: string]: string };
+}
+
+export interface RunTaskRequest_LabelsEntry {
+  key: string;
+  value: string;
 }
 
 export interface TaskEvent {
@@ -460,6 +478,7 @@ export interface WorkerInfo {
   draining: boolean;
   healthy: boolean;
   healthDetail: string;
+  group: string;
 }
 
 export interface WorkerInfo_LabelsEntry {
@@ -471,8 +490,51 @@ export interface ListWorkersResponse {
   workers: WorkerInfo[];
 }
 
+export interface ListTasksRequest {
+  /** Finished tasks to include, newest first (0: none; at most 100). */
+  recentFinished: number;
+}
+
+export interface TaskSummary {
+  taskId: string;
+  toolType: string;
+  state: TaskState;
+  /** The worker holding the lease (or that ran it); empty while queued. */
+  worker: string;
+  attempt: number;
+  /** Unix epoch milliseconds. */
+  submittedAtMs: number;
+  /** Set once finished. */
+  finishedAtMs: number;
+  /** The placement the task asked for (RunTaskRequest.worker, group, labels). */
+  targetWorker: string;
+  group: string;
+  labels: { [key: string]: string };
+  /** Why it ended (TaskResult.cause), once finished. */
+  cause: string;
+}
+
+export interface TaskSummary_LabelsEntry {
+  key: string;
+  value: string;
+}
+
+export interface ListTasksResponse {
+  tasks: TaskSummary[];
+}
+
 function createBaseRegisterRequest(): RegisterRequest {
-  return { name: "", hostname: "", pid: 0, version: "", labels: {}, capabilities: undefined, agentId: "", bootId: "" };
+  return {
+    name: "",
+    hostname: "",
+    pid: 0,
+    version: "",
+    labels: {},
+    capabilities: undefined,
+    agentId: "",
+    bootId: "",
+    group: "",
+  };
 }
 
 export const RegisterRequest = {
@@ -500,6 +562,9 @@ export const RegisterRequest = {
     }
     if (message.bootId !== "") {
       writer.uint32(66).string(message.bootId);
+    }
+    if (message.group !== "") {
+      writer.uint32(74).string(message.group);
     }
     return writer;
   },
@@ -570,6 +635,13 @@ export const RegisterRequest = {
 
           message.bootId = reader.string();
           continue;
+        case 9:
+          if (tag !== 74) {
+            break;
+          }
+
+          message.group = reader.string();
+          continue;
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -594,6 +666,7 @@ export const RegisterRequest = {
       capabilities: isSet(object.capabilities) ? Capabilities.fromJSON(object.capabilities) : undefined,
       agentId: isSet(object.agentId) ? globalThis.String(object.agentId) : "",
       bootId: isSet(object.bootId) ? globalThis.String(object.bootId) : "",
+      group: isSet(object.group) ? globalThis.String(object.group) : "",
     };
   },
 
@@ -629,6 +702,9 @@ export const RegisterRequest = {
     if (message.bootId !== "") {
       obj.bootId = message.bootId;
     }
+    if (message.group !== "") {
+      obj.group = message.group;
+    }
     return obj;
   },
 
@@ -652,6 +728,7 @@ export const RegisterRequest = {
       : undefined;
     message.agentId = object.agentId ?? "";
     message.bootId = object.bootId ?? "";
+    message.group = object.group ?? "";
     return message;
   },
 };
@@ -3542,7 +3619,7 @@ export const TaskResult = {
 };
 
 function createBaseRunTaskRequest(): RunTaskRequest {
-  return { task: undefined, worker: "" };
+  return { task: undefined, worker: "", group: "", labels: {} };
 }
 
 export const RunTaskRequest = {
@@ -3553,6 +3630,12 @@ export const RunTaskRequest = {
     if (message.worker !== "") {
       writer.uint32(18).string(message.worker);
     }
+    if (message.group !== "") {
+      writer.uint32(26).string(message.group);
+    }
+    Object.entries(message.labels).forEach(([key, value]) => {
+      RunTaskRequest_LabelsEntry.encode({ key: key as any, value }, writer.uint32(34).fork()).ldelim();
+    });
     return writer;
   },
 
@@ -3577,6 +3660,23 @@ export const RunTaskRequest = {
 
           message.worker = reader.string();
           continue;
+        case 3:
+          if (tag !== 26) {
+            break;
+          }
+
+          message.group = reader.string();
+          continue;
+        case 4:
+          if (tag !== 34) {
+            break;
+          }
+
+          const entry4 = RunTaskRequest_LabelsEntry.decode(reader, reader.uint32());
+          if (entry4.value !== undefined) {
+            message.labels[entry4.key] = entry4.value;
+          }
+          continue;
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -3590,6 +3690,13 @@ export const RunTaskRequest = {
     return {
       task: isSet(object.task) ? Task.fromJSON(object.task) : undefined,
       worker: isSet(object.worker) ? globalThis.String(object.worker) : "",
+      group: isSet(object.group) ? globalThis.String(object.group) : "",
+      labels: isObject(object.labels)
+        ? Object.entries(object.labels).reduce<{ [key: string]: string }>((acc, [key, value]) => {
+          acc[key] = String(value);
+          return acc;
+        }, {})
+        : {},
     };
   },
 
@@ -3601,6 +3708,18 @@ export const RunTaskRequest = {
     if (message.worker !== "") {
       obj.worker = message.worker;
     }
+    if (message.group !== "") {
+      obj.group = message.group;
+    }
+    if (message.labels) {
+      const entries = Object.entries(message.labels);
+      if (entries.length > 0) {
+        obj.labels = {};
+        entries.forEach(([k, v]) => {
+          obj.labels[k] = v;
+        });
+      }
+    }
     return obj;
   },
 
@@ -3611,6 +3730,87 @@ export const RunTaskRequest = {
     const message = createBaseRunTaskRequest();
     message.task = (object.task !== undefined && object.task !== null) ? Task.fromPartial(object.task) : undefined;
     message.worker = object.worker ?? "";
+    message.group = object.group ?? "";
+    message.labels = Object.entries(object.labels ?? {}).reduce<{ [key: string]: string }>((acc, [key, value]) => {
+      if (value !== undefined) {
+        acc[key] = globalThis.String(value);
+      }
+      return acc;
+    }, {});
+    return message;
+  },
+};
+
+function createBaseRunTaskRequest_LabelsEntry(): RunTaskRequest_LabelsEntry {
+  return { key: "", value: "" };
+}
+
+export const RunTaskRequest_LabelsEntry = {
+  encode(message: RunTaskRequest_LabelsEntry, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): RunTaskRequest_LabelsEntry {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseRunTaskRequest_LabelsEntry();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.key = reader.string();
+          continue;
+        case 2:
+          if (tag !== 18) {
+            break;
+          }
+
+          message.value = reader.string();
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): RunTaskRequest_LabelsEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: RunTaskRequest_LabelsEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RunTaskRequest_LabelsEntry>): RunTaskRequest_LabelsEntry {
+    return RunTaskRequest_LabelsEntry.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RunTaskRequest_LabelsEntry>): RunTaskRequest_LabelsEntry {
+    const message = createBaseRunTaskRequest_LabelsEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
     return message;
   },
 };
@@ -4246,6 +4446,7 @@ function createBaseWorkerInfo(): WorkerInfo {
     draining: false,
     healthy: false,
     healthDetail: "",
+    group: "",
   };
 }
 
@@ -4286,6 +4487,9 @@ export const WorkerInfo = {
     }
     if (message.healthDetail !== "") {
       writer.uint32(98).string(message.healthDetail);
+    }
+    if (message.group !== "") {
+      writer.uint32(106).string(message.group);
     }
     return writer;
   },
@@ -4384,6 +4588,13 @@ export const WorkerInfo = {
 
           message.healthDetail = reader.string();
           continue;
+        case 13:
+          if (tag !== 106) {
+            break;
+          }
+
+          message.group = reader.string();
+          continue;
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -4414,6 +4625,7 @@ export const WorkerInfo = {
       draining: isSet(object.draining) ? globalThis.Boolean(object.draining) : false,
       healthy: isSet(object.healthy) ? globalThis.Boolean(object.healthy) : false,
       healthDetail: isSet(object.healthDetail) ? globalThis.String(object.healthDetail) : "",
+      group: isSet(object.group) ? globalThis.String(object.group) : "",
     };
   },
 
@@ -4461,6 +4673,9 @@ export const WorkerInfo = {
     if (message.healthDetail !== "") {
       obj.healthDetail = message.healthDetail;
     }
+    if (message.group !== "") {
+      obj.group = message.group;
+    }
     return obj;
   },
 
@@ -4488,6 +4703,7 @@ export const WorkerInfo = {
     message.draining = object.draining ?? false;
     message.healthy = object.healthy ?? false;
     message.healthDetail = object.healthDetail ?? "";
+    message.group = object.group ?? "";
     return message;
   },
 };
@@ -4621,6 +4837,436 @@ export const ListWorkersResponse = {
   fromPartial(object: DeepPartial<ListWorkersResponse>): ListWorkersResponse {
     const message = createBaseListWorkersResponse();
     message.workers = object.workers?.map((e) => WorkerInfo.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseListTasksRequest(): ListTasksRequest {
+  return { recentFinished: 0 };
+}
+
+export const ListTasksRequest = {
+  encode(message: ListTasksRequest, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.recentFinished !== 0) {
+      writer.uint32(8).uint32(message.recentFinished);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): ListTasksRequest {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseListTasksRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 8) {
+            break;
+          }
+
+          message.recentFinished = reader.uint32();
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): ListTasksRequest {
+    return { recentFinished: isSet(object.recentFinished) ? globalThis.Number(object.recentFinished) : 0 };
+  },
+
+  toJSON(message: ListTasksRequest): unknown {
+    const obj: any = {};
+    if (message.recentFinished !== 0) {
+      obj.recentFinished = Math.round(message.recentFinished);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListTasksRequest>): ListTasksRequest {
+    return ListTasksRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListTasksRequest>): ListTasksRequest {
+    const message = createBaseListTasksRequest();
+    message.recentFinished = object.recentFinished ?? 0;
+    return message;
+  },
+};
+
+function createBaseTaskSummary(): TaskSummary {
+  return {
+    taskId: "",
+    toolType: "",
+    state: 0,
+    worker: "",
+    attempt: 0,
+    submittedAtMs: 0,
+    finishedAtMs: 0,
+    targetWorker: "",
+    group: "",
+    labels: {},
+    cause: "",
+  };
+}
+
+export const TaskSummary = {
+  encode(message: TaskSummary, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.taskId !== "") {
+      writer.uint32(10).string(message.taskId);
+    }
+    if (message.toolType !== "") {
+      writer.uint32(18).string(message.toolType);
+    }
+    if (message.state !== 0) {
+      writer.uint32(24).int32(message.state);
+    }
+    if (message.worker !== "") {
+      writer.uint32(34).string(message.worker);
+    }
+    if (message.attempt !== 0) {
+      writer.uint32(40).uint32(message.attempt);
+    }
+    if (message.submittedAtMs !== 0) {
+      writer.uint32(48).uint64(message.submittedAtMs);
+    }
+    if (message.finishedAtMs !== 0) {
+      writer.uint32(56).uint64(message.finishedAtMs);
+    }
+    if (message.targetWorker !== "") {
+      writer.uint32(66).string(message.targetWorker);
+    }
+    if (message.group !== "") {
+      writer.uint32(74).string(message.group);
+    }
+    Object.entries(message.labels).forEach(([key, value]) => {
+      TaskSummary_LabelsEntry.encode({ key: key as any, value }, writer.uint32(82).fork()).ldelim();
+    });
+    if (message.cause !== "") {
+      writer.uint32(90).string(message.cause);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): TaskSummary {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseTaskSummary();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.taskId = reader.string();
+          continue;
+        case 2:
+          if (tag !== 18) {
+            break;
+          }
+
+          message.toolType = reader.string();
+          continue;
+        case 3:
+          if (tag !== 24) {
+            break;
+          }
+
+          message.state = reader.int32() as any;
+          continue;
+        case 4:
+          if (tag !== 34) {
+            break;
+          }
+
+          message.worker = reader.string();
+          continue;
+        case 5:
+          if (tag !== 40) {
+            break;
+          }
+
+          message.attempt = reader.uint32();
+          continue;
+        case 6:
+          if (tag !== 48) {
+            break;
+          }
+
+          message.submittedAtMs = longToNumber(reader.uint64() as Long);
+          continue;
+        case 7:
+          if (tag !== 56) {
+            break;
+          }
+
+          message.finishedAtMs = longToNumber(reader.uint64() as Long);
+          continue;
+        case 8:
+          if (tag !== 66) {
+            break;
+          }
+
+          message.targetWorker = reader.string();
+          continue;
+        case 9:
+          if (tag !== 74) {
+            break;
+          }
+
+          message.group = reader.string();
+          continue;
+        case 10:
+          if (tag !== 82) {
+            break;
+          }
+
+          const entry10 = TaskSummary_LabelsEntry.decode(reader, reader.uint32());
+          if (entry10.value !== undefined) {
+            message.labels[entry10.key] = entry10.value;
+          }
+          continue;
+        case 11:
+          if (tag !== 90) {
+            break;
+          }
+
+          message.cause = reader.string();
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): TaskSummary {
+    return {
+      taskId: isSet(object.taskId) ? globalThis.String(object.taskId) : "",
+      toolType: isSet(object.toolType) ? globalThis.String(object.toolType) : "",
+      state: isSet(object.state) ? taskStateFromJSON(object.state) : 0,
+      worker: isSet(object.worker) ? globalThis.String(object.worker) : "",
+      attempt: isSet(object.attempt) ? globalThis.Number(object.attempt) : 0,
+      submittedAtMs: isSet(object.submittedAtMs) ? globalThis.Number(object.submittedAtMs) : 0,
+      finishedAtMs: isSet(object.finishedAtMs) ? globalThis.Number(object.finishedAtMs) : 0,
+      targetWorker: isSet(object.targetWorker) ? globalThis.String(object.targetWorker) : "",
+      group: isSet(object.group) ? globalThis.String(object.group) : "",
+      labels: isObject(object.labels)
+        ? Object.entries(object.labels).reduce<{ [key: string]: string }>((acc, [key, value]) => {
+          acc[key] = String(value);
+          return acc;
+        }, {})
+        : {},
+      cause: isSet(object.cause) ? globalThis.String(object.cause) : "",
+    };
+  },
+
+  toJSON(message: TaskSummary): unknown {
+    const obj: any = {};
+    if (message.taskId !== "") {
+      obj.taskId = message.taskId;
+    }
+    if (message.toolType !== "") {
+      obj.toolType = message.toolType;
+    }
+    if (message.state !== 0) {
+      obj.state = taskStateToJSON(message.state);
+    }
+    if (message.worker !== "") {
+      obj.worker = message.worker;
+    }
+    if (message.attempt !== 0) {
+      obj.attempt = Math.round(message.attempt);
+    }
+    if (message.submittedAtMs !== 0) {
+      obj.submittedAtMs = Math.round(message.submittedAtMs);
+    }
+    if (message.finishedAtMs !== 0) {
+      obj.finishedAtMs = Math.round(message.finishedAtMs);
+    }
+    if (message.targetWorker !== "") {
+      obj.targetWorker = message.targetWorker;
+    }
+    if (message.group !== "") {
+      obj.group = message.group;
+    }
+    if (message.labels) {
+      const entries = Object.entries(message.labels);
+      if (entries.length > 0) {
+        obj.labels = {};
+        entries.forEach(([k, v]) => {
+          obj.labels[k] = v;
+        });
+      }
+    }
+    if (message.cause !== "") {
+      obj.cause = message.cause;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<TaskSummary>): TaskSummary {
+    return TaskSummary.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<TaskSummary>): TaskSummary {
+    const message = createBaseTaskSummary();
+    message.taskId = object.taskId ?? "";
+    message.toolType = object.toolType ?? "";
+    message.state = object.state ?? 0;
+    message.worker = object.worker ?? "";
+    message.attempt = object.attempt ?? 0;
+    message.submittedAtMs = object.submittedAtMs ?? 0;
+    message.finishedAtMs = object.finishedAtMs ?? 0;
+    message.targetWorker = object.targetWorker ?? "";
+    message.group = object.group ?? "";
+    message.labels = Object.entries(object.labels ?? {}).reduce<{ [key: string]: string }>((acc, [key, value]) => {
+      if (value !== undefined) {
+        acc[key] = globalThis.String(value);
+      }
+      return acc;
+    }, {});
+    message.cause = object.cause ?? "";
+    return message;
+  },
+};
+
+function createBaseTaskSummary_LabelsEntry(): TaskSummary_LabelsEntry {
+  return { key: "", value: "" };
+}
+
+export const TaskSummary_LabelsEntry = {
+  encode(message: TaskSummary_LabelsEntry, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): TaskSummary_LabelsEntry {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseTaskSummary_LabelsEntry();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.key = reader.string();
+          continue;
+        case 2:
+          if (tag !== 18) {
+            break;
+          }
+
+          message.value = reader.string();
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): TaskSummary_LabelsEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: TaskSummary_LabelsEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<TaskSummary_LabelsEntry>): TaskSummary_LabelsEntry {
+    return TaskSummary_LabelsEntry.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<TaskSummary_LabelsEntry>): TaskSummary_LabelsEntry {
+    const message = createBaseTaskSummary_LabelsEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseListTasksResponse(): ListTasksResponse {
+  return { tasks: [] };
+}
+
+export const ListTasksResponse = {
+  encode(message: ListTasksResponse, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    for (const v of message.tasks) {
+      TaskSummary.encode(v!, writer.uint32(10).fork()).ldelim();
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): ListTasksResponse {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseListTasksResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.tasks.push(TaskSummary.decode(reader, reader.uint32()));
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): ListTasksResponse {
+    return {
+      tasks: globalThis.Array.isArray(object?.tasks) ? object.tasks.map((e: any) => TaskSummary.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: ListTasksResponse): unknown {
+    const obj: any = {};
+    if (message.tasks?.length) {
+      obj.tasks = message.tasks.map((e) => TaskSummary.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListTasksResponse>): ListTasksResponse {
+    return ListTasksResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListTasksResponse>): ListTasksResponse {
+    const message = createBaseListTasksResponse();
+    message.tasks = object.tasks?.map((e) => TaskSummary.fromPartial(e)) || [];
     return message;
   },
 };
@@ -4763,6 +5409,15 @@ export const TaskServiceDefinition = {
       responseStream: false,
       options: {},
     },
+    /** Unfinished tasks (queued, assigned, running) and the most recently finished ones. */
+    listTasks: {
+      name: "ListTasks",
+      requestType: ListTasksRequest,
+      requestStream: false,
+      responseType: ListTasksResponse,
+      responseStream: false,
+      options: {},
+    },
   },
 } as const;
 
@@ -4784,6 +5439,8 @@ export interface TaskServiceImplementation<CallContextExt = {}> {
     request: ListWorkersRequest,
     context: CallContext & CallContextExt,
   ): Promise<DeepPartial<ListWorkersResponse>>;
+  /** Unfinished tasks (queued, assigned, running) and the most recently finished ones. */
+  listTasks(request: ListTasksRequest, context: CallContext & CallContextExt): Promise<DeepPartial<ListTasksResponse>>;
 }
 
 export interface TaskServiceClient<CallOptionsExt = {}> {
@@ -4801,6 +5458,8 @@ export interface TaskServiceClient<CallOptionsExt = {}> {
     request: DeepPartial<ListWorkersRequest>,
     options?: CallOptions & CallOptionsExt,
   ): Promise<ListWorkersResponse>;
+  /** Unfinished tasks (queued, assigned, running) and the most recently finished ones. */
+  listTasks(request: DeepPartial<ListTasksRequest>, options?: CallOptions & CallOptionsExt): Promise<ListTasksResponse>;
 }
 
 function bytesFromBase64(b64: string): Uint8Array {

@@ -1,0 +1,3 @@
+export * from './label-rules.js';
+export * from './platform-labels.js';
+export * from './placement.js';
