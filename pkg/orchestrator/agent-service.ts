@@ -1,23 +1,44 @@
-import { ServerError, Status } from 'nice-grpc-common';
+import { ServerError, Status, type CallContext } from 'nice-grpc-common';
+import { WORKER_KEY_METADATA } from '../rpc/worker-key.js';
+import type { WorkerKeys } from './worker-keys.js';
 import type { AgentServiceImplementation, WorkerMessage } from '../gen/agent/v1/agent.js';
 import type { TaskBroker, WorkerSession } from './task-broker.js';
 import { effectiveGroup } from '../placement/placement.js';
 import { groupNameProblem, labelsProblem } from '../placement/label-rules.js';
 
 /** AgentService: converts between the wire and the broker; the broker holds all state. */
-export function createAgentService(broker: TaskBroker, options: { heartbeatIntervalMs: number }): AgentServiceImplementation {
+export function createAgentService(
+  broker: TaskBroker,
+  options: { heartbeatIntervalMs: number; workerKeys?: WorkerKeys },
+): AgentServiceImplementation {
+  const keys = options.workerKeys;
+  /** With worker keys, a call about an agent must carry the key of the agent's group. */
+  const checkAgentKey = (agentId: string, context: CallContext): void => {
+    if (!keys?.required) return;
+    const group = broker.workerGroup(agentId);
+    if (group !== undefined && !keys.allows(group, context.metadata.get(WORKER_KEY_METADATA))) {
+      throw new ServerError(Status.PERMISSION_DENIED, `the worker key is not the key of group ${JSON.stringify(group)}`);
+    }
+  };
+
   return {
-    async register(request) {
+    async register(request, context) {
       if (broker.shuttingDown) throw new ServerError(Status.UNAVAILABLE, 'the orchestrator is shutting down');
-      const problem = groupNameProblem(effectiveGroup(request.group)) ?? labelsProblem(request.labels);
+      const group = effectiveGroup(request.group);
+      const problem = groupNameProblem(group) ?? labelsProblem(request.labels);
       if (problem !== undefined) throw new ServerError(Status.INVALID_ARGUMENT, `Register: ${problem}`);
+      if (keys?.required && !keys.allows(group, context.metadata.get(WORKER_KEY_METADATA))) {
+        throw new ServerError(Status.PERMISSION_DENIED, `the worker key is not the key of group ${JSON.stringify(group)}`);
+      }
+      // Resuming another group's registration would move it past its key check.
+      if (request.agentId !== '') checkAgentKey(request.agentId, context);
       const { agentId, resumed } = broker.registerWorker(
         {
           name: request.name,
           hostname: request.hostname,
           pid: request.pid,
           version: request.version,
-          group: effectiveGroup(request.group),
+          group,
           labels: request.labels,
           capabilities: request.capabilities ?? { toolTypes: [], maxConcurrentTasks: 0, runtimes: [] },
           bootId: request.bootId,
@@ -27,12 +48,14 @@ export function createAgentService(broker: TaskBroker, options: { heartbeatInter
       return { agentId, heartbeatIntervalMs: options.heartbeatIntervalMs, resumed, outputOffsets: true };
     },
 
-    async unregister(request) {
+    async unregister(request, context) {
+      checkAgentKey(request.agentId, context);
       broker.unregisterWorker(request.agentId, request.reason); // unknown ids: nothing to do
       return {};
     },
 
-    async heartbeat(request) {
+    async heartbeat(request, context) {
+      checkAgentKey(request.agentId, context);
       const known = broker.heartbeat(request.agentId, {
         activeTaskIds: request.activeTaskIds,
         leases: request.leases,
@@ -49,6 +72,7 @@ export function createAgentService(broker: TaskBroker, options: { heartbeatInter
         throw new ServerError(Status.INVALID_ARGUMENT, 'the first TaskStream message must be hello');
       }
       const { agentId } = first.value.event.hello;
+      checkAgentKey(agentId, context);
       if (broker.shuttingDown) throw new ServerError(Status.UNAVAILABLE, 'the orchestrator is shutting down');
       const session = broker.openSession(agentId);
       if (!session) {

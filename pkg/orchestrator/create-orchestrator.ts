@@ -10,6 +10,7 @@ import { createServerCredentials } from './create-server-credentials.js';
 import { createAgentService } from './agent-service.js';
 import { createErrorMiddleware } from './error-middleware.js';
 import { createWorkerKeyMiddleware } from './worker-key-middleware.js';
+import { createWorkerKeys } from './worker-keys.js';
 import { createTaskBroker, type TaskBroker, type TaskView } from './task-broker.js';
 import { createTaskService } from './task-service.js';
 import { openTaskStore } from './task-store.js';
@@ -74,6 +75,7 @@ export function createOrchestrator(
   const outputCapBytes =
     options.outputCapBytes ?? Math.max(0, Math.min(10 * MiB, Math.floor((config.maxSendMsgSize - 64 * 1024) / 2)));
   const heartbeatIntervalMs = options.heartbeatIntervalMs ?? Math.max(100, Math.floor(config.workerTimeoutMs / 3));
+  const workerKeys = createWorkerKeys(config);
   const store = openTaskStore(config.dataDir);
   let broker: TaskBroker;
   try {
@@ -115,8 +117,8 @@ export function createOrchestrator(
       'grpc.keepalive_timeout_ms': 20_000,
     })
       .use(createErrorMiddleware(logger))
-      .use(createWorkerKeyMiddleware(config.workerKey));
-    s.add(AgentServiceDefinition, createAgentService(broker, { heartbeatIntervalMs }));
+      .use(createWorkerKeyMiddleware(workerKeys));
+    s.add(AgentServiceDefinition, createAgentService(broker, { heartbeatIntervalMs, workerKeys }));
     s.add(TaskServiceDefinition, createTaskService(broker));
     return s;
   };

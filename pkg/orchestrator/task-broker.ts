@@ -122,6 +122,8 @@ export interface TaskBroker {
   /** False when the task is unknown or already finished. */
   cancel(taskId: string, options: { force: boolean; reason: string }): boolean;
   listWorkers(): WorkerInfo[];
+  /** The group a registered worker is in; undefined for an unknown agent id. */
+  workerGroup(agentId: string): string | undefined;
   /** Every unfinished task in submission order, then up to `recentFinished` finished ones, newest first. */
   listTasks(recentFinished: number): TaskSummary[];
   /** An unfinished task, or a finished one while its result is retained. */
@@ -661,6 +663,10 @@ export function createTaskBroker(options: TaskBrokerOptions): TaskBroker {
 
     listWorkers() {
       return [...workers.values()].map(toWorkerInfo);
+    },
+
+    workerGroup(agentId) {
+      return workers.get(agentId)?.registration.group;
     },
 
     listTasks(recentFinished) {

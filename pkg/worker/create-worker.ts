@@ -86,7 +86,16 @@ export async function createWorker(config: WorkerConfig, logger: Logger, options
     },
   });
   // The web tools' only way out; it reads the policy in force for every request (a reload applies at once).
-  const egress = await startWebEgress(engine, options.tools, config, () => policy.current.egress, logger);
+  let egress: WebEgress | undefined;
+  let egressProblem: string | undefined;
+  try {
+    egress = await startWebEgress(engine, options.tools, config, () => policy.current.egress, logger);
+  } catch (error) {
+    // E.g. in a container or network namespace of its own, where the network's gateway is not
+    // an address of this host: the file tools still work; the web tools are not offered.
+    egressProblem = error instanceof Error ? error.message : String(error);
+    logger.warn('web egress unavailable; web tools not offered', { network: config.tools.webNetwork, reason: egressProblem });
+  }
   warmPool = config.warmPool.enabled ? createWarmPool(config, engine, options.tools, runtimes.default, bootId, logger) : undefined;
   if (warmPool) logger.info('warm pool on', { perKey: config.warmPool.perKey, max: config.warmPool.max, idleMs: config.warmPool.idleMs });
   executor = createExecutorFor(config, engine, options.tools, runtimes.default, logger, {
@@ -101,6 +110,7 @@ export async function createWorker(config: WorkerConfig, logger: Logger, options
   const toolTypes: string[] = [];
   const checked = new Map<string, boolean>();
   for (const spec of options.tools.all()) {
+    if (egressProblem !== undefined && spec.network === config.tools.webNetwork) continue;
     const runtimeProblem = toolRuntimeProblem(spec, runtimes);
     if (runtimeProblem !== undefined) {
       logger.warn('tool runtime unusable; tool not offered', { tool: spec.type, runtime: spec.runtime ?? runtimes.default, reason: runtimeProblem });
