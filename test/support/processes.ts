@@ -14,8 +14,10 @@ export interface Proc {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-export function startBin(name: 'worker' | 'orchestrator' | 'task', args: readonly string[], input?: Buffer): Proc {
-  const child = spawn(process.execPath, [join(ROOT, 'bin', name), ...args], {
+/** `prefix`: a command that runs the bin, e.g. `['ip', 'netns', 'exec', 'ns1']` (it must exec it, so that signals reach the bin). */
+export function startBin(name: 'worker' | 'orchestrator' | 'task', args: readonly string[], input?: Buffer, prefix: readonly string[] = []): Proc {
+  const command = [...prefix, process.execPath, join(ROOT, 'bin', name), ...args];
+  const child = spawn(command[0]!, command.slice(1), {
     cwd: ROOT,
     env: { ...process.env, ORCHESTRATOR_URL: '', HOME: '/nonexistent' },
     stdio: [input ? 'pipe' : 'ignore', 'pipe', 'pipe'],
