@@ -52,6 +52,11 @@ describe('orchestrator --group-keys', () => {
     assert.equal(orchestrator([]).groupKeys, undefined);
   });
 
+  it('config/group-keys.example.yaml is such a file', () => {
+    const example = new URL('../../config/group-keys.example.yaml', import.meta.url).pathname;
+    assert.deepEqual(Object.keys(orchestrator(['--group-keys', example]).groupKeys ?? {}), ['gpu', 'build']);
+  });
+
   it('refuses a missing file, a bad group name and a short key, naming the file', () => {
     assert.throws(() => orchestrator(['--group-keys', join(scratch, 'absent.yaml')]), /invalid value for --group-keys: cannot read group keys file .*absent\.yaml/);
     const badGroup = file('bad-group.yaml', 'GPU!: "gpu-key-0123456789abcdef"\n');
