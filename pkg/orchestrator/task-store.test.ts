@@ -1,4 +1,3 @@
-import { ANY_PLACEMENT } from '../placement/placement.js';
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -6,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { Task, TaskResult, TaskState } from '../gen/agent/v1/agent.js';
+import { ANY_PLACEMENT } from '../placement/placement.js';
 import { IN_MEMORY, TASK_DB_FILE, openTaskStore, type TaskStore } from './task-store.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'task-store-test-'));
@@ -138,5 +138,25 @@ describe('openTaskStore', () => {
     db.pragma('user_version = 99');
     db.close();
     assert.throws(() => openTaskStore(dir), /schema version 99/);
+  });
+
+  it('upgrades a version 1 store: its tasks keep their worker target and ask for no group or labels', () => {
+    const dir = freshDir();
+    withStore(dir, (store) => store.insert({ taskId: 'old', task: task('o'), placement: { worker: 'w9', group: '', labels: {} }, submittedAtMs: 5 }));
+    // What version 1 was: the same table without the placement column.
+    const db = new Database(join(dir, TASK_DB_FILE));
+    db.exec('ALTER TABLE tasks DROP COLUMN placement');
+    db.pragma('user_version = 1');
+    db.close();
+    withStore(dir, (store) => {
+      const [row] = store.unfinished();
+      assert.equal(row?.taskId, 'old');
+      assert.deepEqual(row?.placement, { worker: 'w9', group: '', labels: {} });
+      store.insert({ taskId: 'new', task: task('n'), placement: { worker: '', group: 'gpu', labels: { zone: 'a' } }, submittedAtMs: 6 });
+    });
+    withStore(dir, (store) => assert.deepEqual(store.get('new')?.placement, { worker: '', group: 'gpu', labels: { zone: 'a' } }));
+    const check = new Database(join(dir, TASK_DB_FILE), { readonly: true });
+    assert.equal(check.pragma('user_version', { simple: true }), 2);
+    check.close();
   });
 });
