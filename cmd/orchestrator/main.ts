@@ -51,7 +51,11 @@ async function main(): Promise<number> {
   try {
     await orchestrator.listen();
   } catch (error) {
-    logger.error('cannot listen', { listen: config.listen, error: error instanceof Error ? error.message : String(error) });
+    logger.error('cannot listen', {
+      listen: config.listen,
+      ...(config.metricsAddr !== undefined ? { metricsAddr: config.metricsAddr } : {}),
+      error: error instanceof Error ? error.message : String(error),
+    });
     await orchestrator.close();
     return 1;
   }
@@ -64,6 +68,9 @@ async function main(): Promise<number> {
     ...(unix && config.socketGroup !== undefined ? { socketGroup: config.socketGroup } : {}),
     ...(unix ? {} : { tls: config.tls === undefined ? 'off (--insecure)' : config.tls.clientCa ? 'mutual' : 'server only' }),
   });
+  if (orchestrator.metricsAddress !== undefined) {
+    logger.info('serving /healthz, /readyz and /metrics', { addr: orchestrator.metricsAddress });
+  }
   await stopped;
   await flush(logger);
   return 0;

@@ -6,9 +6,13 @@ import type { OrchestratorConfig } from '../config/orchestrator-config.js';
 import { AgentServiceDefinition, TaskServiceDefinition, type TaskResult } from '../gen/agent/v1/agent.js';
 import { formatGrpcTarget, parseAddress, type GrpcAddress } from '../rpc/create-channel.js';
 import { insecureWarning } from '../rpc/insecure-warning.js';
+import { startMetricsServer, type MetricsServer } from '../metrics/index.js';
 import { createServerCredentials } from './create-server-credentials.js';
 import { createAgentService } from './agent-service.js';
 import { createErrorMiddleware } from './error-middleware.js';
+import { orchestratorReadiness } from './health-readiness.js';
+import { createHealthService } from './health-service.js';
+import { brokerMetricsSources, OrchestratorMetrics } from './orchestrator-metrics.js';
 import { createWorkerKeyMiddleware } from './worker-key-middleware.js';
 import { createWorkerKeys } from './worker-keys.js';
 import { createTaskBroker, type TaskBroker, type TaskView } from './task-broker.js';
@@ -41,13 +45,21 @@ export interface OrchestratorOptions {
 }
 
 export interface Orchestrator {
-  /** Binds `config.listen` and serves AgentService and TaskService. Call once. */
+  /**
+   * Binds `config.listen` and serves AgentService, TaskService and the gRPC health service
+   * (grpc.health.v1), and starts the metrics server when `config.metricsAddr` is set. Call once.
+   */
   listen(): Promise<void>;
   /**
    * Where clients reach it: `unix:///abs/path`, or `host:port` with the real port once
    * listening (so `127.0.0.1:0` becomes e.g. `127.0.0.1:40123`).
    */
   readonly address: string;
+  /**
+   * `host:port` of the HTTP server of /healthz, /readyz and /metrics (config.metricsAddr) while
+   * it runs, with the real port (`127.0.0.1:0` becomes e.g. `127.0.0.1:40124`); else undefined.
+   */
+  readonly metricsAddress: string | undefined;
   /** A finished task's result while it is retained (resultRetentionMs, maxRetainedResults). */
   getResult(taskId: string): TaskResult | undefined;
   /** What GetTask answers: an unfinished task, or a finished one while its result is retained. */
@@ -55,8 +67,9 @@ export interface Orchestrator {
   /** Runs the periodic upkeep now: lease deadlines, missed heartbeats, held tasks, retention. */
   sweep(): void;
   /**
-   * Ends worker streams and clients' task streams, stops the server (cancelling calls still open
-   * after closeGraceMs), closes the store and removes the socket file. Unfinished tasks are
+   * Says NOT_SERVING (health service, /readyz), ends worker streams and clients' task streams,
+   * stops the server (cancelling calls still open after closeGraceMs), closes the store and the
+   * metrics server and removes the socket file. Unfinished tasks are
    * kept in the store (nothing is cancelled): an orchestrator started on the same data directory
    * takes them up. Idempotent.
    */
@@ -78,6 +91,7 @@ export function createOrchestrator(
   const workerKeys = createWorkerKeys(config);
   const store = openTaskStore(config.dataDir);
   let broker: TaskBroker;
+  const metrics = config.metricsAddr === undefined ? undefined : new OrchestratorMetrics(brokerMetricsSources(() => broker));
   try {
     broker = createTaskBroker({
       logger,
@@ -95,6 +109,7 @@ export function createOrchestrator(
       // Room for the envelope around the task in the assignment message.
       maxTaskBytes: config.maxSendMsgSize - 1024,
       now,
+      ...(metrics ? { observer: metrics } : {}),
     });
   } catch (error) {
     store.close();
@@ -107,6 +122,8 @@ export function createOrchestrator(
   let address = formatGrpcTarget(listenAddress);
   let sweeper: NodeJS.Timeout | undefined;
   let closing: Promise<void> | undefined;
+  let metricsServer: MetricsServer | undefined;
+  const health = createHealthService();
 
   const startServer = (): Server => {
     const s = createServer({
@@ -120,8 +137,18 @@ export function createOrchestrator(
       .use(createWorkerKeyMiddleware(workerKeys));
     s.add(AgentServiceDefinition, createAgentService(broker, { heartbeatIntervalMs, workerKeys }));
     s.add(TaskServiceDefinition, createTaskService(broker));
+    s.add(health.definition, health.implementation);
     return s;
   };
+
+  /** Closes the metrics server, if it runs (failures are logged: they must not hide a close that went wrong). */
+  async function closeMetricsServer(): Promise<void> {
+    const m = metricsServer;
+    metricsServer = undefined;
+    await m?.close().catch((error: unknown) => {
+      logger.warn('closing the metrics server failed', { error: error instanceof Error ? error.message : String(error) });
+    });
+  }
 
   async function stopServer(s: Server): Promise<void> {
     const grace = new AbortController();
@@ -143,11 +170,23 @@ export function createOrchestrator(
       return address;
     },
 
+    get metricsAddress() {
+      return metricsServer?.address;
+    },
+
     async listen() {
       if (listenCalled || closing) throw new Error('listen() may be called once, before close()');
       listenCalled = true;
       const s = startServer();
       try {
+        if (metrics && config.metricsAddr !== undefined) {
+          metricsServer = await startMetricsServer({
+            address: config.metricsAddr,
+            metrics: () => metrics.text(),
+            contentType: metrics.contentType,
+            readiness: () => orchestratorReadiness({ listening: server !== undefined, closing: closing !== undefined }),
+          });
+        }
         if (listenAddress.kind === 'unix') {
           await prepareUnixSocket(listenAddress.path, config.socketMode, config.socketGroup);
           await bindUnixSocket(listenAddress.path, config.socketMode, () => s.listen(formatGrpcTarget(listenAddress)), config.socketGroup);
@@ -158,13 +197,16 @@ export function createOrchestrator(
         }
       } catch (error) {
         s.forceShutdown();
+        await closeMetricsServer();
         throw error;
       }
       if (closing) {
         s.forceShutdown();
+        await closeMetricsServer();
         throw new Error('the orchestrator was closed while it was starting');
       }
       server = s;
+      health.serving();
       const sweepMs = options.sweepIntervalMs ?? Math.max(50, Math.min(1000, Math.floor(config.workerTimeoutMs / 4)));
       if (sweepMs > 0) {
         sweeper = setInterval(() => broker.sweep(), sweepMs);
@@ -186,6 +228,7 @@ export function createOrchestrator(
 
     close() {
       closing ??= (async () => {
+        health.stop();
         clearInterval(sweeper);
         broker.shutdown('the orchestrator is shutting down');
         const s = server;
@@ -195,6 +238,7 @@ export function createOrchestrator(
         } finally {
           broker.close();
           store.close();
+          await closeMetricsServer();
         }
         if (listenAddress.kind === 'unix' && s) {
           await unlink(listenAddress.path).catch(() => undefined);

@@ -9,6 +9,15 @@ export {
   type TaskView,
 } from './task-broker.js';
 export { createAgentService } from './agent-service.js';
+export type { BrokerObserver, ObservedTask, ObservedWorker, LeaseLossDecision, WorkerRemoval } from './broker-observer.js';
+export { createHealthService, HEALTH_SERVICE_NAMES, type OrchestratorHealth } from './health-service.js';
+export { orchestratorReadiness, type OrchestratorReadinessFacts } from './health-readiness.js';
+export {
+  OrchestratorMetrics,
+  brokerMetricsSources,
+  type OrchestratorMetricsOptions,
+  type OrchestratorMetricsSources,
+} from './orchestrator-metrics.js';
 export { createTaskService } from './task-service.js';
 export { createErrorMiddleware, toServerError } from './error-middleware.js';
 export { selectWorker, type WorkerCandidate, type WorkerChoice, type DispatchRequest } from './select-worker.js';

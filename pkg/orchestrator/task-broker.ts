@@ -19,6 +19,7 @@ import type { Placement } from '../placement/placement.js';
 import { assembleResult, orchestratorOutcome, workerOutcome, type OrchestratorError, type TaskOutcome } from './task-outcome.js';
 import { createTaskRecord, holdsLease, phaseState, queueIndex, type TaskRecord } from './task-record.js';
 import type { StoredTask, TaskStore } from './task-store.js';
+import type { BrokerObserver } from './broker-observer.js';
 import { isBuiltinTool, validateTask } from './validate-task.js';
 import {
   createWorkerRecord,
@@ -53,6 +54,8 @@ export interface TaskBrokerOptions {
   /** Largest encoded task forwarded to a worker. */
   readonly maxTaskBytes: number;
   readonly now: () => number;
+  /** Told of submissions, assignments, finishes, lost leases, retries and workers coming and going (metrics). */
+  readonly observer?: BrokerObserver;
 }
 
 /** One TaskStream of a worker, from its `hello` until it ends. */
@@ -163,6 +166,15 @@ export function createTaskBroker(options: TaskBrokerOptions): TaskBroker {
   const holderName = (record: TaskRecord): string => (record.worker ? nameOf(record.worker) : record.workerName || 'unknown');
   const leased = (record: TaskRecord): boolean => record.phase === 'assigned' || record.phase === 'running';
   const result = (record: TaskRecord, outcome: TaskOutcome): TaskResult => assembleResult(record, outcome, capBytes);
+  /** Tells the observer, if any; one that throws is logged and changes nothing here. */
+  const observe = (tell: (observer: BrokerObserver) => void): void => {
+    if (options.observer === undefined) return;
+    try {
+      tell(options.observer);
+    } catch (error) {
+      logger.warn('broker observer failed', { error: error instanceof Error ? error.message : String(error) });
+    }
+  };
 
   const newRecord = (row: Pick<StoredTask, 'taskId' | 'seq' | 'task' | 'placement' | 'submittedAtMs'>): TaskRecord =>
     createTaskRecord({
@@ -228,6 +240,7 @@ export function createTaskBroker(options: TaskBrokerOptions): TaskBroker {
     const freedSlot = record.worker?.tasks.delete(record.taskId) ?? false;
     record.leaseDeadlineMs = undefined;
     if (!closed) store.finished(record.taskId, final, { resultEpoch, finishedAtMs: now() });
+    observe((o) => o.taskFinished(record, final, now()));
     record.subscriber.send(event(record.taskId, { $case: 'result', result: final }));
     record.subscriber.end();
     logger.debug('task finished', {
@@ -259,6 +272,7 @@ export function createTaskBroker(options: TaskBrokerOptions): TaskBroker {
     record.holdUntilMs = 0;
     worker.tasks.add(record.taskId);
     store.assigned(record.taskId, { attempt: record.attempt, leaseEpoch: record.leaseEpoch, worker: record.workerName });
+    observe((o) => o.taskAssigned(record, worker, now()));
     worker.commands.push({
       taskId: record.taskId,
       command: { $case: 'assign', assign: { task: record.task, leaseEpoch: record.leaseEpoch, attempt: record.attempt } },
@@ -342,6 +356,7 @@ export function createTaskBroker(options: TaskBrokerOptions): TaskBroker {
     record.streamed = { stdout: 0, stderr: 0 };
     record.subscriber.newAttempt();
     store.requeued(record.taskId, { lastFailure: failure, resultEpoch: record.resultEpoch });
+    observe((o) => o.taskRequeued(record, failure));
     queue.splice(queueIndex(queue, record), 0, record);
     logger.info('task queued again', { taskId: record.taskId, attempt: record.attempt, maxAttempts, why });
     dispatchQueued();
@@ -354,6 +369,7 @@ export function createTaskBroker(options: TaskBrokerOptions): TaskBroker {
     const holder = holderName(record);
     const decision = afterLeaseLoss({ attempt: record.attempt, maxAttempts, cancelPending: record.cancel !== undefined });
     logger.warn('lease lost', { taskId: record.taskId, worker: holder, attempt: record.attempt, leaseEpoch: record.leaseEpoch, why, then: decision });
+    observe((o) => o.leaseLost(record, decision));
     switch (decision) {
       case 'cancelled': {
         const message = `cancelled (${record.cancel?.reason ?? ''}); worker ${holder} lost the lease before confirming: ${why}`;
@@ -546,6 +562,7 @@ export function createTaskBroker(options: TaskBrokerOptions): TaskBroker {
         existing.registration = registration;
         existing.lastHeartbeatMs = now();
         logger.info('worker resumed its registration', { ...fields, leases: existing.tasks.size });
+        observe((o) => o.workerRegistered(existing, true));
         if (previousBoot !== '' && registration.bootId !== '' && previousBoot !== registration.bootId) {
           // Another process under the same id: the tasks of the one before died with it.
           for (const taskId of [...existing.tasks]) {
@@ -558,6 +575,7 @@ export function createTaskBroker(options: TaskBrokerOptions): TaskBroker {
       }
       workers.set(agentId, createWorkerRecord(agentId, registration, now()));
       logger.info('worker registered', { ...fields, ...(resumeAgentId !== '' ? { unknownAgentId: resumeAgentId } : {}) });
+      observe((o) => o.workerRegistered({ agentId, registration }, false));
       return { agentId, resumed: false };
     },
 
@@ -565,6 +583,7 @@ export function createTaskBroker(options: TaskBrokerOptions): TaskBroker {
       const worker = workers.get(agentId);
       if (!worker) return false;
       removeWorker(worker, `unregistered${reason === '' ? '' : `: ${reason}`}`);
+      observe((o) => o.workerRemoved(worker, 'UNREGISTERED'));
       return true;
     },
 
@@ -620,6 +639,7 @@ export function createTaskBroker(options: TaskBrokerOptions): TaskBroker {
       const record = newRecord({ taskId, seq, task, placement, submittedAtMs });
       if (submitOptions.follow === false) record.subscriber.end();
       tasks.set(taskId, record);
+      observe((o) => o.taskSubmitted(record));
       const invalid = validateTask(task, { maxTaskBytes: options.maxTaskBytes });
       // `submitted` goes first; when the task is placed at once its worker is known.
       const submitted = (worker: string): void =>
@@ -726,7 +746,10 @@ export function createTaskBroker(options: TaskBrokerOptions): TaskBroker {
       if (closed) return;
       const t = now();
       for (const worker of [...workers.values()]) {
-        if (worker.lastHeartbeatMs < t - workerTimeoutMs) removeWorker(worker, `no heartbeat for more than ${workerTimeoutMs} ms`);
+        if (worker.lastHeartbeatMs < t - workerTimeoutMs) {
+          removeWorker(worker, `no heartbeat for more than ${workerTimeoutMs} ms`);
+          observe((o) => o.workerRemoved(worker, 'HEARTBEAT_TIMEOUT'));
+        }
       }
       for (const record of [...tasks.values()]) {
         if (leased(record) && record.leaseDeadlineMs !== undefined && record.leaseDeadlineMs < t) {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { startMetricsServer } from './metrics-server.js';
+import { startMetricsServer } from '../metrics/index.js';
 import { WorkerMetrics } from './worker-metrics.js';
 import { workerReadiness } from './worker-readiness.js';
 

@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Readiness } from './worker-readiness.js';
+import type { Readiness } from './readiness.js';
 
 export interface MetricsServerOptions {
   /** `host:port` (a bracketed IPv6 host is fine; port 0 takes any free port). */
