@@ -11,9 +11,10 @@ import { EngineHealth } from './engine-health.js';
 import { ResultSpool } from './result-spool.js';
 import { TaskAbortReason } from './task-abort-reason.js';
 import { TaskExecutor, type TaskExecutorOptions } from './task-executor.js';
+import { TaskRecords } from './task-records.js';
 import { toolRuntimeProblem } from './tool-runtime-problem.js';
 import { WorkerAgent } from './worker-agent.js';
-import { startMetricsServer, type MetricsServer } from './metrics-server.js';
+import { startMetricsServer, type MetricsServer } from '../metrics/index.js';
 import { WorkerMetrics } from './worker-metrics.js';
 import { workerReadiness } from './worker-readiness.js';
 
@@ -147,6 +148,7 @@ export async function createWorker(config: WorkerConfig, logger: Logger, options
     reaper,
     metrics,
     ...(options.labels ? { labels: options.labels } : {}),
+    ...(config.taskRecords.enabled ? { taskRecords: createTaskRecords(config, logger) } : {}),
     onStopped: async () => void (await Promise.all([egress?.close(), warmPool?.close(), metricsServer?.close()])),
   });
   const running = agent;
@@ -183,6 +185,13 @@ export async function createWorker(config: WorkerConfig, logger: Logger, options
     ...(warmPool ? { warmPool } : {}),
     ...(metricsServer ? { metricsServer } : {}),
   };
+}
+
+/** --task-records: `<workDir>/task_<id>/` for every task, removed after --task-record-retention. */
+function createTaskRecords(config: Pick<WorkerConfig, 'name' | 'workDir' | 'taskRecords'>, logger: Logger): TaskRecords {
+  const records = new TaskRecords({ dir: config.workDir, retentionMs: config.taskRecords.retentionMs, worker: config.name, logger });
+  logger.info('task records on', { dir: config.workDir, retentionMs: config.taskRecords.retentionMs, sweepIntervalMs: records.sweepIntervalMs });
+  return records;
 }
 
 export function createExecutorFor(

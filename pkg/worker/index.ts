@@ -1,12 +1,21 @@
 export type { ConnectionState } from './connection-state.js';
 export { createExecutorFor, createWorker, type CreateWorkerOptions, type WorkerParts } from './create-worker.js';
-export { startMetricsServer, type MetricsServer, type MetricsServerOptions } from './metrics-server.js';
+export { startMetricsServer, type MetricsServer, type MetricsServerOptions } from '../metrics/index.js';
 export { EngineHealth, type EngineHealthView } from './engine-health.js';
 export { reconnectDelay } from './reconnect-delay.js';
 export { ResultSpool } from './result-spool.js';
 export { startWebEgress, type WebEgress } from './start-web-egress.js';
 export { abortKindOf, TaskAbortReason, type TaskAbortKind } from './task-abort-reason.js';
 export { TaskExecutor, type RunTaskOptions, type TaskExecutorOptions } from './task-executor.js';
+export {
+  isRecordableTaskId,
+  TaskRecords,
+  TaskRecordWriter,
+  type TaskRecordResult,
+  type TaskRecordsOptions,
+  type TaskRecordStart,
+  type TaskRecordTimes,
+} from './task-records.js';
 export { makeOutcome, type FinalState, type TaskOutcome, type TaskProgress } from './task-outcome.js';
 export { ReconnectExhaustedError, WorkerAgent, type WorkerAgentOptions } from './worker-agent.js';
 export type { WorkerState } from './worker-state.js';

@@ -27,6 +27,7 @@ import { TaskAbortReason } from './task-abort-reason.js';
 import type { TaskExecutor } from './task-executor.js';
 import { makeOutcome, type FinalState, type TaskOutcome, type TaskProgress } from './task-outcome.js';
 import { TaskQueue } from './task-queue.js';
+import type { TaskRecords, TaskRecordWriter } from './task-records.js';
 import type { WorkerMetrics } from './worker-metrics.js';
 import { canTransition, type WorkerState } from './worker-state.js';
 import { platformLabels } from '../placement/platform-labels.js';
@@ -50,6 +51,8 @@ export interface WorkerAgentOptions {
   readonly reaper?: ContainerReaper;
   /** Counts tasks, output and reconnects for /metrics. */
   readonly metrics?: WorkerMetrics;
+  /** Per-task records in the work directory (--task-records): written behind each task, swept while the agent runs. */
+  readonly taskRecords?: TaskRecords;
   /** Called once the agent has stopped (its tasks are done): closes what the worker started for them, e.g. the egress proxy. */
   readonly onStopped?: () => Promise<void>;
   /** For tests: a channel to use instead of dialling config.orchestratorAddr. */
@@ -90,6 +93,8 @@ interface TaskRecord {
   output?: OutputLog;
   /** Joins output into chunks of up to 64 KiB for the wire (output-coalescer.ts). */
   coalescer?: OutputCoalescer;
+  /** Its record in the work directory (--task-records), written as the output goes out. */
+  recordFiles?: TaskRecordWriter;
   /** The session every message of the task went out on so far; undefined once one was missed. */
   session: number | undefined;
   done?: Promise<void>;
@@ -214,7 +219,11 @@ export class WorkerAgent {
       this.registered?.reject(this.fatal);
       return;
     }
-    this.background = Promise.all([engineHealth?.run(this.stop.signal), reaper ? this.reapLoop(reaper) : undefined]);
+    this.background = Promise.all([
+      engineHealth?.run(this.stop.signal),
+      reaper ? this.reapLoop(reaper) : undefined,
+      this.options.taskRecords?.run(this.stop.signal),
+    ]);
     await this.connectionLoop();
   }
 
@@ -517,6 +526,7 @@ export class WorkerAgent {
     this.tasks.set(taskId, record);
     const output = this.options.spool.outputLog(taskId, leaseEpoch);
     record.output = output;
+    record.recordFiles = this.options.taskRecords?.begin(taskId, { tool: task.toolType, attempt, leaseEpoch });
     record.coalescer = new OutputCoalescer((stream, data) => this.sendOutput(record, output, stream, data));
     void this.send(record, { $case: 'accepted', accepted: { queuePosition: this.queue.queued } });
     logger.info('task accepted', { taskId, tool: task.toolType, leaseEpoch, attempt });
@@ -560,6 +570,7 @@ export class WorkerAgent {
   /** A coalesced chunk: kept for resends, and sent on the task's session while it is intact. */
   private async sendOutput(record: TaskRecord, log: OutputLog, stream: OutputStreamName, data: Buffer): Promise<void> {
     const offset = log.length(stream);
+    record.recordFiles?.output(stream, data);
     await Promise.all([log.append(stream, data), this.send(record, { $case: 'output', output: { stream: WIRE_STREAM[stream], data, offset } })]);
   }
 
@@ -599,11 +610,26 @@ export class WorkerAgent {
     await link.outbox.send({ taskId: record.taskId, leaseEpoch: record.leaseEpoch, event });
   }
 
+  /** Delivers the result, then (--task-records) finishes the task's record behind it. */
+  private async complete(record: TaskRecord, outcome: TaskOutcome): Promise<void> {
+    const finishedAt = Date.now();
+    const startedAt = record.startedAt === undefined ? undefined : Math.round(finishedAt - (performance.now() - record.startedAt));
+    const recordFiles =
+      record.recordFiles ??
+      this.options.taskRecords?.begin(record.taskId, { tool: record.tool, attempt: record.attempt, leaseEpoch: record.leaseEpoch });
+    try {
+      await this.deliver(record, outcome);
+    } finally {
+      // Behind the result, never in its way (it logs its own failures).
+      void recordFiles?.finish(outcome, { finishedAt, ...(startedAt === undefined ? {} : { startedAt }) });
+    }
+  }
+
   /**
    * Spools the whole result until the orchestrator acks it, and sends it: without the output when
    * every chunk went out on the live session, whole otherwise (or on the next session).
    */
-  private async complete(record: TaskRecord, outcome: TaskOutcome): Promise<void> {
+  private async deliver(record: TaskRecord, outcome: TaskOutcome): Promise<void> {
     if (this.tasks.get(record.taskId) === record) this.tasks.delete(record.taskId);
     this.options.metrics?.taskFinished(record.tool, outcome);
     record.coalescer?.close();
