@@ -1,6 +1,6 @@
 /**
  * `task`: submit a tool task to the orchestrator and follow it (or detach), look a task up, list
- * workers, or cancel a task.
+ * workers, watch workers and tasks, or cancel a task.
  * Composition root: parses arguments, builds the channel and client, wires Ctrl-C.
  */
 import { readFile } from 'node:fs/promises';
@@ -59,6 +59,7 @@ async function main(argv: readonly string[]): Promise<number> {
       readFile: (path) => readFile(path),
       signal: interrupt.signal,
       rpcTimeoutMs: RPC_TIMEOUT_MS,
+      env: process.env,
     });
   } finally {
     channel.close();

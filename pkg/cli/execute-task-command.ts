@@ -2,26 +2,20 @@ import { ClientError, Status } from 'nice-grpc-common';
 import { isWorkerError } from '../errors/index.js';
 import { OutputStream, TaskState, type Task, type TaskResult, type TaskServiceClient } from '../gen/agent/v1/agent.js';
 import { paramsFromStrings } from '../tools/index.js';
+import type { CliOutput } from './cli-output.js';
 import { describeRpcError } from './describe-rpc-error.js';
 import { EXIT, exitCodeForResult } from './exit-codes.js';
-import { formatErrorLine, formatTaskSummary, toResultJson, toTaskJson } from './format-result.js';
+import { formatErrorLine, formatResultLine, formatTaskSummary, toResultJson, toTaskJson } from './format-result.js';
 import { formatWorkersTable, toWorkerJson } from './format-workers.js';
 import type { TaskCommand } from './parse-task-args.js';
 import { readParamValues } from './read-param-values.js';
+import { createRunDisplay, type RunDisplay } from './run-display.js';
 import { TASK_USAGE } from './task-usage.js';
+import { colorEnabled, isInteractive, painter } from './terminal-style.js';
 import { UsageError } from './usage-error.js';
+import { watchTasks } from './watch-command.js';
 
-export interface CliOutput {
-  /** False when the output is full (a Writable): the task's output then waits for `drain`. */
-  write(chunk: string | Uint8Array): unknown;
-  once?(event: 'drain', listener: () => void): unknown;
-}
-
-/** Writes a chunk of a task's output, waiting while the output is full so that the stream's back-pressure reaches the orchestrator. */
-async function writeOutput(out: CliOutput, data: Uint8Array): Promise<void> {
-  if (out.write(data) !== false || out.once === undefined) return;
-  await new Promise<void>((resolve) => out.once?.('drain', resolve));
-}
+export type { CliOutput } from './cli-output.js';
 
 export interface TaskCliDeps {
   readonly client: TaskServiceClient;
@@ -30,8 +24,10 @@ export interface TaskCliDeps {
   readFile(path: string): Promise<Uint8Array>;
   /** Aborted on Ctrl-C: a running task's call is aborted, which makes the orchestrator cancel it. */
   readonly signal: AbortSignal;
-  /** Deadline of the short calls (SubmitTask, GetTask, ListWorkers, CancelTask). RunTask has none. */
+  /** Deadline of the short calls (SubmitTask, GetTask, ListWorkers, ListTasks, CancelTask). RunTask has none. */
   readonly rpcTimeoutMs: number;
+  /** NO_COLOR, FORCE_COLOR and TERM decide colours and the progress line (default: none set). */
+  readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
 /** Runs one parsed `task` command and returns the exit status. */
@@ -43,6 +39,8 @@ export async function executeTaskCommand(command: Exclude<TaskCommand, { kind: '
       return getTask(command, deps);
     case 'workers':
       return listWorkers(command, deps);
+    case 'watch':
+      return watchTasks(command, { ...deps, env: deps.env ?? {} });
     case 'cancel':
       return cancelTask(command, deps);
   }
@@ -98,7 +96,10 @@ async function getTask(command: Extract<TaskCommand, { kind: 'get' }>, deps: Tas
 
 async function submitTask(command: Extract<TaskCommand, { kind: 'run' }>, task: Task, deps: TaskCliDeps): Promise<number> {
   try {
-    const { taskId } = await deps.client.submitTask({ task, worker: command.worker }, { signal: callSignal(deps) });
+    const { taskId } = await deps.client.submitTask(
+      { task, worker: command.worker, group: command.group, labels: { ...command.labels } },
+      { signal: callSignal(deps) },
+    );
     deps.stdout.write(command.json ? `${JSON.stringify({ taskId })}\n` : `${taskId}\n`);
     return EXIT.OK;
   } catch (error) {
@@ -127,32 +128,57 @@ async function runTask(command: Extract<TaskCommand, { kind: 'run' }>, deps: Tas
   }
   if (command.detach) return submitTask(command, task, deps);
 
+  const env = deps.env ?? {};
+  const stderrTty = deps.stderr.isTTY === true;
+  const display = createRunDisplay({
+    stdout: deps.stdout,
+    stderr: deps.stderr,
+    progress: !command.json && isInteractive(stderrTty, env),
+    paint: painter(!command.json && colorEnabled(stderrTty, env)),
+    now: () => Date.now(),
+  });
+  try {
+    return await followTask(command, task, deps, display);
+  } finally {
+    display.stop();
+  }
+}
+
+/** RunTask: prints the output as it comes (or collects it for --json), then the result. */
+async function followTask(command: Extract<TaskCommand, { kind: 'run' }>, task: Task, deps: TaskCliDeps, display: RunDisplay): Promise<number> {
   let taskId = '';
   let result: TaskResult | undefined;
   // Bytes of each stream already printed (live mode) or collected (JSON mode).
   const seen = { stdout: [] as Buffer[], stderr: [] as Buffer[], stdoutBytes: 0, stderrBytes: 0 };
+  const request = { task, worker: command.worker, group: command.group, labels: { ...command.labels } };
   try {
-    for await (const event of deps.client.runTask({ task, worker: command.worker }, { signal: deps.signal })) {
+    for await (const event of deps.client.runTask(request, { signal: deps.signal })) {
       taskId = event.taskId;
       const e = event.event;
       if (e?.$case === 'output') {
         const isStdout = e.output.stream === OutputStream.OUTPUT_STREAM_STDOUT;
         if (isStdout) seen.stdoutBytes += e.output.data.length;
         else seen.stderrBytes += e.output.data.length;
+        display.progress({ bytes: seen.stdoutBytes + seen.stderrBytes });
         if (command.json) (isStdout ? seen.stdout : seen.stderr).push(e.output.data);
-        else await writeOutput(isStdout ? deps.stdout : deps.stderr, e.output.data);
+        else await display.output(isStdout ? 'stdout' : 'stderr', e.output.data);
+      } else if (e?.$case === 'submitted') {
+        display.progress(e.submitted.worker === '' ? { phase: 'queued' } : { phase: 'assigned', worker: e.submitted.worker });
       } else if (e?.$case === 'running') {
         // Another attempt (the task runs again elsewhere): its output starts over.
         seen.stdout = [];
         seen.stderr = [];
         seen.stdoutBytes = 0;
         seen.stderrBytes = 0;
+        display.progress({ phase: 'running', attempt: display.state.attempt + 1, bytes: 0 });
+        learnWorker(taskId, deps, display);
       } else if (e?.$case === 'result') {
         result = e.result;
       }
     }
   } catch (error) {
     if (!deps.signal.aborted) {
+      display.stop();
       deps.stderr.write(describeRpcError(error, command.addr));
       return EXIT.FAILED;
     }
@@ -166,21 +192,35 @@ async function runTask(command: Extract<TaskCommand, { kind: 'run' }>, deps: Tas
       stderrTruncated: false,
       durationMs: 0,
       error: { code: 'CANCELLED', message: 'interrupted; the task is being cancelled' },
-      worker: '',
+      worker: display.state.worker,
       runtime: '',
       profile: '',
       cause: 'CANCELLED',
       retryable: false,
       outputIncluded: true,
-      attempt: 0,
+      attempt: display.state.attempt,
     };
-    return finish(command.json, taskId, interrupted, seen, deps, false);
+    return finish(command.json, taskId, interrupted, seen, deps, display, false);
   }
   if (result === undefined) {
-    deps.stderr.write(`error: the orchestrator ended task ${taskId || '(unknown)'} without a result\n`);
+    display.line(`error: the orchestrator ended task ${taskId || '(unknown)'} without a result\n`);
     return EXIT.FAILED;
   }
-  return finish(command.json, taskId, result, seen, deps, true);
+  return finish(command.json, taskId, result, seen, deps, display, true);
+}
+
+/**
+ * The worker of a run, for the progress line: `running` does not name it when the task waited in
+ * the queue or moved to another worker. Best effort; nothing when the line is not shown.
+ */
+function learnWorker(taskId: string, deps: TaskCliDeps, display: RunDisplay): void {
+  if (!display.showsProgress || taskId === '') return;
+  deps.client.getTask({ taskId }, { signal: callSignal(deps) }).then(
+    (task) => {
+      if (task.worker !== '' && task.attempt === display.state.attempt) display.progress({ worker: task.worker });
+    },
+    () => undefined,
+  );
 }
 
 function finish(
@@ -189,15 +229,19 @@ function finish(
   result: TaskResult,
   seen: { stdoutBytes: number; stderrBytes: number },
   deps: TaskCliDeps,
+  display: RunDisplay,
   catchUp: boolean,
 ): number {
   if (json) {
+    display.stop();
     deps.stdout.write(`${JSON.stringify(toResultJson(taskId, result))}\n`);
   } else {
     // Output the orchestrator could not stream to us (we lagged) is in the result: print the rest.
-    if (catchUp && result.stdout.length > seen.stdoutBytes) deps.stdout.write(result.stdout.subarray(seen.stdoutBytes));
-    if (catchUp && result.stderr.length > seen.stderrBytes) deps.stderr.write(result.stderr.subarray(seen.stderrBytes));
-    if (result.error) deps.stderr.write(formatErrorLine(result.error));
+    if (catchUp && result.stdout.length > seen.stdoutBytes) void display.output('stdout', result.stdout.subarray(seen.stdoutBytes));
+    if (catchUp && result.stderr.length > seen.stderrBytes) void display.output('stderr', result.stderr.subarray(seen.stderrBytes));
+    display.stop();
+    if (result.error) display.line(formatErrorLine(result.error));
+    display.line(formatResultLine(taskId, result, display.paint));
   }
   return exitCodeForResult(result);
 }

@@ -1,7 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { GetTaskResponse, TaskResult, TaskState } from '../gen/agent/v1/agent.js';
-import { formatErrorLine, formatTaskSummary, stateName, toResultJson, toTaskJson } from './format-result.js';
+import { formatErrorLine, formatResultLine, formatTaskSummary, stateName, toResultJson, toTaskJson } from './format-result.js';
+import { ansi } from './terminal-style.js';
 
 describe('toResultJson', () => {
   it('has exactly the documented fields, output as UTF-8 text', () => {
@@ -111,5 +112,26 @@ describe('stateName / formatErrorLine', () => {
   });
   it('formats error lines', () => {
     assert.equal(formatErrorLine({ code: 'NO_WORKER', message: 'none' }), 'error NO_WORKER: none\n');
+  });
+});
+
+describe('formatResultLine', () => {
+  const done = TaskResult.fromPartial({ state: TaskState.TASK_STATE_COMPLETED, exitCode: 0, durationMs: 21, worker: 'w1', attempt: 1, cause: 'COMPLETED' });
+  it('names the state, the worker that ran the task, exit code, duration and a later attempt', () => {
+    assert.equal(formatResultLine('t-1', done), 'task t-1 COMPLETED on w1 (exit 0, 21 ms)\n');
+    assert.equal(formatResultLine('t-1', { ...done, exitCode: 3, cause: 'NON_ZERO_EXIT', attempt: 2 }), 'task t-1 COMPLETED on w1 (exit 3, 21 ms, attempt 2)\n');
+    assert.equal(formatResultLine('t-1', { ...done, cause: 'OUTPUT_TRUNCATED' }), 'task t-1 COMPLETED on w1 (exit 0, 21 ms, OUTPUT_TRUNCATED)\n');
+  });
+  it('leaves out what is not known, and a cause the error line already says', () => {
+    const noWorker = TaskResult.fromPartial({ state: TaskState.TASK_STATE_FAILED, exitCode: -1, cause: 'NO_WORKER', error: { code: 'NO_WORKER', message: 'none' } });
+    assert.equal(formatResultLine('t-2', noWorker), 'task t-2 FAILED\n');
+    assert.equal(formatResultLine('', noWorker), 'task (unknown) FAILED\n');
+  });
+  it('colours the state and the worker when asked', () => {
+    assert.equal(formatResultLine('t-1', done, ansi), 'task t-1 \u001b[32mCOMPLETED\u001b[39m on \u001b[1mw1\u001b[22m (exit 0, 21 ms)\n');
+    assert.equal(
+      formatResultLine('t-1', { ...done, state: TaskState.TASK_STATE_TIMEOUT, exitCode: 137, cause: 'TOOL_TIMEOUT' }, ansi),
+      'task t-1 \u001b[31mTIMEOUT\u001b[39m on \u001b[1mw1\u001b[22m (exit 137, 21 ms, TOOL_TIMEOUT)\n',
+    );
   });
 });

@@ -1,4 +1,5 @@
 import { TaskState, type GetTaskResponse, type TaskResult } from '../gen/agent/v1/agent.js';
+import { paintState, plain, type Paint } from './terminal-style.js';
 
 /** What `task run --json` prints, and `task get --json` for a finished task. */
 export interface ResultJson {
@@ -119,4 +120,25 @@ function section(name: string, bytes: Uint8Array): string {
 /** The line printed to stderr for a result that carries an error. */
 export function formatErrorLine(error: { code: string; message: string }): string {
   return `error ${error.code}: ${error.message}\n`;
+}
+
+/**
+ * The line `task run` prints to stderr once a task ended (not with --json): its id, state (in
+ * colour when `paint` colours), the worker that ran it, exit code, duration, attempt and cause.
+ * `task 3f2c… COMPLETED on w1 (exit 0, 21 ms)`.
+ */
+export function formatResultLine(taskId: string, result: TaskResult, paint: Paint = plain): string {
+  const details: string[] = [];
+  if (result.exitCode >= 0) details.push(`exit ${result.exitCode}`);
+  if (result.durationMs > 0) details.push(`${result.durationMs} ms`);
+  if (result.attempt > 1) details.push(`attempt ${result.attempt}`);
+  // A cause the rest does not already say (OUTPUT_TRUNCATED, say).
+  const said = ['', stateName(result.state), 'NON_ZERO_EXIT', result.error?.code ?? ''];
+  if (!said.includes(result.cause)) details.push(result.cause);
+  return (
+    `task ${taskId || '(unknown)'} ${paintState(paint, result.state, stateName(result.state))}` +
+    (result.worker === '' ? '' : ` on ${paint('bold', result.worker)}`) +
+    (details.length === 0 ? '' : ` (${details.join(', ')})`) +
+    '\n'
+  );
 }

@@ -1,9 +1,11 @@
 import type { WorkerInfo } from '../gen/agent/v1/agent.js';
+import { DEFAULT_GROUP, PLATFORM_PREFIX } from '../placement/label-rules.js';
 
 /** What `task workers --json` prints for each worker. */
 export interface WorkerJson {
   readonly agentId: string;
   readonly name: string;
+  readonly group: string;
   readonly hostname: string;
   readonly version: string;
   readonly toolTypes: readonly string[];
@@ -22,6 +24,7 @@ export function toWorkerJson(worker: WorkerInfo): WorkerJson {
   return {
     agentId: worker.agentId,
     name: worker.name,
+    group: worker.group,
     hostname: worker.hostname,
     version: worker.version,
     toolTypes: worker.capabilities?.toolTypes ?? [],
@@ -43,19 +46,52 @@ export function workerStatus(worker: Pick<WorkerInfo, 'draining' | 'healthy'>): 
   return status.length === 0 ? 'ok' : status.join(',');
 }
 
-/** A plain-text table: NAME, ID, TOOLS, SLOTS, ACTIVE, STATUS, CONNECTED. */
+/** The group a worker is in; an older orchestrator reports none, which means the default group. */
+export function groupName(worker: Pick<WorkerInfo, 'group'>): string {
+  return worker.group === '' ? DEFAULT_GROUP : worker.group;
+}
+
+/** The worker's own labels, `k=v,k2=v2` sorted by key, or `-`. */
+export function formatOwnLabels(labels: Readonly<Record<string, string>>): string {
+  const own = Object.entries(labels)
+    .filter(([key]) => !key.startsWith(PLATFORM_PREFIX))
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([key, value]) => `${key}=${value}`);
+  return own.length === 0 ? '-' : own.join(',');
+}
+
+/**
+ * The platform labels in short: `os/arch` and the runtimes (`linux/x64 runc,runsc`); the
+ * platform.tool.* ones are left out (TOOLS shows them). `-` when there are none.
+ */
+export function formatPlatform(labels: Readonly<Record<string, string>>): string {
+  const os = labels[`${PLATFORM_PREFIX}os`];
+  const arch = labels[`${PLATFORM_PREFIX}arch`];
+  const runtimePrefix = `${PLATFORM_PREFIX}runtime.`;
+  const runtimes = Object.keys(labels)
+    .filter((key) => key.startsWith(runtimePrefix) && labels[key] === 'true')
+    .map((key) => key.slice(runtimePrefix.length))
+    .sort();
+  const parts = [os === undefined && arch === undefined ? '' : `${os ?? '?'}/${arch ?? '?'}`, runtimes.join(',')].filter((p) => p !== '');
+  return parts.length === 0 ? '-' : parts.join(' ');
+}
+
+/** A plain-text table: NAME, GROUP, ID, TOOLS, SLOTS, ACTIVE, STATUS, CONNECTED, PLATFORM, LABELS. */
 export function formatWorkersTable(workers: readonly WorkerInfo[]): string {
   if (workers.length === 0) return 'no workers registered\n';
   const rows = [
-    ['NAME', 'ID', 'TOOLS', 'SLOTS', 'ACTIVE', 'STATUS', 'CONNECTED'],
+    ['NAME', 'GROUP', 'ID', 'TOOLS', 'SLOTS', 'ACTIVE', 'STATUS', 'CONNECTED', 'PLATFORM', 'LABELS'],
     ...workers.map((w) => [
       w.name,
+      groupName(w),
       w.agentId,
       (w.capabilities?.toolTypes ?? []).join(',') || '-',
       String(w.capabilities?.maxConcurrentTasks ?? 0),
       String(w.activeTaskIds.length),
       workerStatus(w),
       w.connected ? 'yes' : 'no',
+      formatPlatform(w.labels),
+      formatOwnLabels(w.labels),
     ]),
   ];
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));

@@ -2,8 +2,13 @@ export { parseTaskArgs, type TaskCommand, type ParamSource } from './parse-task-
 export { readParamValues } from './read-param-values.js';
 export { executeTaskCommand, type TaskCliDeps, type CliOutput } from './execute-task-command.js';
 export { EXIT, exitCodeForResult } from './exit-codes.js';
-export { toResultJson, toTaskJson, formatTaskSummary, stateName, formatErrorLine, type ResultJson, type PendingTaskJson } from './format-result.js';
-export { formatWorkersTable, toWorkerJson, type WorkerJson } from './format-workers.js';
+export { toResultJson, toTaskJson, formatTaskSummary, stateName, formatErrorLine, formatResultLine, type ResultJson, type PendingTaskJson } from './format-result.js';
+export { formatWorkersTable, toWorkerJson, formatOwnLabels, formatPlatform, groupName, type WorkerJson } from './format-workers.js';
+export { watchTasks, type WatchDeps } from './watch-command.js';
+export { formatWatchScreen, formatChangeLines, workerState, type WatchSnapshot, type ScreenOptions } from './watch-screen.js';
+export { createRunDisplay, formatProgressLine, type RunDisplay, type RunProgress } from './run-display.js';
+export { colorEnabled, isInteractive, painter, type Paint } from './terminal-style.js';
+export { formatAge, formatBytes } from './format-age.js';
 export { describeRpcError } from './describe-rpc-error.js';
 export { TASK_USAGE, DEFAULT_ORCHESTRATOR_ADDR } from './task-usage.js';
 export { UsageError } from './usage-error.js';

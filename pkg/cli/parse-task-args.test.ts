@@ -12,7 +12,8 @@ describe('parseTaskArgs', () => {
       parse([
         '--orchestrator-addr', '127.0.0.1:7070', '--insecure', 'run', 'file_write', '--mount', 'src', '--writable',
         '--param', 'path=a.txt', '--param', 'content=@big.bin', '--param', 'x=@@at', '--param', 'eq=a=b',
-        '--timeout', '30s', '--worker', 'w1', '--json', '--detach',
+        '--timeout', '30s', '--worker', 'w1', '--group', 'gpu', '--label', 'zone=a', '--label', 'disk=ssd,platform.arch=arm64',
+        '--json', '--detach',
       ]),
       {
         kind: 'run',
@@ -28,6 +29,8 @@ describe('parseTaskArgs', () => {
         }),
         timeoutMs: 30_000,
         worker: 'w1',
+        group: 'gpu',
+        labels: { zone: 'a', disk: 'ssd', 'platform.arch': 'arm64' },
         json: true,
         detach: true,
         insecure: true,
@@ -43,6 +46,8 @@ describe('parseTaskArgs', () => {
     assert.equal(run.mount, '');
     assert.equal(run.timeoutMs, 0);
     assert.equal(run.worker, '');
+    assert.equal(run.group, '');
+    assert.deepEqual(run.labels, {});
     assert.equal(run.json, false);
     assert.equal(run.detach, false);
     assert.equal(parse(['workers'], { ORCHESTRATOR_URL: 'unix:/run/o.sock' }).kind, 'workers');
@@ -63,6 +68,28 @@ describe('parseTaskArgs', () => {
   it('parses get', () => {
     assert.deepEqual(parse(['get', 't-1']), { kind: 'get', addr: 'unix:///tmp/baaaht-grpc.sock', taskId: 't-1', json: false });
     assert.deepEqual(parse(['get', 't-1', '--json']), { kind: 'get', addr: 'unix:///tmp/baaaht-grpc.sock', taskId: 't-1', json: true });
+  });
+
+  it('parses watch: interval (default 1s) and once', () => {
+    assert.deepEqual(parse(['watch']), { kind: 'watch', addr: 'unix:///tmp/baaaht-grpc.sock', intervalMs: 1000, once: false });
+    assert.deepEqual(parse(['watch', '--interval', '250ms', '--once']), {
+      kind: 'watch',
+      addr: 'unix:///tmp/baaaht-grpc.sock',
+      intervalMs: 250,
+      once: true,
+    });
+    const interval = (raw: string): number | false => {
+      const watch = parse(['watch', '--interval', raw]);
+      return watch.kind === 'watch' && watch.intervalMs;
+    };
+    assert.equal(interval('1.5s'), 1500);
+    assert.equal(interval('100ms'), 100);
+    assert.equal(interval('60m'), 3_600_000);
+  });
+
+  it('keeps a label asked for twice with the same value, and accepts an empty value', () => {
+    const run = parse(['run', 'list', '--label', 'zone=a', '--label', 'zone=a,gpu=']);
+    assert.deepEqual(run.kind === 'run' && run.labels, { zone: 'a', gpu: '' });
   });
 
   it('parses cancel and help', () => {
@@ -95,6 +122,27 @@ describe('parseTaskArgs', () => {
     [['get', 'a', '--detach'], /does not apply to get/],
     [['workers', '--detach'], /does not apply to workers/],
     [['--orchestrator-addr', 'nonsense', 'workers'], /"nonsense"/],
+    [['run', 'list', '--group', ''], /--group needs a group name/],
+    [['run', 'list', '--group', 'GPU'], /--group: group "GPU" is not/],
+    [['run', 'list', '--group=-x'], /--group: group "-x" is not/],
+    [['run', 'list', '--group', 'a'.repeat(64)], /--group: group/],
+    [['run', 'list', '--label', ''], /--label needs key=value/],
+    [['run', 'list', '--label', 'zone'], /--label: "zone" is not key=value/],
+    [['run', 'list', '--label', '=a'], /--label: "=a" is not key=value/],
+    [['run', 'list', '--label', 'zo ne=a'], /--label: label key "zo ne"/],
+    [['run', 'list', '--label', 'zone=a b'], /--label: label zone: value "a b"/],
+    [['run', 'list', '--label', 'zone=a', '--label', 'zone=b'], /--label zone is given twice, as "a" and "b"/],
+    [['run', 'list', '--label', Array.from({ length: 65 }, (_, i) => `k${i}=v`).join(',')], /--label: 65 labels: at most 64/],
+    [['get', 'a', '--group', 'g'], /--group does not apply to get/],
+    [['workers', '--label', 'a=b'], /--label does not apply to workers/],
+    [['watch', 'extra'], /watch takes no arguments/],
+    [['watch', '--json'], /--json does not apply to watch/],
+    [['watch', '--interval', '1'], /--interval "1" is not a duration/],
+    [['watch', '--interval', 'often'], /--interval "often" is not a duration/],
+    [['watch', '--interval', '50ms'], /--interval 50ms is out of range: 100ms to 60m/],
+    [['watch', '--interval', '2h'], /--interval 2h is out of range/],
+    [['run', 'list', '--once'], /--once does not apply to run/],
+    [['run', 'list', '--interval', '1s'], /--interval does not apply to run/],
   ];
   for (const [argv, message] of bad) {
     it(`rejects ${JSON.stringify(argv)}`, () => {

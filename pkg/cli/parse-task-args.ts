@@ -4,6 +4,7 @@ import ms from 'ms';
 import { checkClientTls, type ClientTransport } from '../config/compile-client-tls.js';
 import { isConfigError } from '../config/config-error.js';
 import type { ClientTlsFiles } from '../config/tls-config.js';
+import { groupNameProblem, labelsProblem, parseLabelPairs } from '../placement/label-rules.js';
 import { parseAddress } from '../rpc/create-channel.js';
 import { DEFAULT_ORCHESTRATOR_ADDR } from './task-usage.js';
 import { UsageError } from './usage-error.js';
@@ -29,12 +30,24 @@ export type TaskCommand =
       /** 0: the tool's default. */
       readonly timeoutMs: number;
       readonly worker: string;
+      /** '' for any group. */
+      readonly group: string;
+      /** Labels the worker must carry (its own or platform ones), checked with pkg/placement's rules. */
+      readonly labels: Readonly<Record<string, string>>;
       readonly json: boolean;
       /** Submit, print the task id and exit (SubmitTask) instead of following the task. */
       readonly detach: boolean;
     } & TaskTransport)
   | ({ readonly kind: 'get'; readonly addr: string; readonly taskId: string; readonly json: boolean } & TaskTransport)
   | ({ readonly kind: 'workers'; readonly addr: string; readonly json: boolean } & TaskTransport)
+  | ({
+      readonly kind: 'watch';
+      readonly addr: string;
+      /** Time between two polls of the orchestrator. */
+      readonly intervalMs: number;
+      /** Print one snapshot and exit. */
+      readonly once: boolean;
+    } & TaskTransport)
   | ({ readonly kind: 'cancel'; readonly addr: string; readonly taskId: string; readonly force: boolean } & TaskTransport)
   | { readonly kind: 'help' };
 
@@ -50,6 +63,10 @@ const OPTIONS = {
   param: { type: 'string', multiple: true },
   timeout: { type: 'string' },
   worker: { type: 'string' },
+  group: { type: 'string' },
+  label: { type: 'string', multiple: true },
+  interval: { type: 'string' },
+  once: { type: 'boolean' },
   json: { type: 'boolean' },
   detach: { type: 'boolean' },
   force: { type: 'boolean' },
@@ -61,18 +78,22 @@ type OptionName = keyof typeof OPTIONS;
 /** Options of every command: where the orchestrator is and how to reach it. */
 const GLOBAL: readonly OptionName[] = ['orchestrator-addr', 'ca-cert', 'cert', 'key', 'tls-server-name', 'insecure'];
 
-const COMMANDS = ['run', 'get', 'workers', 'cancel'] as const;
+const COMMANDS = ['run', 'get', 'workers', 'watch', 'cancel'] as const;
 type CommandName = (typeof COMMANDS)[number];
 
 const ALLOWED: Record<CommandName, readonly OptionName[]> = {
-  run: ['mount', 'writable', 'param', 'timeout', 'worker', 'json', 'detach'],
+  run: ['mount', 'writable', 'param', 'timeout', 'worker', 'group', 'label', 'json', 'detach'],
   get: ['json'],
   workers: ['json'],
+  watch: ['interval', 'once'],
   cancel: ['force'],
 };
 
 /** Largest timeout the protocol carries (uint32 milliseconds). */
 const MAX_TIMEOUT_MS = 0xffff_ffff;
+
+/** `watch --interval` bounds and default. */
+export const WATCH_INTERVAL = Object.freeze({ defaultMs: 1000, minMs: 100, maxMs: 3_600_000 });
 
 /** Parses `task ...` arguments (without `node` and the script). Pure; throws UsageError. */
 export function parseTaskArgs(
@@ -89,9 +110,9 @@ export function parseTaskArgs(
   const { values, positionals } = parsed;
   if (values.help) return { kind: 'help' };
   const [subcommand, ...args] = positionals;
-  if (subcommand === undefined) throw new UsageError('missing command: run, get, workers or cancel');
+  if (subcommand === undefined) throw new UsageError('missing command: run, get, workers, watch or cancel');
   if (!(COMMANDS as readonly string[]).includes(subcommand)) {
-    throw new UsageError(`unknown command ${JSON.stringify(subcommand)}: expected run, get, workers or cancel`);
+    throw new UsageError(`unknown command ${JSON.stringify(subcommand)}: expected run, get, workers, watch or cancel`);
   }
   const command = subcommand as CommandName;
   for (const name of Object.keys(values) as OptionName[]) {
@@ -115,6 +136,15 @@ export function parseTaskArgs(
     case 'workers':
       if (args.length > 0) throw new UsageError(`workers takes no arguments, got ${JSON.stringify(args.join(' '))}`);
       return { kind: 'workers', addr, json: values.json ?? false, ...transport };
+    case 'watch':
+      if (args.length > 0) throw new UsageError(`watch takes no arguments, got ${JSON.stringify(args.join(' '))}`);
+      return {
+        kind: 'watch',
+        addr,
+        intervalMs: values.interval === undefined ? WATCH_INTERVAL.defaultMs : parseInterval(values.interval),
+        once: values.once ?? false,
+        ...transport,
+      };
     case 'cancel': {
       if (args.length !== 1 || args[0] === '') throw new UsageError('cancel takes exactly one TASK_ID');
       return { kind: 'cancel', addr, taskId: args[0]!, force: values.force ?? false, ...transport };
@@ -133,6 +163,8 @@ export function parseTaskArgs(
         params: parseParams(values.param ?? []),
         timeoutMs: values.timeout === undefined ? 0 : parseTimeout(values.timeout),
         worker: values.worker ?? '',
+        group: parseGroup(values.group),
+        labels: parseLabels(values.label ?? []),
         json: values.json ?? false,
         detach: values.detach ?? false,
         ...transport,
@@ -183,11 +215,57 @@ function parseParams(raw: readonly string[]): Record<string, ParamSource> {
   return params;
 }
 
-function parseTimeout(raw: string): number {
+/** A duration with a unit (`30s`, `1.5m`, `500ms`) in milliseconds, or undefined. */
+function parseDuration(raw: string): number | undefined {
   const value = /^\s*\d+(\.\d+)?\s*[a-z]+\s*$/i.test(raw) ? ms(raw.trim() as ms.StringValue) : undefined;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 1) {
+  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+}
+
+function parseTimeout(raw: string): number {
+  const value = parseDuration(raw);
+  if (value === undefined || value < 1) {
     throw new UsageError(`--timeout ${JSON.stringify(raw)} is not a duration (e.g. 30s, 5m)`);
   }
   if (value > MAX_TIMEOUT_MS) throw new UsageError(`--timeout ${raw} is too long`);
   return Math.round(value);
+}
+
+function parseInterval(raw: string): number {
+  const value = parseDuration(raw);
+  if (value === undefined) throw new UsageError(`--interval ${JSON.stringify(raw)} is not a duration (e.g. 1s, 500ms)`);
+  if (value < WATCH_INTERVAL.minMs || value > WATCH_INTERVAL.maxMs) {
+    throw new UsageError(`--interval ${raw} is out of range: ${WATCH_INTERVAL.minMs}ms to ${WATCH_INTERVAL.maxMs / 60_000}m`);
+  }
+  return Math.round(value);
+}
+
+function parseGroup(raw: string | undefined): string {
+  if (raw === undefined) return '';
+  if (raw === '') throw new UsageError('--group needs a group name');
+  const problem = groupNameProblem(raw);
+  if (problem !== undefined) throw new UsageError(`--group: ${problem}`);
+  return raw;
+}
+
+/** Repeated `--label k=v` (each may be `k=v,k2=v2`); a key asked for twice with different values is an error. */
+function parseLabels(raw: readonly string[]): Record<string, string> {
+  const labels: Record<string, string> = {};
+  for (const item of raw) {
+    let pairs: Record<string, string>;
+    try {
+      pairs = parseLabelPairs(item);
+    } catch (error) {
+      throw new UsageError(`--label: ${(error as Error).message}`);
+    }
+    if (Object.keys(pairs).length === 0) throw new UsageError('--label needs key=value');
+    for (const [key, value] of Object.entries(pairs)) {
+      if (Object.hasOwn(labels, key) && labels[key] !== value) {
+        throw new UsageError(`--label ${key} is given twice, as ${JSON.stringify(labels[key])} and ${JSON.stringify(value)}`);
+      }
+      labels[key] = value;
+    }
+  }
+  const problem = labelsProblem(labels);
+  if (problem !== undefined) throw new UsageError(`--label: ${problem}`);
+  return labels;
 }

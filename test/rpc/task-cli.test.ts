@@ -109,7 +109,8 @@ describe('task CLI against the orchestrator and a fake worker', () => {
     const { code, stdout, stderr } = await runCli(['--orchestrator-addr', addr, 'run', 'file_read', '--param', 'path=exit3']);
     assert.equal(code, 3);
     assert.equal(stdout, 'partial');
-    assert.equal(stderr, 'bad things');
+    // The tool's stderr as it was, then (on a line of its own) the result naming the worker.
+    assert.match(stderr, /^bad things\ntask [0-9a-f-]{36} COMPLETED on cli-w \(exit 3, 7 ms\)\n$/);
   });
 
   it('exits 124 on TIMEOUT and 125 on FAILED, printing the error', async () => {
@@ -155,8 +156,8 @@ describe('task CLI against the orchestrator and a fake worker', () => {
   it('lists workers as a table and as JSON', async () => {
     const table = await runCli(['--orchestrator-addr', addr, 'workers']);
     assert.equal(table.code, 0);
-    assert.match(table.stdout, /^NAME\s+ID\s+TOOLS\s+SLOTS\s+ACTIVE/);
-    assert.match(table.stdout, new RegExp(`cli-w\\s+${worker.agentId}\\s+file_read,file_write,slow\\s+4\\s+0`));
+    assert.match(table.stdout, /^NAME\s+GROUP\s+ID\s+TOOLS\s+SLOTS\s+ACTIVE/);
+    assert.match(table.stdout, new RegExp(`cli-w\\s+default\\s+${worker.agentId}\\s+file_read,file_write,slow\\s+4\\s+0\\s+ok\\s+yes\\s+-\\s+test=yes$`, 'm'));
     const json = await runCli(['--orchestrator-addr', addr, 'workers', '--json']);
     assert.equal(json.code, 0);
     const workers = JSON.parse(json.stdout);
