@@ -33,8 +33,11 @@ test-unit: node_modules
 clean:
 	rm -rf dist
 
-# The worker image; BASE_IMAGE must have Node 20+ (e.g. `make docker BASE_IMAGE=node:20-bookworm-slim`).
-BASE_IMAGE ?= node:20-bookworm-slim
+# The worker image baaaht/worker:$(VERSION) and :latest (scripts/build-worker-image.sh; cached: a second run
+# builds nothing). BASE_IMAGE unset: node:20-bookworm-slim when the engine has it, else a Node base made
+# locally from baaaht/debian-base and this host's Node (no registry needed). E.g. `make docker
+# BASE_IMAGE=node:20-bookworm-slim` builds on the public image (pulled when a registry answers); FORCE=1 rebuilds.
+BASE_IMAGE ?=
 VERSION := $(shell node -p "require('./package.json').version")
-docker:
-	docker build --build-arg BASE_IMAGE=$(BASE_IMAGE) -t baaaht/worker:$(VERSION) -t baaaht/worker:latest .
+docker: engine
+	BASE_IMAGE='$(BASE_IMAGE)' WORKER_IMAGE='baaaht/worker:$(VERSION)' bash scripts/build-worker-image.sh
