@@ -9,7 +9,7 @@ import { parseDuration } from './parse-duration.js';
 import { parseGrpcAddress } from './parse-grpc-address.js';
 import { parseInteger } from './parse-integer.js';
 import { parseGroupKeys } from './parse-group-keys.js';
-import { parseMetricsAddr } from './parse-metrics-addr.js';
+import { metricsOptionSpecs } from './metrics-option-specs.js';
 import { parseText } from './parse-text.js';
 import { socketOptionSpecs } from './socket-option-specs.js';
 import { serverTlsOptionSpecs } from './tls-option-specs.js';
@@ -90,15 +90,7 @@ export function orchestratorOptionSpecs(context: OrchestratorOptionContext = { h
       doc: 'YAML or JSON file mapping worker groups to their own worker keys (gpu: "..."): a worker registering in a listed group must send that group\'s key; other groups use --worker-key, and are refused when it is not set.',
       parse: (raw) => parseGroupKeys(raw),
     },
-    metricsAddr: {
-      flag: 'metrics-addr',
-      key: 'metricsAddr',
-      default: '',
-      defaultText: 'off',
-      metavar: 'host:port',
-      doc: 'Serve /healthz, /readyz and Prometheus /metrics over HTTP on this address (e.g. 127.0.0.1:9465); empty: off. The gRPC health service (grpc.health.v1) is always served on the listener.',
-      parse: (raw) => parseMetricsAddr(raw),
-    },
+    ...metricsOptionSpecs('127.0.0.1:9465', ' The gRPC health service (grpc.health.v1) is always served on the listener.'),
     maxAttempts: {
       flag: 'max-attempts',
       key: 'maxAttempts',

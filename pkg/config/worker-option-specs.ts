@@ -11,7 +11,7 @@ import { parseGrpcAddress } from './parse-grpc-address.js';
 import { parseGroupName } from './parse-group-name.js';
 import { formatLabelPairs, parseLabels } from './parse-labels.js';
 import { parseInteger } from './parse-integer.js';
-import { parseMetricsAddr } from './parse-metrics-addr.js';
+import { metricsOptionSpecs } from './metrics-option-specs.js';
 import { parseSearchUrlTemplate } from './parse-search-url-template.js';
 import { DOCKER_NAME, parseText } from './parse-text.js';
 import { parseToolOverrides } from './parse-tool-overrides.js';
@@ -229,15 +229,7 @@ export function workerOptionSpecs(context: WorkerOptionContext) {
       doc: 'How often the Docker engine is pinged while it answers (every second while it does not).',
       parse: (raw) => parseDuration(raw),
     },
-    metricsAddr: {
-      flag: 'metrics-addr',
-      key: 'metricsAddr',
-      default: '',
-      defaultText: 'off',
-      metavar: 'host:port',
-      doc: 'Serve /healthz, /readyz and Prometheus /metrics over HTTP on this address (e.g. 127.0.0.1:9464); empty: off.',
-      parse: (raw) => parseMetricsAddr(raw),
-    },
+    ...metricsOptionSpecs('127.0.0.1:9464'),
     warmPool: {
       flag: 'warm-pool',
       key: 'warmPool',
