@@ -550,8 +550,15 @@ export class WorkerAgent {
         });
         await this.complete(record, outcome);
       })
-      .catch((error: unknown) => {
+      .catch(async (error: unknown) => {
         logger.error('task runner failed', { taskId, error: describe(error) });
+        // Never answered: fail it, rather than heartbeat its lease for ever.
+        if (this.tasks.get(taskId) !== record) return;
+        const durationMs = record.startedAt === undefined ? 0 : Math.round(performance.now() - record.startedAt);
+        const failed = makeOutcome('FAILED', { durationMs, runtime: '', error: { code: 'INTERNAL', message: 'internal error in the worker (its log says more)' } });
+        await this.complete(record, failed).catch((again: unknown) => {
+          logger.error('could not report the failure of a task', { taskId, error: describe(again) });
+        });
       });
   }
 

@@ -1,0 +1,78 @@
+// A task whose run throws inside the worker (a bug, not a tool failure) is answered FAILED
+// INTERNAL (retryable: the orchestrator runs it again while attempts remain), and the worker goes
+// on: it is not left holding the lease for ever.
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { loadWorkerConfig } from '../../pkg/config/index.js';
+import { Task, TaskState } from '../../pkg/gen/agent/v1/agent.js';
+import { ResultSpool, WorkerAgent, type TaskExecutor } from '../../pkg/worker/index.js';
+import { makeOutcome } from '../../pkg/worker/task-outcome.js';
+import { collect, silentLogger, startOrchestrator, waitFor, type Harness } from './harness.js';
+
+describe('a task runner that throws', () => {
+  let h: Harness;
+  let dir: string;
+  let agent: WorkerAgent;
+  let calls = 0;
+  before(async () => {
+    h = await startOrchestrator({ maxAttempts: 2 });
+    dir = await mkdtemp('/tmp/brf-');
+    const config = loadWorkerConfig({
+      argv: ['--orchestrator-addr', h.address, '--name', 'thrower', '--work-dir', dir, '--heartbeat-interval', '200ms'],
+      env: {},
+      homeDir: '/nonexistent',
+      hostname: 'h',
+    });
+    // A fake executor (the agent's only use of it here): a file_read of `boom` throws.
+    const executor = {
+      activeTaskIds: [] as string[],
+      async run(_taskId: string, task: Task) {
+        calls += 1;
+        if (task.params?.$case === 'fileRead' && task.params.fileRead.path === 'boom') throw new Error('a bug in the executor');
+        return makeOutcome('COMPLETED', { durationMs: 1, runtime: 'runc', exitCode: 0 });
+      },
+      cancel: () => false,
+      abort: () => false,
+    } as unknown as TaskExecutor;
+    agent = new WorkerAgent({
+      config,
+      executor,
+      spool: new ResultSpool(join(dir, 'results'), 1024 * 1024),
+      toolTypes: ['file_read'],
+      runtimes: ['runc'],
+      logger: silentLogger(),
+      version: 't',
+      hostname: 'h',
+      bootId: 'boot',
+    });
+    void agent.start().catch(() => undefined);
+    await waitFor(() => agent.connectionState === 'READY', 10_000);
+  });
+  after(async () => {
+    await agent.shutdown('test over');
+    await h.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const read = (path: string) => Task.fromPartial({ toolType: 'file_read', mountSource: '/tmp', params: { $case: 'fileRead', fileRead: { path } } });
+
+  it('answers FAILED INTERNAL each attempt, without the exception’s text, and frees the slot', { timeout: 20_000 }, async () => {
+    const { result } = await collect(h.tasks.runTask({ task: read('boom'), worker: '', group: '', labels: {} }));
+    assert.equal(result.state, TaskState.TASK_STATE_FAILED);
+    assert.equal(result.error?.code, 'INTERNAL');
+    assert.doesNotMatch(result.error?.message ?? '', /a bug in the executor/);
+    assert.equal(result.worker, 'thrower');
+    assert.equal(result.attempt, 2, 'INTERNAL is retryable: run again once (--max-attempts 2)');
+    assert.equal(calls, 2);
+    const { workers } = await h.tasks.listWorkers({});
+    assert.deepEqual(workers[0]?.activeTaskIds, []);
+  });
+
+  it('the worker goes on: the next task completes', { timeout: 20_000 }, async () => {
+    const { result } = await collect(h.tasks.runTask({ task: read('fine'), worker: '', group: '', labels: {} }));
+    assert.equal(result.state, TaskState.TASK_STATE_COMPLETED);
+    assert.equal(calls, 3);
+  });
+});
