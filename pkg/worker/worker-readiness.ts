@@ -1,3 +1,4 @@
+import type { Readiness } from '../metrics/readiness.js';
 import type { ConnectionState } from './connection-state.js';
 import type { WorkerState } from './worker-state.js';
 
@@ -8,7 +9,7 @@ export interface ReadinessFacts {
   readonly engineDetail: string;
 }
 
-export type Readiness = { readonly ready: true } | { readonly ready: false; readonly reason: string };
+export type { Readiness };
 
 /** Ready (for /readyz): running, registered with the orchestrator with the task stream open, and the Docker engine answering. */
 export function workerReadiness(facts: ReadinessFacts): Readiness {
