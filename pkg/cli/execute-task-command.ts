@@ -7,6 +7,7 @@ import { describeRpcError } from './describe-rpc-error.js';
 import { EXIT, exitCodeForResult } from './exit-codes.js';
 import { formatErrorLine, formatResultLine, formatTaskSummary, toResultJson, toTaskJson } from './format-result.js';
 import { formatWorkersTable, toWorkerJson } from './format-workers.js';
+import { printable, printableStrings } from './printable.js';
 import type { TaskCommand } from './parse-task-args.js';
 import { readParamValues } from './read-param-values.js';
 import { createRunDisplay, type RunDisplay } from './run-display.js';
@@ -53,7 +54,7 @@ function callSignal(deps: TaskCliDeps): AbortSignal {
 async function listWorkers(command: Extract<TaskCommand, { kind: 'workers' }>, deps: TaskCliDeps): Promise<number> {
   try {
     const { workers } = await deps.client.listWorkers({}, { signal: callSignal(deps) });
-    deps.stdout.write(command.json ? `${JSON.stringify(workers.map(toWorkerJson), null, 2)}\n` : formatWorkersTable(workers));
+    deps.stdout.write(command.json ? `${JSON.stringify(workers.map(toWorkerJson), null, 2)}\n` : formatWorkersTable(printableStrings(workers)));
     return EXIT.OK;
   } catch (error) {
     if (deps.signal.aborted) return EXIT.CANCELLED;
@@ -81,7 +82,7 @@ async function cancelTask(command: Extract<TaskCommand, { kind: 'cancel' }>, dep
 async function getTask(command: Extract<TaskCommand, { kind: 'get' }>, deps: TaskCliDeps): Promise<number> {
   try {
     const task = await deps.client.getTask({ taskId: command.taskId }, { signal: callSignal(deps) });
-    deps.stdout.write(command.json ? `${JSON.stringify(toTaskJson(task))}\n` : formatTaskSummary(task));
+    deps.stdout.write(command.json ? `${JSON.stringify(toTaskJson(task))}\n` : formatTaskSummary(printableStrings(task)));
     return task.result ? exitCodeForResult(task.result) : EXIT.OK;
   } catch (error) {
     if (deps.signal.aborted) return EXIT.CANCELLED;
@@ -163,7 +164,7 @@ async function followTask(command: Extract<TaskCommand, { kind: 'run' }>, task: 
         if (command.json) (isStdout ? seen.stdout : seen.stderr).push(e.output.data);
         else await display.output(isStdout ? 'stdout' : 'stderr', e.output.data);
       } else if (e?.$case === 'submitted') {
-        display.progress(e.submitted.worker === '' ? { phase: 'queued' } : { phase: 'assigned', worker: e.submitted.worker });
+        display.progress(e.submitted.worker === '' ? { phase: 'queued' } : { phase: 'assigned', worker: printable(e.submitted.worker) });
       } else if (e?.$case === 'running') {
         // Another attempt (the task runs again elsewhere): its output starts over.
         seen.stdout = [];
@@ -217,7 +218,7 @@ function learnWorker(taskId: string, deps: TaskCliDeps, display: RunDisplay): vo
   if (!display.showsProgress || taskId === '') return;
   deps.client.getTask({ taskId }, { signal: callSignal(deps) }).then(
     (task) => {
-      if (task.worker !== '' && task.attempt === display.state.attempt) display.progress({ worker: task.worker });
+      if (task.worker !== '' && task.attempt === display.state.attempt) display.progress({ worker: printable(task.worker) });
     },
     () => undefined,
   );
@@ -240,8 +241,9 @@ function finish(
     if (catchUp && result.stdout.length > seen.stdoutBytes) void display.output('stdout', result.stdout.subarray(seen.stdoutBytes));
     if (catchUp && result.stderr.length > seen.stderrBytes) void display.output('stderr', result.stderr.subarray(seen.stderrBytes));
     display.stop();
-    if (result.error) display.line(formatErrorLine(result.error));
-    display.line(formatResultLine(taskId, result, display.paint));
+    const shown = printableStrings(result);
+    if (shown.error) display.line(formatErrorLine(shown.error));
+    display.line(formatResultLine(taskId, shown, display.paint));
   }
   return exitCodeForResult(result);
 }

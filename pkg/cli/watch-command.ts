@@ -4,6 +4,7 @@ import type { TaskServiceClient } from '../gen/agent/v1/agent.js';
 import type { CliOutput } from './cli-output.js';
 import { describeRpcError } from './describe-rpc-error.js';
 import { EXIT } from './exit-codes.js';
+import { printableStrings } from './printable.js';
 import type { TaskCommand } from './parse-task-args.js';
 import { colorEnabled, isInteractive, painter, TERM } from './terminal-style.js';
 import { formatChangeLines, formatWatchScreen, type WatchSnapshot } from './watch-screen.js';
@@ -40,7 +41,8 @@ export async function watchTasks(command: Extract<TaskCommand, { kind: 'watch' }
         throw error;
       }),
     ]);
-    return { atMs: Date.now(), workers: workers.workers, tasks: tasks?.tasks };
+    // Names, labels and tool types come from other programs: nothing in them may drive the terminal.
+    return { atMs: Date.now(), workers: printableStrings(workers.workers), tasks: tasks === undefined ? undefined : printableStrings(tasks.tasks) };
   };
   const lost = (error: unknown): string => describeRpcError(error, command.addr).trim().replace(/^error:?\s*/, '');
 

@@ -4,7 +4,7 @@ import type { WorkerKeys } from './worker-keys.js';
 import type { AgentServiceImplementation, WorkerMessage } from '../gen/agent/v1/agent.js';
 import type { TaskBroker, WorkerSession } from './task-broker.js';
 import { effectiveGroup } from '../placement/placement.js';
-import { groupNameProblem, labelsProblem } from '../placement/label-rules.js';
+import { registrationProblem } from './validate-registration.js';
 
 /** AgentService: converts between the wire and the broker; the broker holds all state. */
 export function createAgentService(
@@ -25,7 +25,7 @@ export function createAgentService(
     async register(request, context) {
       if (broker.shuttingDown) throw new ServerError(Status.UNAVAILABLE, 'the orchestrator is shutting down');
       const group = effectiveGroup(request.group);
-      const problem = groupNameProblem(group) ?? labelsProblem(request.labels);
+      const problem = registrationProblem(request);
       if (problem !== undefined) throw new ServerError(Status.INVALID_ARGUMENT, `Register: ${problem}`);
       if (keys?.required && !keys.allows(group, context.metadata.get(WORKER_KEY_METADATA))) {
         throw new ServerError(Status.PERMISSION_DENIED, `the worker key is not the key of group ${JSON.stringify(group)}`);

@@ -49,6 +49,11 @@ describe('checkRequestNames', () => {
     assert.ok((checkRequestNames(task('x'.repeat(3_000_000)), on('')) ?? '').length < 100);
   });
 
+  it('refuses control characters in the tool type and the worker target', () => {
+    assert.equal(checkRequestNames(task('file_read\u001b[2J'), on('')), 'task.tool_type contains control characters');
+    assert.equal(checkRequestNames(task('file_read'), on('w1\r\n')), 'worker contains control characters');
+  });
+
   it('checks the group and labels a task asks for', () => {
     assert.equal(checkRequestNames(task('file_read'), on('', { group: 'gpu', labels: { zone: 'eu-1', 'platform.runtime.runsc': 'true' } })), undefined);
     assert.match(checkRequestNames(task('file_read'), on('', { group: 'GPU!' })) ?? '', /^group "GPU!" is not 1–63 lower-case/);

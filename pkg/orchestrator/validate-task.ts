@@ -25,6 +25,8 @@ export function checkRequestNames(task: Task, placement: Placement): string | un
   for (const [field, value] of [['task.tool_type', task.toolType], ['worker', placement.worker]] as const) {
     const bytes = Buffer.byteLength(value, 'utf8');
     if (bytes > MAX_NAME_BYTES) return `${field} is ${bytes} bytes long, more than the ${MAX_NAME_BYTES} allowed`;
+    // eslint-disable-next-line no-control-regex
+    if (/[\u0000-\u001f\u007f-\u009f]/.test(value)) return `${field} contains control characters`;
   }
   if (placement.group !== '') {
     const problem = groupNameProblem(placement.group);

@@ -80,12 +80,14 @@ describe('placement over the socket (scripted workers)', () => {
     );
   });
 
-  it('bad names are refused: INVALID_ARGUMENT for a task, and for a worker that registers with them', async () => {
+  it('bad names are refused: INVALID_ARGUMENT for a task, and for a worker that registers with them (control characters too)', async () => {
     await assert.rejects(h.tasks.submitTask(read({ group: '../etc' })), /INVALID_ARGUMENT.*group "\.\.\/etc" is not/);
     await assert.rejects(h.tasks.submitTask(read({ labels: { 'a b': 'c' } })), /INVALID_ARGUMENT.*label key "a b" is not/);
     const bad = createFakeWorker(h.channel(), { name: 'bad', toolTypes: ['file_read'] });
     await assert.rejects(bad.register({ group: 'GPU' }), /INVALID_ARGUMENT.*Register: group "GPU" is not/);
     await assert.rejects(bad.register({ labels: { zone: 'x'.repeat(64) } }), /INVALID_ARGUMENT.*Register: label zone/);
+    await assert.rejects(bad.register({ name: 'bad\u001b]0;owned\u0007' }), /INVALID_ARGUMENT.*Register: name contains control characters/);
+    await assert.rejects(h.tasks.submitTask(read({ worker: 'w\n1' })), /INVALID_ARGUMENT.*worker contains control characters/);
     const { workers } = await h.tasks.listWorkers({});
     assert.ok(!workers.some((w) => w.name === 'bad'));
   });
