@@ -12,8 +12,13 @@ import { GiB, MiB, measureStream } from '../support/stream-measure.js';
  * and 1 MiB in the runner's queue, about 9 MiB.
  */
 const WORKER_GROWTH_BOUND = 80 * MiB;
-/** The orchestrator keeps the first 10 MiB for the result and 4 MiB per slow client, plus the same GC slack. */
-const ORCHESTRATOR_GROWTH_BOUND = 96 * MiB;
+/**
+ * The orchestrator keeps the first 10 MiB for the result and 4 MiB per slow client; the rest is
+ * V8's heap slack, larger there (SQLite, the result assembly): measured 80–102 MiB for 256 MiB to
+ * a slow client, on this commit and on the one before #6 alike. Buffering the stream would be at
+ * least its 256 MiB.
+ */
+const ORCHESTRATOR_GROWTH_BOUND = 128 * MiB;
 
 describe('streaming through the real processes', () => {
   it('1 GiB of stdout arrives whole, with the worker RSS bounded', { timeout: 600_000 }, async () => {

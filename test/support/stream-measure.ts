@@ -127,11 +127,22 @@ export async function measureStream(options: StreamOptions): Promise<StreamMeasu
     const summary =
       `${mib(receivedBytes)} MiB in ${seconds.toFixed(2)} s = ${mibPerSecond.toFixed(0)} MiB/s; ` +
       `worker RSS ${mib(workerSample.baselineBytes)} → peak ${mib(workerSample.peakBytes)} MiB (VmHWM ${mib(workerSample.hwmBytes)}, +${mib(workerSample.growthBytes)}); ` +
-      `orchestrator RSS ${mib(orchestratorSample.baselineBytes)} → peak ${mib(orchestratorSample.peakBytes)} MiB (+${mib(orchestratorSample.growthBytes)})`;
+      `orchestrator RSS ${mib(orchestratorSample.baselineBytes)} → peak ${mib(orchestratorSample.peakBytes)} MiB (+${mib(orchestratorSample.growthBytes)}); ` +
+      `attempt ${result.attempt}` +
+      // What the processes warned about (they log at warn): the explanation of a number out of bounds.
+      said('worker', worker) +
+      said('orchestrator', orchestrator);
     return { receivedBytes, seconds, mibPerSecond, worker: workerSample, orchestrator: orchestratorSample, result, summary };
   } finally {
     channel.close();
     for (const p of procs.reverse()) await p.stop('SIGTERM');
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** `; worker said: …` with the last warnings and errors a process logged, or nothing. */
+function said(name: string, proc: Proc): string {
+  const { stdout, stderr } = proc.output();
+  const lines = `${stdout}\n${stderr}`.split('\n').filter((line) => line.trim() !== '');
+  return lines.length === 0 ? '' : `; ${name} said: ${lines.slice(-8).join(' | ')}`;
 }
