@@ -5,6 +5,11 @@ import { groupNameProblem, labelsProblem } from '../placement/label-rules.js';
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 
+/** Whether `value` holds control characters (C0, DEL, C1), which a terminal or log would obey. */
+export function hasControlCharacters(value: string): boolean {
+  return CONTROL.test(value);
+}
+
 /** Longest name and hostname a worker may register with (a DNS name's length), and version. */
 export const MAX_WORKER_NAME = 253;
 export const MAX_VERSION = 64;
@@ -13,7 +18,7 @@ export const MAX_VERSION = 64;
 export function textProblem(field: string, value: string, maxLength: number, required = false): string | undefined {
   if (required && value === '') return `${field} is required`;
   if (value.length > maxLength) return `${field} is ${value.length} characters long, more than the ${maxLength} allowed`;
-  if (CONTROL.test(value)) return `${field} contains control characters`;
+  if (hasControlCharacters(value)) return `${field} contains control characters`;
   return undefined;
 }
 

@@ -3,6 +3,7 @@ import { BUILTIN_TOOL_TYPES, paramsCaseForTool } from '../tools/index.js';
 import type { OrchestratorError } from './task-outcome.js';
 import { groupNameProblem, labelsProblem } from '../placement/label-rules.js';
 import type { Placement } from '../placement/placement.js';
+import { hasControlCharacters } from './validate-registration.js';
 
 export interface TaskLimits {
   /** Largest encoded task the orchestrator will forward to a worker. */
@@ -25,8 +26,7 @@ export function checkRequestNames(task: Task, placement: Placement): string | un
   for (const [field, value] of [['task.tool_type', task.toolType], ['worker', placement.worker]] as const) {
     const bytes = Buffer.byteLength(value, 'utf8');
     if (bytes > MAX_NAME_BYTES) return `${field} is ${bytes} bytes long, more than the ${MAX_NAME_BYTES} allowed`;
-    // eslint-disable-next-line no-control-regex
-    if (/[\u0000-\u001f\u007f-\u009f]/.test(value)) return `${field} contains control characters`;
+    if (hasControlCharacters(value)) return `${field} contains control characters`;
   }
   if (placement.group !== '') {
     const problem = groupNameProblem(placement.group);
