@@ -1,5 +1,6 @@
 import type { ContainerCreateOptions } from 'dockerode';
 import { TMPFS_BYTES, type ContainerSpec } from './container-spec.js';
+import { engineNanoCpus } from './engine-cpu-limit.js';
 import { enginePidsLimit } from './engine-pids-limit.js';
 
 /**
@@ -35,7 +36,7 @@ export function buildCreateOptions(spec: ContainerSpec, name: string): Container
       Init: true,
       NetworkMode: spec.network,
       IpcMode: 'private',
-      NanoCpus: Math.round(spec.limits.cpus * 1e9),
+      NanoCpus: engineNanoCpus(spec.limits.cpus, spec.runtime),
       Memory: spec.limits.memoryBytes,
       MemorySwap: spec.limits.memoryBytes,
       PidsLimit: enginePidsLimit(spec.limits.pids, spec.runtime),

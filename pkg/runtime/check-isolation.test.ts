@@ -74,12 +74,14 @@ describe('checkIsolation', () => {
 
   it('holds under gVisor: a runsc task on a runsc container passes, on a runc (or default) one it does not', () => {
     const gvisor: ContainerSpec = { ...spec, runtime: 'runsc' };
-    // The sandbox's own threads count against the host's pids cgroup: 64 + 10 per process.
-    const underRunsc = { ...confined, HostConfig: { ...confined.HostConfig, Runtime: 'runsc', PidsLimit: 164 } };
+    // The sandbox's own threads count against the host's pids cgroup (64 + 10 per process), and
+    // its own work against the CPU quota (+ 0.4 CPU).
+    const underRunsc = { ...confined, HostConfig: { ...confined.HostConfig, Runtime: 'runsc', PidsLimit: 164, NanoCpus: 500_000_000 } };
     assert.deepEqual(checkIsolation(gvisor, underRunsc, 'runc'), []);
     assert.deepEqual(checkIsolation(gvisor, { ...underRunsc, HostConfig: { ...underRunsc.HostConfig, Runtime: 'runc' } }, 'runc'), ['runtime is runc, not runsc']);
     const unnamed = { ...confined, HostConfig: { ...underRunsc.HostConfig, Runtime: '' } };
     assert.deepEqual(checkIsolation(gvisor, unnamed, 'runc'), ['runtime is runc, not runsc']);
     assert.deepEqual(checkIsolation(gvisor, { ...underRunsc, HostConfig: { ...underRunsc.HostConfig, PidsLimit: 10 } }, 'runc'), ['PID limit is 10, not 164']);
+    assert.deepEqual(checkIsolation(gvisor, { ...underRunsc, HostConfig: { ...underRunsc.HostConfig, NanoCpus: 100_000_000 } }, 'runc'), ['CPU limit is 100000000, not 500000000']);
   });
 });

@@ -1,4 +1,5 @@
 import type { ContainerSpec } from './container-spec.js';
+import { engineNanoCpus } from './engine-cpu-limit.js';
 import { enginePidsLimit } from './engine-pids-limit.js';
 
 /** The parts of `docker inspect` the check reads. */
@@ -43,7 +44,8 @@ export function checkIsolation(spec: ContainerSpec, info: InspectedConfinement, 
   const uid = (info.Config.User ?? '').split(':')[0] ?? '';
   expect(uid !== '' && uid !== 'root' && !(/^\+?\d+$/.test(uid) && Number(uid) === 0), `runs as root (user ${JSON.stringify(info.Config.User ?? '')})`);
   expect(host.NetworkMode === spec.network, `network is ${host.NetworkMode ?? '?'}, not ${spec.network}`);
-  expect(host.NanoCpus === Math.round(spec.limits.cpus * 1e9), `CPU limit is ${host.NanoCpus ?? 'unset'}`);
+  const nanoCpus = engineNanoCpus(spec.limits.cpus, spec.runtime ?? defaultRuntime);
+  expect(host.NanoCpus === nanoCpus, `CPU limit is ${host.NanoCpus ?? 'unset'}, not ${nanoCpus}`);
   expect(host.Memory === spec.limits.memoryBytes, `memory limit is ${host.Memory ?? 'unset'}`);
   expect(host.MemorySwap === spec.limits.memoryBytes, `memory+swap limit is ${host.MemorySwap ?? 'unset'}`);
   const pidsLimit = enginePidsLimit(spec.limits.pids, spec.runtime ?? defaultRuntime);

@@ -18,5 +18,6 @@ export { encodeShimHeader, WARM_SHIM_LABEL, WARM_SHIM_PATH, WARM_SHIM_PROTOCOL }
 export { TMPFS_BYTES, type ContainerSpec } from './container-spec.js';
 export { DockerEngine, type InternalNetwork } from './docker-engine.js';
 export { enginePidsLimit, GVISOR_PIDS_BASE, GVISOR_PIDS_PER_PROCESS, isGvisorRuntime } from './engine-pids-limit.js';
+export { engineNanoCpus, GVISOR_CPUS_BASE } from './engine-cpu-limit.js';
 export { engineRuntimesFrom, type EngineRuntimes, type InfoRuntimes } from './engine-runtimes.js';
 export { graceOf, type OutputStreamName, type RunEvent, type StopGrace } from './run-event.js';

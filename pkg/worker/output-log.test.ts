@@ -30,6 +30,8 @@ describe('OutputLog', () => {
     await log.append('stderr', Buffer.from('E2'));
     await log.append('stdout', Buffer.from('efg'));
     assert.equal(log.memoryBytes, 5, 'memory stays at the head');
+    // Tail writes run behind append: flush() waits for them (without it the file may not exist yet).
+    await log.flush();
     assert.equal((await stat(join(dir, 'a.tail'))).mode & 0o777, 0o600);
     assert.equal(log.length('stdout'), 7);
     assert.equal(log.length('stderr'), 4);

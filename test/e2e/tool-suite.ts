@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { loadWorkerConfig } from '../../pkg/config/index.js';
 import { Task, TaskState, type TaskEvent } from '../../pkg/gen/agent/v1/agent.js';
-import { createBuiltinToolRegistry, defineCustomTool } from '../../pkg/tools/index.js';
+import { engineNanoCpus } from '../../pkg/runtime/index.js';
+import { createBuiltinToolRegistry, defineCustomTool, FILE_TOOL_LIMITS, WEB_TOOL_LIMITS } from '../../pkg/tools/index.js';
 import { createWorker, type WorkerParts } from '../../pkg/worker/index.js';
 import { docker, makeWorkspace, managedContainers, TOOLS_IMAGE, WORKSPACE_UID } from '../support/docker-fixtures.js';
 import { startWebServer, PAGE_HTML, type WebServer } from '../support/web-server.js';
@@ -283,6 +284,9 @@ export function describeToolSuite({ runtime, webRuntime }: SuiteRuntimes, extra?
         assert.notEqual(info.Config.User.split(':')[0], '0');
         assert.equal(info.Config.Labels['io.baaaht.worker-id'], 'e2e-worker');
       }
+      // The tool's CPU limit, plus the sandbox's share under gVisor (engineNanoCpus).
+      assert.equal(probeInfo.HostConfig.NanoCpus, engineNanoCpus(FILE_TOOL_LIMITS.cpus, runtime));
+      assert.equal(fetchInfo.HostConfig.NanoCpus, engineNanoCpus(WEB_TOOL_LIMITS.cpus, webRuntime));
       assert.equal(probeInfo.HostConfig.Runtime, runtime, 'the file tool container runs under the suite runtime');
       assert.equal(fetchInfo.HostConfig.Runtime, webRuntime, 'the web tool container runs under the web runtime');
       assert.equal(probeInfo.HostConfig.NetworkMode, 'none');
