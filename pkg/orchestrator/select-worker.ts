@@ -1,5 +1,5 @@
 import type { OrchestratorError } from './task-outcome.js';
-import { describePlacement, matchesPlacement, type PlacedWorker, type Placement } from '../placement/placement.js';
+import { describePlacement, isUnconstrained, matchesPlacement, type PlacedWorker, type Placement } from '../placement/placement.js';
 
 /** What dispatch needs to know of a registered worker. */
 export interface WorkerCandidate extends PlacedWorker {
@@ -43,28 +43,27 @@ export function slotsOf(worker: Pick<WorkerCandidate, 'maxConcurrentTasks'>): nu
 export function selectWorker(workers: readonly WorkerCandidate[], request: DispatchRequest): WorkerChoice {
   const { toolType, placement } = request;
   const pool = workers.filter((w) => matchesPlacement(w, placement));
-  const where = describePlacement(placement);
+  const anywhere = isUnconstrained(placement);
   if (pool.length === 0 && placement.worker !== '' && !workers.some((w) => w.agentId === placement.worker || w.name === placement.worker)) {
     return {
       kind: 'fail',
       error: { code: 'NO_WORKER', message: `no worker named or with id ${JSON.stringify(placement.worker)} is registered` },
     };
   }
-  if (pool.length === 0 && workers.length > 0 && where !== 'any worker') {
+  if (pool.length === 0 && workers.length > 0 && !anywhere) {
     return {
       kind: 'fail',
-      error: { code: 'NO_WORKER', message: `no registered worker matches ${where} (${describeWorkers(workers)})` },
+      error: { code: 'NO_WORKER', message: `no registered worker matches ${describePlacement(placement)} (${describeWorkers(workers)})` },
     };
   }
   const serving = pool.filter((w) => w.toolTypes.includes(toolType));
   if (serving.length === 0) {
-    const code = request.builtin || (where !== 'any worker' && workers.some((w) => w.toolTypes.includes(toolType))) ? 'NO_WORKER' : 'UNKNOWN_TOOL';
-    const message =
-      where === 'any worker'
-        ? `no worker serving tool ${JSON.stringify(toolType)} is connected`
-        : placement.worker !== '' && placement.group === '' && Object.keys(placement.labels).length === 0
-          ? `worker ${JSON.stringify(placement.worker)} does not serve tool ${JSON.stringify(toolType)}`
-          : `no worker matching ${where} serves tool ${JSON.stringify(toolType)}`;
+    const code = request.builtin || (!anywhere && workers.some((w) => w.toolTypes.includes(toolType))) ? 'NO_WORKER' : 'UNKNOWN_TOOL';
+    const message = anywhere
+      ? `no worker serving tool ${JSON.stringify(toolType)} is connected`
+      : isUnconstrained({ ...placement, worker: '' })
+        ? `worker ${JSON.stringify(placement.worker)} does not serve tool ${JSON.stringify(toolType)}`
+        : `no worker matching ${describePlacement(placement)} serves tool ${JSON.stringify(toolType)}`;
     return { kind: 'fail', error: { code, message } };
   }
   const avoided = (w: WorkerCandidate): boolean => request.avoid?.has(w.agentId) ?? false;
