@@ -6,8 +6,9 @@ import type { OutputStreamName } from './output-log.js';
 import type { FinalState, TaskOutcome } from './task-outcome.js';
 
 /** Task ids that may name a record directory; the id comes from the wire, anything else is not recorded. */
-const SAFE_TASK_ID = /^[A-Za-z0-9_-]{1,128}$/;
-const RECORD_DIR = /^task_([A-Za-z0-9_-]{1,128})$/;
+const TASK_ID = '[A-Za-z0-9_-]{1,128}';
+const SAFE_TASK_ID = new RegExp(`^${TASK_ID}$`);
+const RECORD_DIR = new RegExp(`^task_(${TASK_ID})$`);
 /** New files only, never through a link: the directory was made empty a moment before. */
 const CREATE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW | constants.O_APPEND;
 /**
