@@ -12,13 +12,17 @@ export function createAgentService(
   options: { heartbeatIntervalMs: number; workerKeys?: WorkerKeys },
 ): AgentServiceImplementation {
   const keys = options.workerKeys;
-  /** With worker keys, a call about an agent must carry the key of the agent's group. */
+  /** With worker keys, the call must carry the key of `group`. */
+  const checkGroupKey = (group: string, context: CallContext): void => {
+    if (keys?.required && !keys.allows(group, context.metadata.get(WORKER_KEY_METADATA))) {
+      throw new ServerError(Status.PERMISSION_DENIED, `the worker key is not the key of group ${JSON.stringify(group)}`);
+    }
+  };
+  /** A call about a registered agent must carry the key of the agent's group. */
   const checkAgentKey = (agentId: string, context: CallContext): void => {
     if (!keys?.required) return;
     const group = broker.workerGroup(agentId);
-    if (group !== undefined && !keys.allows(group, context.metadata.get(WORKER_KEY_METADATA))) {
-      throw new ServerError(Status.PERMISSION_DENIED, `the worker key is not the key of group ${JSON.stringify(group)}`);
-    }
+    if (group !== undefined) checkGroupKey(group, context);
   };
 
   return {
@@ -27,9 +31,7 @@ export function createAgentService(
       const group = effectiveGroup(request.group);
       const problem = registrationProblem(request);
       if (problem !== undefined) throw new ServerError(Status.INVALID_ARGUMENT, `Register: ${problem}`);
-      if (keys?.required && !keys.allows(group, context.metadata.get(WORKER_KEY_METADATA))) {
-        throw new ServerError(Status.PERMISSION_DENIED, `the worker key is not the key of group ${JSON.stringify(group)}`);
-      }
+      checkGroupKey(group, context);
       // Resuming another group's registration would move it past its key check.
       if (request.agentId !== '') checkAgentKey(request.agentId, context);
       const { agentId, resumed } = broker.registerWorker(
