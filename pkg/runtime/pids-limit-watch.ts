@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 
 /** Where a container's pids cgroup can be, by cgroup version and driver. */
 export function pidsEventsPaths(containerId: string, root = '/sys/fs/cgroup'): string[] {
@@ -19,16 +19,18 @@ export function parsePidsEvents(text: string): number {
 /**
  * Watches a running container's pids cgroup for refused forks. The kernel sends no notification
  * for cgroup v1 pids.events and the cgroup goes with the container, so the file is read while it
- * runs: every `fastMs` during its first `fastForMs` (a shell that dies on its first refused fork
- * lives a few hundred milliseconds), then every `intervalMs`. A task that hits the limit and exits
- * between two reads is not seen. Where the cgroup files are not visible (the worker in a container
+ * runs: every `fastMs` during its first `fastForMs` (a recursive shell fork bomb that hits the
+ * limit can be gone within about 50 ms), then every `intervalMs`. The read is synchronous (a
+ * small sysfs file, microseconds): through the thread pool it could wait behind the engine's
+ * streams for longer than such a task lives. A task that hits the limit and exits between two
+ * reads is not seen. Where the cgroup files are not visible (the worker in a container
  * of its own, another layout), it reports nothing.
  */
 export function watchPidsLimit(
   containerId: string,
   intervalMs = 250,
   root?: string,
-  { fastMs = 20, fastForMs = 2_000 }: { fastMs?: number; fastForMs?: number } = {},
+  { fastMs = 5, fastForMs = 1_000 }: { fastMs?: number; fastForMs?: number } = {},
 ): { hit(): boolean; stop(): void } {
   const candidates = pidsEventsPaths(containerId, root);
   const startedAt = Date.now();
@@ -36,10 +38,10 @@ export function watchPidsLimit(
   let hit = false;
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
-  const read = async (): Promise<void> => {
+  const read = (): void => {
     for (const candidate of path ? [path] : candidates) {
       try {
-        const text = await readFile(candidate, 'utf8');
+        const text = readFileSync(candidate, 'utf8');
         path = candidate;
         if (parsePidsEvents(text) > 0) hit = true;
         return;
@@ -48,13 +50,13 @@ export function watchPidsLimit(
       }
     }
   };
-  const tick = async (): Promise<void> => {
-    await read();
+  const tick = (): void => {
+    read();
     if (stopped || hit) return;
-    timer = setTimeout(() => void tick(), Date.now() - startedAt < fastForMs ? fastMs : intervalMs);
+    timer = setTimeout(tick, Date.now() - startedAt < fastForMs ? fastMs : intervalMs);
     timer.unref();
   };
-  void tick();
+  tick();
   return {
     hit: () => hit,
     stop: () => {
