@@ -129,7 +129,9 @@ export interface RegisterRequest {
     | undefined;
   /**
    * The id of an earlier registration of this worker process, to resume it (and its leases)
-   * after a reconnect. Unknown ids (e.g. after an orchestrator restart) get a new id.
+   * after a reconnect. Unknown ids (e.g. after an orchestrator restart) get a new id. A known
+   * id is resumed only with the resume_token that Register returned for it (or over the same
+   * client certificate); otherwise the call fails PERMISSION_DENIED and nothing is taken over.
    */
   agentId: string;
   /** New each start of the worker process; containers carry it as a label. */
@@ -139,6 +141,8 @@ export interface RegisterRequest {
    * orchestrator checks the call's key against this group's key.
    */
   group: string;
+  /** The secret RegisterResponse.resume_token returned for agent_id; required to resume it. */
+  resumeToken: string;
 }
 
 export interface RegisterRequest_LabelsEntry {
@@ -167,6 +171,11 @@ export interface RegisterResponse {
    * largest gRPC message. False (an older orchestrator): the worker resends the result whole.
    */
   outputOffsets: boolean;
+  /**
+   * A secret known only to this worker and the orchestrator (at least 128 random bits): send it
+   * as RegisterRequest.resume_token to resume agent_id. Never shown by ListWorkers.
+   */
+  resumeToken: string;
 }
 
 export interface UnregisterRequest {
@@ -534,6 +543,7 @@ function createBaseRegisterRequest(): RegisterRequest {
     agentId: "",
     bootId: "",
     group: "",
+    resumeToken: "",
   };
 }
 
@@ -565,6 +575,9 @@ export const RegisterRequest = {
     }
     if (message.group !== "") {
       writer.uint32(74).string(message.group);
+    }
+    if (message.resumeToken !== "") {
+      writer.uint32(82).string(message.resumeToken);
     }
     return writer;
   },
@@ -642,6 +655,13 @@ export const RegisterRequest = {
 
           message.group = reader.string();
           continue;
+        case 10:
+          if (tag !== 82) {
+            break;
+          }
+
+          message.resumeToken = reader.string();
+          continue;
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -667,6 +687,7 @@ export const RegisterRequest = {
       agentId: isSet(object.agentId) ? globalThis.String(object.agentId) : "",
       bootId: isSet(object.bootId) ? globalThis.String(object.bootId) : "",
       group: isSet(object.group) ? globalThis.String(object.group) : "",
+      resumeToken: isSet(object.resumeToken) ? globalThis.String(object.resumeToken) : "",
     };
   },
 
@@ -705,6 +726,9 @@ export const RegisterRequest = {
     if (message.group !== "") {
       obj.group = message.group;
     }
+    if (message.resumeToken !== "") {
+      obj.resumeToken = message.resumeToken;
+    }
     return obj;
   },
 
@@ -729,6 +753,7 @@ export const RegisterRequest = {
     message.agentId = object.agentId ?? "";
     message.bootId = object.bootId ?? "";
     message.group = object.group ?? "";
+    message.resumeToken = object.resumeToken ?? "";
     return message;
   },
 };
@@ -899,7 +924,7 @@ export const Capabilities = {
 };
 
 function createBaseRegisterResponse(): RegisterResponse {
-  return { agentId: "", heartbeatIntervalMs: 0, resumed: false, outputOffsets: false };
+  return { agentId: "", heartbeatIntervalMs: 0, resumed: false, outputOffsets: false, resumeToken: "" };
 }
 
 export const RegisterResponse = {
@@ -915,6 +940,9 @@ export const RegisterResponse = {
     }
     if (message.outputOffsets !== false) {
       writer.uint32(32).bool(message.outputOffsets);
+    }
+    if (message.resumeToken !== "") {
+      writer.uint32(42).string(message.resumeToken);
     }
     return writer;
   },
@@ -954,6 +982,13 @@ export const RegisterResponse = {
 
           message.outputOffsets = reader.bool();
           continue;
+        case 5:
+          if (tag !== 42) {
+            break;
+          }
+
+          message.resumeToken = reader.string();
+          continue;
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -969,6 +1004,7 @@ export const RegisterResponse = {
       heartbeatIntervalMs: isSet(object.heartbeatIntervalMs) ? globalThis.Number(object.heartbeatIntervalMs) : 0,
       resumed: isSet(object.resumed) ? globalThis.Boolean(object.resumed) : false,
       outputOffsets: isSet(object.outputOffsets) ? globalThis.Boolean(object.outputOffsets) : false,
+      resumeToken: isSet(object.resumeToken) ? globalThis.String(object.resumeToken) : "",
     };
   },
 
@@ -986,6 +1022,9 @@ export const RegisterResponse = {
     if (message.outputOffsets !== false) {
       obj.outputOffsets = message.outputOffsets;
     }
+    if (message.resumeToken !== "") {
+      obj.resumeToken = message.resumeToken;
+    }
     return obj;
   },
 
@@ -998,6 +1037,7 @@ export const RegisterResponse = {
     message.heartbeatIntervalMs = object.heartbeatIntervalMs ?? 0;
     message.resumed = object.resumed ?? false;
     message.outputOffsets = object.outputOffsets ?? false;
+    message.resumeToken = object.resumeToken ?? "";
     return message;
   },
 };
