@@ -41,16 +41,56 @@ describe('classifyAddress', () => {
     ['::ffff:8.8.8.8', 'public'],
     ['64:ff9b::10.0.0.1', 'private'],
     ['2002:a9fe:a9fe::1', 'metadata'],
+    ['::ffff:7f00:1', 'loopback'], // the same, in hex
+    ['::ffff:a9fe:a9fe', 'metadata'],
+    ['::ffff:a00:1', 'private'],
+    ['64:ff9b::7f00:1', 'loopback'],
+    ['64:ff9b::a9fe:a9fe', 'metadata'],
+    // Next to the ranges that carry IPv4 (see below): public.
+    ['2001:1::1', 'public'],
+    ['64:ff9b:2::1', 'public'],
+    ['::1:0:0:0:1', 'public'],
     // The machine's own addresses, whatever their range.
     ['192.0.2.2', 'host'],
     ['172.17.0.1', 'host'],
     ['172.18.0.1', 'host'],
     ['::ffff:192.0.2.2', 'host'],
+    ['::ffff:c000:202', 'host'],
+    ['::ffff:ac11:1', 'host'],
+    ['64:ff9b::c000:202', 'host'],
+    ['2002:ac12:1::1', 'host'],
     ['fe80::42:acff:fe11:1', 'host'],
     ['192.0.2.3', 'public'],
   ];
   for (const [address, cls] of cases) {
     it(`${address} is ${cls}`, () => assert.equal(classifyAddress(parseIp(address)!, host), cls));
+  }
+
+  // IPv6 forms that carry an IPv4 address, or tunnel to one, which were `public` before #11.
+  const embedded: Array<[address: string, cls: AddressClass]> = [
+    // IPv4-compatible ::/96 (deprecated): the IPv4 address inside, and never public.
+    ['::127.0.0.1', 'loopback'],
+    ['::7f00:1', 'loopback'],
+    ['::169.254.169.254', 'metadata'],
+    ['::10.1.2.3', 'private'],
+    ['::172.18.0.1', 'host'],
+    ['::8.8.8.8', 'reserved'],
+    ['::0.0.0.2', 'unspecified'],
+    // IPv4-translated ::ffff:0:0:0/96 (SIIT).
+    ['::ffff:0:127.0.0.1', 'loopback'],
+    ['::ffff:0:808:808', 'reserved'],
+    // Local-use NAT64 64:ff9b:1::/48 is blocked whole.
+    ['64:ff9b:1::808:808', 'reserved'],
+    ['64:ff9b:1::127.0.0.1', 'reserved'],
+    ['64:ff9b:1:ffff::1', 'reserved'],
+    // Teredo 2001::/32: blocked whole.
+    ['2001:0:4136:e378:8000:63bf:3fff:fdd2', 'reserved'],
+    ['2001::1', 'reserved'],
+    // Discard-only 100::/64.
+    ['100::1', 'reserved'],
+  ];
+  for (const [address, cls] of embedded) {
+    it(`${address} is ${cls} (IPv4 inside IPv6, tunnels)`, () => assert.equal(classifyAddress(parseIp(address)!, host), cls));
   }
   it('without host addresses, the host ranges are still blocked by class', () => {
     assert.equal(classifyAddress(parseIp('172.17.0.1')!), 'private');

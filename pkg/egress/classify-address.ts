@@ -17,6 +17,9 @@ export type AddressClass =
   | 'multicast'
   | 'reserved';
 
+/** What an address's range says, before the host's own addresses are looked at. */
+type RangeClass = Exclude<AddressClass, 'host'>;
+
 const RANGES: ReadonlyArray<readonly [cidr: string, cls: Exclude<AddressClass, 'public' | 'host'>]> = [
   // Most specific first: the first match decides.
   ['169.254.169.254/32', 'metadata'], // AWS, GCP, Azure, OpenStack instance metadata
@@ -34,6 +37,7 @@ const RANGES: ReadonlyArray<readonly [cidr: string, cls: Exclude<AddressClass, '
   ['fd00:ec2::254/128', 'metadata'], // AWS over IPv6
   ['::/128', 'unspecified'],
   ['::1/128', 'loopback'],
+  ['100::/64', 'reserved'], // discard-only (RFC 6666)
   ['fc00::/7', 'unique-local'],
   ['fe80::/10', 'link-local'],
   ['fec0::/10', 'reserved'], // deprecated site-local
@@ -41,40 +45,66 @@ const RANGES: ReadonlyArray<readonly [cidr: string, cls: Exclude<AddressClass, '
 ];
 
 const NETWORKS: ReadonlyArray<readonly [IpNetwork, Exclude<AddressClass, 'public' | 'host'>]> = RANGES.map(([cidr, cls]) => [parseCidr(cidr)!, cls]);
-const NAT64 = parseCidr('64:ff9b::/96')!;
-const SIX_TO_FOUR = parseCidr('2002::/16')!;
 
 /**
- * Classifies an address (pure). IPv4 inside IPv6 (mapped `::ffff:a.b.c.d`, NAT64 `64:ff9b::/96`,
- * 6to4 `2002:AABB:CCDD::/48`) is classified as that IPv4 address. `hostAddresses` are the
- * machine's own (every interface address): they are `host` whatever range they are in (but
- * loopback and unspecified, which stay what they are).
+ * IPv6 ranges that carry an IPv4 address (in their last 32 bits unless `at` says otherwise). The
+ * address is judged as that IPv4 address: whatever is blocked about it is blocked (loopback stays
+ * loopback, the host stays the host); when the IPv4 address is public, the IPv6 one is `whenPublic`.
+ * Checked after RANGES (so `::` and `::1`, inside `::/96`, are what RANGES says).
+ */
+const EMBEDDING: ReadonlyArray<{ readonly cidr: string; readonly at?: number; readonly whenPublic: RangeClass }> = [
+  { cidr: '::ffff:0:0/96', whenPublic: 'public' }, // IPv4-mapped: the kernel connects to the IPv4 address itself
+  { cidr: '::/96', whenPublic: 'reserved' }, // IPv4-compatible: deprecated (RFC 4291), never routed
+  { cidr: '::ffff:0:0:0/96', whenPublic: 'reserved' }, // IPv4-translated (RFC 6145, SIIT)
+  { cidr: '64:ff9b::/96', whenPublic: 'public' }, // NAT64 well-known prefix (RFC 6052): a NAT64 gateway connects to the IPv4 address
+  { cidr: '2002::/16', at: 2, whenPublic: 'public' }, // 6to4 (RFC 3056): the IPv4 address is bits 16-47
+];
+
+/**
+ * IPv6 ranges whose IPv4 address cannot be told for sure, so they are blocked (`reserved`) as a
+ * whole: the local-use NAT64 prefix (RFC 8215; where the IPv4 address sits depends on the prefix
+ * length the operator chose) and Teredo (RFC 4380; the client's address is obfuscated, and a
+ * relay decides where it goes).
+ */
+const OPAQUE_TUNNELS: readonly string[] = ['64:ff9b:1::/48', '2001::/32'];
+
+const EMBEDDED = EMBEDDING.map((form) => ({ ...form, network: parseCidr(form.cidr)!, at: form.at ?? 12 }));
+const OPAQUE = OPAQUE_TUNNELS.map((cidr) => parseCidr(cidr)!);
+
+/**
+ * Classifies an address (pure). IPv4 inside IPv6 (mapped `::ffff:a.b.c.d`, compatible `::a.b.c.d`,
+ * translated `::ffff:0:a.b.c.d`, NAT64 `64:ff9b::/96`, 6to4 `2002:AABB:CCDD::/48`) is judged as
+ * that IPv4 address (see EMBEDDING); the local-use NAT64 prefix and Teredo are `reserved`.
+ * `hostAddresses` are the machine's own (every interface address): they are `host` whatever range
+ * they are in (but loopback and unspecified, which stay what they are), also inside IPv6.
  */
 export function classifyAddress(address: IpAddress, hostAddresses: readonly IpAddress[] = []): AddressClass {
-  const candidates = [address, ...embeddedIpv4(address)];
-  let byRange: AddressClass = 'public';
-  search: for (const candidate of candidates) {
-    for (const [network, cls] of NETWORKS) {
-      if (networkContains(network, candidate)) {
-        byRange = cls;
-        break search;
-      }
-    }
-  }
+  const embedded = embeddedIpv4(address);
+  const byRange = rangeClass(address, embedded);
   if (byRange === 'loopback' || byRange === 'unspecified') return byRange;
-  for (const candidate of candidates) {
+  for (const candidate of embedded ? [address, embedded.ipv4] : [address]) {
     if (hostAddresses.some((own) => sameAddress(unmapIpv4(own), candidate))) return 'host';
   }
   return byRange;
 }
 
-/** The IPv4 addresses an IPv6 address carries (mapped, NAT64, 6to4), or none. */
-function embeddedIpv4(address: IpAddress): IpAddress[] {
-  const unmapped = unmapIpv4(address);
-  if (unmapped !== address) return [unmapped];
-  if (networkContains(NAT64, address)) return [{ family: 4, bytes: address.bytes.slice(12) }];
-  if (networkContains(SIX_TO_FOUR, address)) return [{ family: 4, bytes: address.bytes.slice(2, 6) }];
-  return [];
+function rangeClass(address: IpAddress, embedded: ReturnType<typeof embeddedIpv4>): RangeClass {
+  const listed = NETWORKS.find(([network]) => networkContains(network, address));
+  if (listed) return listed[1];
+  if (embedded) {
+    const inner = rangeClass(embedded.ipv4, undefined);
+    return inner === 'public' ? embedded.whenPublic : inner;
+  }
+  if (OPAQUE.some((network) => networkContains(network, address))) return 'reserved';
+  return 'public';
+}
+
+/** The IPv4 address an IPv6 address carries (see EMBEDDING), or undefined. */
+function embeddedIpv4(address: IpAddress): { readonly ipv4: IpAddress; readonly whenPublic: RangeClass } | undefined {
+  if (address.family !== 6) return undefined;
+  const form = EMBEDDED.find(({ network }) => networkContains(network, address));
+  if (!form) return undefined;
+  return { ipv4: { family: 4, bytes: address.bytes.slice(form.at, form.at + 4) }, whenPublic: form.whenPublic };
 }
 
 function sameAddress(a: IpAddress, b: IpAddress): boolean {

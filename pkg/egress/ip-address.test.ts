@@ -13,6 +13,16 @@ describe('parseIp and formatIp', () => {
     ['::ffff:127.0.0.1', '::ffff:7f00:1'],
     ['64:ff9b::10.0.0.1', '64:ff9b::a00:1'],
     ['1:2:3:4:5:6:7:8', '1:2:3:4:5:6:7:8'],
+    // IPv4-compatible: `::a.b.c.d` is ::/96 (RFC 4291, as Node and the kernel read it), not IPv4-mapped.
+    ['::127.0.0.1', '::7f00:1'],
+    ['::1.2.3.4%eth0', '::102:304'],
+    ['::ffff:0:1.2.3.4', '::ffff:0:102:304'],
+    // Forms only a lax parser accepts.
+    ['0x7f.1', undefined],
+    ['127.1', undefined],
+    ['::ffff:1.2.3', undefined],
+    ['1::2::3', undefined],
+    ['::ffff:010.0.0.1', undefined],
     ['localhost', undefined],
     ['[::1]', undefined],
     ['010.1.2.3', undefined],

@@ -1,4 +1,5 @@
-import { isIPv4, isIPv6 } from 'node:net';
+import ipaddr from 'ipaddr.js';
+import { BlockList, isIP } from 'node:net';
 
 /** An IP address as bytes: 4 for IPv4, 16 for IPv6. */
 export interface IpAddress {
@@ -15,32 +16,27 @@ export interface IpNetwork {
 /**
  * Parses an IPv4 (dotted quad) or IPv6 address (any textual form, with `::`, an embedded IPv4
  * tail or a `%zone`); undefined for anything else (host names, `[::1]` brackets included).
+ *
+ * ipaddr.js parses; Node's own parser (the one `connect()` uses) must accept the text and agree
+ * on the bytes, or the text is not an address: two independent parsers, so that a quirk of one
+ * cannot make the egress check judge an address other than the one that is reached.
  */
 export function parseIp(text: string): IpAddress | undefined {
-  if (isIPv4(text)) return { family: 4, bytes: Uint8Array.from(text.split('.').map(Number)) };
-  if (!isIPv6(text)) return undefined;
-  const bare = text.split('%')[0]!.toLowerCase();
-  const [head = '', tail] = bare.split('::') as [string, string | undefined];
-  const groups = (part: string): number[] => {
-    if (part === '') return [];
-    const out: number[] = [];
-    for (const piece of part.split(':')) {
-      if (piece.includes('.')) {
-        const v4 = piece.split('.').map(Number);
-        out.push((v4[0]! << 8) | v4[1]!, (v4[2]! << 8) | v4[3]!);
-      } else out.push(parseInt(piece, 16));
-    }
-    return out;
-  };
-  const left = groups(head);
-  const right = tail === undefined ? [] : groups(tail);
-  const all = tail === undefined ? left : [...left, ...new Array<number>(8 - left.length - right.length).fill(0), ...right];
-  const bytes = new Uint8Array(16);
-  all.forEach((group, i) => {
-    bytes[i * 2] = group >> 8;
-    bytes[i * 2 + 1] = group & 0xff;
-  });
-  return { family: 6, bytes };
+  const family = isIP(text);
+  if (family === 4) {
+    // Strict dotted quad only: ipaddr.js also reads octal, hex and short forms (`0x7f.1`), which Node refuses anyway.
+    if (!ipaddr.IPv4.isValidFourPartDecimal(text)) return undefined;
+    return { family: 4, bytes: Uint8Array.from(ipaddr.IPv4.parse(text).toByteArray()) };
+  }
+  if (family !== 6 || !ipaddr.IPv6.isValid(text)) return undefined;
+  // ipaddr.js reads the deprecated IPv4-compatible form `::a.b.c.d` as IPv4-mapped (`::ffff:a.b.c.d`);
+  // RFC 4291, Node and the kernel read it as `::0:a.b.c.d`. Spell it that way (Node checks the result below).
+  const spelled = /^::\d+\.\d+\.\d+\.\d+(%.*)?$/.test(text) ? `::0:${text.slice(2)}` : text;
+  const bytes = Uint8Array.from(ipaddr.IPv6.parse(spelled).toByteArray());
+  const address: IpAddress = { family: 6, bytes };
+  const same = new BlockList();
+  same.addAddress(formatIp(address), 'ipv6');
+  return same.check(text, 'ipv6') ? address : undefined;
 }
 
 /** Parses `10.1.2.0/24`, `fd00::/8` or a bare address (a /32 or /128); undefined when malformed. Host bits are cleared. */
@@ -53,14 +49,14 @@ export function parseCidr(text: string): IpNetwork | undefined {
   if (prefixText !== undefined && !/^\d{1,3}$/.test(prefixText)) return undefined;
   const prefix = prefixText === undefined ? max : Number(prefixText);
   if (prefix > max) return undefined;
-  const bytes = address.bytes.map((byte, i) => byte & maskByte(prefix, i));
-  return { address: { family: address.family, bytes }, prefix };
+  const mask = (address.family === 4 ? ipaddr.IPv4 : ipaddr.IPv6).subnetMaskFromPrefixLength(prefix).toByteArray();
+  return { address: { family: address.family, bytes: address.bytes.map((byte, i) => byte & mask[i]!) }, prefix };
 }
 
 /** Whether the network holds the address (same family only: see unmapIpv4 for `::ffff:a.b.c.d`). */
 export function networkContains(network: IpNetwork, address: IpAddress): boolean {
   if (network.address.family !== address.family) return false;
-  return address.bytes.every((byte, i) => (byte & maskByte(network.prefix, i)) === network.address.bytes[i]);
+  return toIpaddr(address).match(toIpaddr(network.address), network.prefix);
 }
 
 /** The canonical text of a network, e.g. `10.1.2.0/24`, `fd00::/8`. */
@@ -68,33 +64,20 @@ export function formatCidr(network: IpNetwork): string {
   return `${formatIp(network.address)}/${network.prefix}`;
 }
 
-/** Dotted quad, or the eight groups of IPv6 in hex with the longest run of zero groups as `::`. */
+/** Dotted quad, or IPv6 in RFC 5952's form (lower-case hex, the longest run of zero groups as `::`). */
 export function formatIp(address: IpAddress): string {
-  if (address.family === 4) return [...address.bytes].join('.');
-  const groups: number[] = [];
-  for (let i = 0; i < 16; i += 2) groups.push((address.bytes[i]! << 8) | address.bytes[i + 1]!);
-  let bestStart = -1;
-  let bestLength = 1;
-  for (let i = 0; i < 8; ) {
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLength) [bestStart, bestLength] = [i, j - i];
-    i = j === i ? i + 1 : j;
-  }
-  const hex = groups.map((g) => g.toString(16));
-  if (bestStart < 0) return hex.join(':');
-  return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLength).join(':')}`;
+  const parsed = toIpaddr(address);
+  return parsed instanceof ipaddr.IPv6 ? parsed.toRFC5952String() : parsed.toString();
 }
 
 /** The IPv4 address inside an IPv4-mapped IPv6 one (`::ffff:127.0.0.1`); otherwise the address itself. */
 export function unmapIpv4(address: IpAddress): IpAddress {
   if (address.family !== 6) return address;
-  const b = address.bytes;
-  const mapped = b.slice(0, 10).every((byte) => byte === 0) && b[10] === 0xff && b[11] === 0xff;
-  return mapped ? { family: 4, bytes: b.slice(12) } : address;
+  const parsed = toIpaddr(address);
+  if (!(parsed instanceof ipaddr.IPv6) || !parsed.isIPv4MappedAddress()) return address;
+  return { family: 4, bytes: Uint8Array.from(parsed.toIPv4Address().toByteArray()) };
 }
 
-function maskByte(prefix: number, index: number): number {
-  const bits = Math.max(0, Math.min(8, prefix - index * 8));
-  return (0xff << (8 - bits)) & 0xff;
+function toIpaddr(address: IpAddress): ipaddr.IPv4 | ipaddr.IPv6 {
+  return ipaddr.fromByteArray([...address.bytes]);
 }
