@@ -74,6 +74,10 @@ describe('parseWorkerArgs: defaults', () => {
       reconnectMaxIntervalMs: 60_000,
       shutdownTimeoutMs: 30_000,
       workDir: join(tmpdir(), 'baaaht-worker-worker-box'),
+      mountRoots: [],
+      neverMount: [],
+      mountPinDir: join(tmpdir(), 'baaaht-worker-worker-box', 'pins'),
+      tlsFiles: [],
       policyFile: '',
       auditLog: join(tmpdir(), 'baaaht-worker-worker-box', 'audit.log'),
       resultMemoryBytes: 16_777_216,
@@ -253,6 +257,10 @@ describe('parseWorkerArgs: precedence (flag > env > file > default)', () => {
       reconnectMaxIntervalMs: 2_000,
       shutdownTimeoutMs: 5_000,
       workDir: '/var/lib/w1',
+      mountRoots: [],
+      neverMount: [],
+      mountPinDir: '/var/lib/w1/pins',
+      tlsFiles: [],
       policyFile: '',
       auditLog: '/var/lib/w1/audit.log',
       resultMemoryBytes: 1_048_576,
@@ -351,6 +359,10 @@ describe('parseWorkerArgs: config files', () => {
     reconnectMaxIntervalMs: 90_000,
     shutdownTimeoutMs: 60_000,
     workDir: '/srv/baaaht',
+    mountRoots: [],
+    neverMount: [],
+    mountPinDir: '/srv/baaaht/pins',
+    tlsFiles: [],
     policyFile: '',
     auditLog: '/srv/baaaht/audit.log',
     resultMemoryBytes: 2_097_152,
@@ -372,7 +384,8 @@ describe('parseWorkerArgs: config files', () => {
   };
 
   it('reads every option from a YAML file, overrides compiled to numbers', () => {
-    assert.deepEqual(load({ argv: ['--config', writeFile('full.yaml', fullYaml)] }), expected);
+    const yamlFile = writeFile('full.yaml', fullYaml);
+    assert.deepEqual(load({ argv: ['--config', yamlFile] }), { ...expected, configFile: yamlFile });
   });
 
   it('reads the same from a JSON file', () => {
@@ -413,9 +426,11 @@ describe('parseWorkerArgs: config files', () => {
         },
       },
     });
-    assert.deepEqual(load({ argv: ['--config', writeFile('full.json', json)] }), expected);
+    const jsonFile = writeFile('full.json', json);
+    assert.deepEqual(load({ argv: ['--config', jsonFile] }), { ...expected, configFile: jsonFile });
     // JSON content in a .yaml file is read too (YAML 1.2 includes JSON).
-    assert.deepEqual(load({ argv: ['--config', writeFile('json-content.yaml', json)] }), expected);
+    const jsonContent = writeFile('json-content.yaml', json);
+    assert.deepEqual(load({ argv: ['--config', jsonContent] }), { ...expected, configFile: jsonContent });
   });
 
   it('finds <home>/.config/baaaht/config.yaml when no file is named', () => {
@@ -442,7 +457,7 @@ describe('config/worker.example.yaml', () => {
   const example = new URL('../../config/worker.example.yaml', import.meta.url);
 
   it('sets every option to its default', () => {
-    assert.deepEqual(load({ argv: ['--config', example.pathname] }), load());
+    assert.deepEqual(load({ argv: ['--config', example.pathname] }), { ...load(), configFile: example.pathname });
   });
 
   /** The example with `marker` replaced by the commented block under it, uncommented. */
@@ -881,4 +896,25 @@ describe('parseWorkerArgs: metrics address', () => {
       assert.match(error.message, message);
     });
   }
+});
+
+describe('parseWorkerArgs: --trust-socket-owner (#11)', () => {
+  it('takes uids and user names, repeated or comma-separated, from flags, WORKER_TRUST_SOCKET_OWNER and a file list', () => {
+    assert.equal(load().trustSocketOwners, undefined);
+    assert.deepEqual(load({ argv: ['--trust-socket-owner', '12345', '--trust-socket-owner', 'root,7'] }).trustSocketOwners, [12345, 0, 7]);
+    assert.deepEqual(load({ env: { WORKER_TRUST_SOCKET_OWNER: '12345,12345' } }).trustSocketOwners, [12345]);
+    const file = writeFile('trust.yaml', 'trustSocketOwners: [12345, root]\n');
+    assert.deepEqual(load({ argv: ['--config', file] }).trustSocketOwners, [12345, 0]);
+  });
+
+  it('refuses what is neither a uid nor a known user, naming the option', () => {
+    assert.throws(() => load({ argv: ['--trust-socket-owner', 'no-such-user-here'] }), (error: unknown) => {
+      assert.ok(error instanceof ConfigError);
+      assert.equal(error.option, '--trust-socket-owner');
+      assert.match(error.message, /no user "no-such-user-here" in \/etc\/passwd/);
+      return true;
+    });
+    assert.throws(() => load({ argv: ['--trust-socket-owner', '1;2'] }), /--trust-socket-owner: "1;2" is neither a uid nor a user name/);
+    assert.throws(() => load({ argv: ['--trust-socket-owner', '99999999999'] }), /is not a uid/);
+  });
 });

@@ -1,11 +1,17 @@
 import type { BuiltinToolOptions } from '../tools/builtin-tool-options.js';
 import type { LogOptions } from '../log/log-options.js';
+import type { MountRoot } from '../mounts/mount-root.js';
 import type { ClientTlsConfig } from './tls-config.js';
 
 /** The worker's options, compiled once at start: durations in ms, sizes in bytes. */
 export interface WorkerConfig {
   /** `unix:///path/to.sock`, `unix:/path`, or `host:port`. */
   readonly orchestratorAddr: string;
+  /**
+   * Owners (uids) of a Unix socket the worker may dial besides its own uid and root
+   * (--trust-socket-owner); unset: none.
+   */
+  readonly trustSocketOwners?: readonly number[];
   /** TLS to a TCP orchestrator (--ca-cert, --cert/--key, --tls-server-name); absent for a unix socket or with insecure. */
   readonly tls?: ClientTlsConfig;
   /** Plaintext TCP to the orchestrator (--insecure, testing only; a warning is logged at start). */
@@ -43,6 +49,16 @@ export interface WorkerConfig {
   readonly auditLog: string;
   /** Where the worker keeps results not yet acknowledged (and other state of its own). */
   readonly workDir: string;
+  /** Trees tasks may mount from (--mount-root); the policy may add more. None: no mounts. */
+  readonly mountRoots: readonly MountRoot[];
+  /** Further paths never mounted (--never-mount), besides the built-in set. */
+  readonly neverMount: readonly string[];
+  /** Where judged mount directories are pinned for the engine (--mount-pin-dir; `<workDir>/pins`). */
+  readonly mountPinDir: string;
+  /** The config file read, if any (never mounted). */
+  readonly configFile?: string;
+  /** The TLS files given (never mounted). */
+  readonly tlsFiles: readonly string[];
   /** Per-task records in workDir (--task-records, --task-record-retention). */
   readonly taskRecords: TaskRecordsConfig;
   /** Unacknowledged results kept in memory before they are written to workDir. */

@@ -12,7 +12,9 @@ import { parseGroupName } from './parse-group-name.js';
 import { formatLabelPairs, parseLabels } from './parse-labels.js';
 import { parseInteger } from './parse-integer.js';
 import { metricsOptionSpecs } from './metrics-option-specs.js';
+import { mountOptionSpecs } from './mount-option-specs.js';
 import { parseSearchUrlTemplate } from './parse-search-url-template.js';
+import { formatSocketOwners, parseSocketOwners } from './parse-socket-owners.js';
 import { DOCKER_NAME, parseText } from './parse-text.js';
 import { parseToolOverrides } from './parse-tool-overrides.js';
 import { clientTlsOptionSpecs } from './tls-option-specs.js';
@@ -40,6 +42,17 @@ export function workerOptionSpecs(context: WorkerOptionContext) {
       doc: 'Address of the orchestrator: unix:///path/to.sock, unix:/path/to.sock or host:port.',
       fallbackEnv: ['ORCHESTRATOR_URL'],
       parse: (raw) => parseGrpcAddress(raw),
+    },
+    trustSocketOwners: {
+      flag: 'trust-socket-owner',
+      key: 'trustSocketOwners',
+      default: '',
+      defaultText: 'none (only this user and root)',
+      metavar: 'uid|name',
+      repeatable: true,
+      doc: "A user besides this one and root whose Unix socket the worker may dial (the orchestrator's user); repeat it, or give uids or names separated by commas (a list in the config file). A socket owned by anyone else is refused before the worker key is sent.",
+      parse: (raw) => parseSocketOwners(raw),
+      fileValue: (value) => formatSocketOwners(value),
     },
     ...clientTlsOptionSpecs(),
     name: {
@@ -230,6 +243,7 @@ export function workerOptionSpecs(context: WorkerOptionContext) {
       parse: (raw) => parseDuration(raw),
     },
     ...metricsOptionSpecs('127.0.0.1:9464'),
+    ...mountOptionSpecs(),
     warmPool: {
       flag: 'warm-pool',
       key: 'warmPool',

@@ -12,6 +12,9 @@ export const ERROR_CODES = [
   'MOUNT_NOT_FOUND',
   'MESSAGE_TOO_LARGE',
   'POLICY_DENIED',
+  // The mount source changed (a path component was swapped, e.g. for a symbolic link) between
+  // the moment it was judged and the moment it was bound: nothing was mounted.
+  'MOUNT_CHANGED',
   // The worker could not run it.
   'IMAGE_MISSING',
   'ENGINE_UNAVAILABLE',

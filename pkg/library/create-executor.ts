@@ -1,4 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MountPinner } from '../mounts/index.js';
+import { protectedPathsFor } from '../worker/protected-paths.js';
+import { resolveMountRoots } from '../worker/create-worker.js';
 import { toTaskError, type ErrorCode, type TerminationCause } from '../errors/index.js';
 import type { Logger } from '../log/index.js';
 import { AuditLog, STRICT_DEFAULT_POLICY, type Policy } from '../policy/index.js';
@@ -55,12 +60,18 @@ export async function createExecutor(options: CreateExecutorOptions = {}): Promi
   const runtimes = await engine.runtimes();
   // The web tools' egress proxy; it does not keep the program alive (its server is unref'd).
   const egress = await startWebEgress(engine, tools, config, () => (options.policy ?? STRICT_DEFAULT_POLICY).egress, logger);
+  // Judged mount directories are pinned here (config.mountPinDir when the program sets it).
+  const pinDir = options.config?.mountPinDir ?? join(tmpdir(), `baaaht-pins-${process.getuid?.() ?? 'user'}`);
+  const pinner = await MountPinner.create(pinDir);
   return wrapExecutor(
     createExecutorFor(config, engine, tools, runtimes.default, logger, {
       engineRuntimes: runtimes,
       ...(egress ? { egress: egress.proxy } : {}),
       ...(options.policy ? { policy: { current: options.policy } } : {}),
       ...(options.auditLog ? { audit: new AuditLog(options.auditLog) } : {}),
+      mountRoots: resolveMountRoots(config.mountRoots),
+      protectedPaths: protectedPathsFor({ ...config, mountPinDir: pinDir }, options.auditLog),
+      pinner,
     }),
   );
 }

@@ -4,10 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { decideMount, findMountRule } from './decide-mount.js';
+import type { MountRoot } from '../mounts/index.js';
 import type { MountRule, Policy, PolicyMode } from './policy.js';
 import { STRICT_DEFAULT_POLICY } from './policy.js';
 
 const SOCKET = ['/var/run/docker.sock'];
+/** A root over everything: these tests are about the rules inside the roots. */
+const EVERYWHERE: MountRoot[] = [{ path: '/', user: { kind: 'owner' } }];
 
 function policy(mode: PolicyMode, mounts: MountRule[]): Policy {
   return { ...STRICT_DEFAULT_POLICY, mode, mounts };
@@ -68,7 +71,7 @@ describe('decideMount', () => {
   ];
   for (const [mode, source, write, verdict, writable] of cases) {
     it(`${mode}: ${source} ${write ? 'write' : 'read'} → ${verdict}`, () => {
-      const decision = decideMount(policy(mode, RULES), source, write, SOCKET);
+      const decision = decideMount(policy(mode, RULES), source, write, SOCKET, EVERYWHERE);
       assert.equal(decision.verdict, verdict);
       assert.equal(decision.writable, writable);
       assert.ok(decision.rule.length > 0 && decision.reason.length > 0);
@@ -76,19 +79,56 @@ describe('decideMount', () => {
   }
 
   it('names the deciding rule', () => {
-    assert.equal(decideMount(policy('strict', RULES), '/home/a/secret/k', false, SOCKET).rule, 'mounts: /home/a/secret denied');
+    assert.equal(decideMount(policy('strict', RULES), '/home/a/secret/k', false, SOCKET, EVERYWHERE).rule, 'mounts: /home/a/secret denied');
   });
 
-  it('allows any mount outside the never-mountable set when there are no rules', () => {
-    const decision = decideMount(STRICT_DEFAULT_POLICY, '/home/x', true, SOCKET);
+  it('allows any mount under a root outside the never-mountable set when there are no rules', () => {
+    const decision = decideMount(STRICT_DEFAULT_POLICY, '/home/x', true, SOCKET, EVERYWHERE);
     assert.deepEqual([decision.verdict, decision.writable], ['allow', true]);
+  });
+
+  for (const mode of ['strict', 'permissive', 'disabled'] as const) {
+    it(`${mode}: with no mount root named, every mount is refused, naming --mount-root`, () => {
+      const decision = decideMount(policy(mode, [{ prefix: '/', access: 'readwrite' }]), '/home/ada/.ssh', false, SOCKET);
+      assert.deepEqual([decision.verdict, decision.rule], ['deny', 'mount-roots']);
+      assert.match(decision.reason, /--mount-root DIR .*none is named/);
+    });
+  }
+
+  it('mounts only under the roots, whole components, and says which root decided and who runs', () => {
+    const roots: MountRoot[] = [
+      { path: '/srv/ws', user: { kind: 'fixed', uid: 1500, gid: 1500 } },
+      { path: '/srv/ws/ada', user: { kind: 'owner' } },
+    ];
+    const outside = decideMount(STRICT_DEFAULT_POLICY, '/srv/wsx', false, SOCKET, roots);
+    assert.deepEqual([outside.verdict, outside.rule], ['deny', 'mount-roots']);
+    assert.match(outside.reason, /the roots are \/srv\/ws, \/srv\/ws\/ada/);
+    const bob = decideMount(STRICT_DEFAULT_POLICY, '/srv/ws/bob', true, SOCKET, roots);
+    assert.deepEqual([bob.verdict, bob.root?.user], ['allow', { kind: 'fixed', uid: 1500, gid: 1500 }]);
+    const ada = decideMount(STRICT_DEFAULT_POLICY, '/srv/ws/ada/p', true, SOCKET, roots);
+    assert.deepEqual([ada.verdict, ada.root?.path, ada.root?.user.kind], ['allow', '/srv/ws/ada', 'owner']);
+  });
+
+  it("the policy's mountRoots count beside the worker's", () => {
+    const withRoot: Policy = { ...STRICT_DEFAULT_POLICY, mountRoots: [{ path: '/data', user: { kind: 'owner' } }] };
+    assert.equal(decideMount(withRoot, '/data/x', false, SOCKET).verdict, 'allow');
+    assert.equal(decideMount(withRoot, '/srv/x', false, SOCKET).verdict, 'deny');
+  });
+
+  it("never mounts the worker's own state, nor a directory that contains it or lies inside it", () => {
+    const own = ['/var/lib/baaaht-worker', '/etc/baaaht/policies.yaml'];
+    for (const source of ['/var/lib/baaaht-worker', '/var/lib/baaaht-worker/task_1', '/var/lib', '/var/lib/baaaht-worker/results/x']) {
+      const decision = decideMount(STRICT_DEFAULT_POLICY, source, false, [...SOCKET, ...own], EVERYWHERE);
+      assert.deepEqual([decision.verdict, decision.rule], ['deny', 'never-mountable'], source);
+    }
+    assert.equal(decideMount(STRICT_DEFAULT_POLICY, '/var/lib/baaaht-worker2', false, [...SOCKET, ...own], EVERYWHERE).verdict, 'allow');
   });
 
   const never = ['/', '/etc', '/etc/ssh', '/proc/1', '/sys', '/dev', '/var/run', '/var'];
   for (const mode of ['strict', 'permissive', 'disabled'] as const) {
     for (const source of never) {
       it(`${mode}: never mounts ${source}, even under a readwrite rule on /`, () => {
-        const decision = decideMount(policy(mode, [{ prefix: '/', access: 'readwrite' }]), source, false, SOCKET);
+        const decision = decideMount(policy(mode, [{ prefix: '/', access: 'readwrite' }]), source, false, SOCKET, EVERYWHERE);
         assert.equal(decision.verdict, 'deny');
         assert.equal(decision.rule, 'never-mountable');
       });
@@ -117,19 +157,19 @@ describe('decideMount on symlinked sources (realpath first, as the worker does)'
     const source = await realpath(join(dir, 'allowed', 'etc-link'));
     assert.equal(source, '/etc');
     for (const mode of ['strict', 'permissive', 'disabled'] as const) {
-      const decision = decideMount(policy(mode, rules()), source, false, SOCKET);
+      const decision = decideMount(policy(mode, rules()), source, false, SOCKET, EVERYWHERE);
       assert.deepEqual([decision.verdict, decision.rule], ['deny', 'never-mountable']);
     }
   });
 
   it('a symlink from an allowed tree into a denied one is decided by its target', async () => {
     const source = await realpath(join(dir, 'allowed', 'private-link'));
-    const decision = decideMount(policy('strict', rules()), source, false, SOCKET);
+    const decision = decideMount(policy('strict', rules()), source, false, SOCKET, EVERYWHERE);
     assert.deepEqual([decision.verdict, decision.rule], ['deny', `mounts: ${join(dir, 'private')} denied`]);
   });
 
   it('a symlink from outside into an allowed tree is allowed', async () => {
     const source = await realpath(join(dir, 'project-link'));
-    assert.equal(decideMount(policy('strict', rules()), source, true, SOCKET).verdict, 'allow');
+    assert.equal(decideMount(policy('strict', rules()), source, true, SOCKET, EVERYWHERE).verdict, 'allow');
   });
 });

@@ -1,11 +1,14 @@
 import { sep } from 'node:path';
 import { isWorkerError } from '../errors/index.js';
+import { findMountRoot, formatMountRoot, type MountRoot } from '../mounts/mount-root.js';
 import { checkMountAllowed } from '../worker/check-mount-allowed.js';
 import type { Decision, MountRule, Policy } from './policy.js';
 
 export interface MountDecision extends Decision {
   /** Whether the mount may be writable after the decision (false when clamped to read-only). */
   readonly writable: boolean;
+  /** The mount root the source lies under (who the task runs as), when it lies under one. */
+  readonly root?: MountRoot;
 }
 
 /**
@@ -13,28 +16,47 @@ export interface MountDecision extends Decision {
  * followed): rules are matched against it.
  *
  * 1. The never-mountable set (checkMountAllowed) is refused in every mode, `disabled` included.
- * 2. `disabled`: allowed as asked.
- * 3. The longest rule prefix that contains the source decides (whole path components:
+ * 2. So is any source under none of the mount roots (`roots`: --mount-root, and the policy's
+ *    `mountRoots`): with no root named, nothing is mounted.
+ * 3. `disabled`: allowed as asked.
+ * 4. The longest rule prefix that contains the source decides (whole path components:
  *    `/home/a` does not match `/home/ab`); among rules with the same prefix the most restrictive wins (`denied`, then `readonly`).
  *    - `readwrite`: allowed; `readonly`: allowed read-only, and a write request is refused
  *      (strict) or clamped to read-only (permissive); `denied`: refused (strict) or clamped to
  *      read-only (permissive: the task still runs, but cannot change anything there).
- * 4. No rule matches: allowed when the policy has no mount rules at all; otherwise refused
+ * 5. No rule matches: allowed when the policy has no mount rules at all; otherwise refused
  *    (strict) or allowed as asked and recorded (permissive).
  */
 export function decideMount(
   policy: Policy,
   realSource: string,
   writableRequested: boolean,
-  protectedFiles: readonly string[],
+  protectedPaths: readonly string[],
+  roots: readonly MountRoot[] = [],
 ): MountDecision {
   try {
-    checkMountAllowed(realSource, protectedFiles);
+    checkMountAllowed(realSource, protectedPaths);
   } catch (error) {
     if (!isWorkerError(error)) throw error;
     return { verdict: 'deny', rule: 'never-mountable', reason: error.message, writable: false };
   }
   const shown = JSON.stringify(realSource);
+  const allRoots = [...roots, ...policy.mountRoots];
+  const root = findMountRoot(allRoots, realSource);
+  if (root === undefined) {
+    const named = allRoots.length === 0 ? 'none is named' : `the roots are ${allRoots.map((r) => r.path).join(', ')}`;
+    return {
+      verdict: 'deny',
+      rule: 'mount-roots',
+      reason: `${shown} is under no mount root: tasks mount only under directories the operator names with --mount-root DIR (or mountRoots in the policy), and ${named}`,
+      writable: false,
+    };
+  }
+  const decided = decideWithinRoot(policy, realSource, writableRequested, shown);
+  return { ...decided, root, reason: `${decided.reason} (mount root ${formatMountRoot(root)})` };
+}
+
+function decideWithinRoot(policy: Policy, realSource: string, writableRequested: boolean, shown: string): MountDecision {
   const strict = policy.mode === 'strict';
   if (policy.mode === 'disabled') {
     return { verdict: 'allow', rule: 'mode: disabled', reason: `policy disabled: ${shown} mounted as asked`, writable: writableRequested };

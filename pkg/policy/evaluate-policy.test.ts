@@ -17,7 +17,8 @@ const REQUEST: PolicyRequest = {
   limits: { cpus: 0.1, memoryBytes: 64 * MiB, pids: 10 },
   timeoutMs: 30_000,
   outputCapBytes: 10 * MiB,
-  protectedFiles: ['/var/run/docker.sock'],
+  protectedPaths: ['/var/run/docker.sock'],
+  mountRoots: [{ path: '/', user: { kind: 'owner' } }],
 };
 
 function policy(mode: PolicyMode): ReturnType<typeof parsePolicy> {
@@ -40,7 +41,7 @@ describe('evaluatePolicy', () => {
     const result = evaluatePolicy(policy('strict'), REQUEST, NOW);
     assert.equal(result.allowed, true);
     assert.equal(result.denial, undefined);
-    assert.deepEqual(result.adjusted, { runtime: undefined, writable: true, limits: REQUEST.limits, timeoutMs: 30_000, outputCapBytes: 10 * MiB });
+    assert.deepEqual(result.adjusted, { runtime: undefined, writable: true, mountUser: { kind: 'owner' }, limits: REQUEST.limits, timeoutMs: 30_000, outputCapBytes: 10 * MiB });
     assert.deepEqual(
       result.decisions.map((d) => [d.decision, d.rule]),
       [
@@ -87,7 +88,7 @@ describe('evaluatePolicy', () => {
       NOW,
     );
     assert.equal(result.allowed, true);
-    assert.deepEqual(result.adjusted, { runtime: 'runsc', writable: false, limits: { cpus: 0.5, memoryBytes: 64 * MiB, pids: 10 }, timeoutMs: 60_000, outputCapBytes: 10 * MiB });
+    assert.deepEqual(result.adjusted, { runtime: 'runsc', writable: false, mountUser: { kind: 'owner' }, limits: { cpus: 0.5, memoryBytes: 64 * MiB, pids: 10 }, timeoutMs: 60_000, outputCapBytes: 10 * MiB });
     assert.deepEqual(
       result.decisions.filter((d) => d.decision === 'clamped').map((d) => d.rule),
       ['mounts: /home/ada/docs readonly', 'runtimes.custom', 'caps.cpus', 'caps.timeout'],

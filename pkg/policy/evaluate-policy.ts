@@ -3,6 +3,7 @@ import { decideImage } from './decide-image.js';
 import { decideLimits } from './decide-limits.js';
 import { decideMount } from './decide-mount.js';
 import { decideRuntime } from './decide-runtime.js';
+import type { MountRoot, RootUser } from '../mounts/mount-root.js';
 import type { Decision, Policy } from './policy.js';
 
 export interface PolicyRequest {
@@ -18,8 +19,10 @@ export interface PolicyRequest {
   readonly limits: { readonly cpus: number; readonly memoryBytes: number; readonly pids: number };
   readonly timeoutMs: number;
   readonly outputCapBytes: number;
-  /** Files whose directories can never be mounted (the Docker socket). */
-  readonly protectedFiles: readonly string[];
+  /** Paths never mounted, nor any directory that contains one or lies inside one (the Docker socket, the worker's state). */
+  readonly protectedPaths: readonly string[];
+  /** The worker's own mount roots (--mount-root); the policy's `mountRoots` are added. */
+  readonly mountRoots?: readonly MountRoot[];
 }
 
 export interface PolicyEvaluation {
@@ -28,6 +31,8 @@ export interface PolicyEvaluation {
   readonly adjusted: {
     readonly runtime: string | undefined;
     readonly writable: boolean;
+    /** Who the task runs as, from the mount root its mount lies under (none without a mount). */
+    readonly mountUser?: RootUser;
     readonly limits: { readonly cpus: number; readonly memoryBytes: number; readonly pids: number };
     readonly timeoutMs: number;
     readonly outputCapBytes: number;
@@ -48,10 +53,12 @@ const AUDIT_DECISION = { allow: 'allowed', clamp: 'clamped', deny: 'refused' } a
 export function evaluatePolicy(policy: Policy, request: PolicyRequest, now: () => Date = () => new Date()): PolicyEvaluation {
   const decisions: Decision[] = [];
   let writable = false;
+  let mountUser: RootUser | undefined;
   if (request.mount !== undefined) {
-    const mount = decideMount(policy, request.mount.source, request.mount.writable, request.protectedFiles);
+    const mount = decideMount(policy, request.mount.source, request.mount.writable, request.protectedPaths, request.mountRoots);
     decisions.push(mount);
     writable = mount.writable;
+    mountUser = mount.root?.user;
   }
   decisions.push(decideImage(policy, request.image));
   const runtime = decideRuntime(policy, request.custom, request.runtime);
@@ -66,6 +73,7 @@ export function evaluatePolicy(policy: Policy, request: PolicyRequest, now: () =
     adjusted: {
       runtime: runtime.runtime,
       writable: denied === undefined && writable,
+      ...(mountUser === undefined ? {} : { mountUser }),
       limits: limits.limits,
       timeoutMs: limits.timeoutMs,
       outputCapBytes: limits.outputCapBytes,

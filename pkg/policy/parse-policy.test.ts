@@ -19,6 +19,11 @@ mounts:
   - {path: /home/ada/, access: readwrite}
   - {path: /home/ada/../ada/secret, access: denied}
   - {path: /, access: readonly}
+mountRoots:
+  - {path: /srv/ws/, user: owner}
+  - {path: /data, user: "1000:1001"}
+  - {path: /scratch, user: 1200}
+  - {path: /pub}
 images: {allow: [alpine:3.19, "ghcr.io/acme/*"], deny: [user/app], requireDigest: true}
 caps: {cpus: 1.5, memory: 512MiB, pids: 100, timeout: 60s, output: 10MiB}
 runtimes: {custom: runsc, all: runc}
@@ -32,6 +37,12 @@ egress: {allowHosts: [Search.Internal., "*.corp.example"], allowCidrs: [10.1.2.7
         { prefix: '/home/ada', access: 'readwrite' },
         { prefix: '/home/ada/secret', access: 'denied' },
         { prefix: '/', access: 'readonly' },
+      ],
+      mountRoots: [
+        { path: '/srv/ws', user: { kind: 'owner' } },
+        { path: '/data', user: { kind: 'fixed', uid: 1000, gid: 1001 } },
+        { path: '/scratch', user: { kind: 'fixed', uid: 1200, gid: 1200 } },
+        { path: '/pub', user: { kind: 'fixed', uid: 65534, gid: 65534 } },
       ],
       images: { allow: ['docker.io/library/alpine:3.19', 'ghcr.io/acme/*'], deny: ['docker.io/user/app'], requireDigest: true },
       caps: { cpus: 1.5, memoryBytes: 512 * 1024 * 1024, pids: 100, timeoutMs: 60_000, outputBytes: 10 * 1024 * 1024 },
@@ -51,6 +62,12 @@ egress: {allowHosts: [Search.Internal., "*.corp.example"], allowCidrs: [10.1.2.7
   const errors: Array<[text: string, keyPath: string | undefined]> = [
     ['mode: lax', 'mode'],
     ['modes: strict', 'modes'],
+    ['mountRoots: /srv', 'mountRoots'],
+    ['mountRoots: [{path: srv}]', 'mountRoots[0].path'],
+    ['mountRoots: [{path: /srv, user: root}]', 'mountRoots[0].user'],
+    ['mountRoots: [{path: /srv, user: 0}]', 'mountRoots[0].user'],
+    ['mountRoots: [{path: /srv, user: "1000:0"}]', 'mountRoots[0].user'],
+    ['mountRoots: [{path: /srv, uid: 1}]', 'mountRoots[0].uid'],
     ['- 1', '(top level)'],
     ['mounts: /home', 'mounts'],
     ['mounts: [{path: /home}]', 'mounts[0].access'],

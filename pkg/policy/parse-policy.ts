@@ -4,6 +4,7 @@ import { InvalidValueError, showValue } from '../config/invalid-value-error.js';
 import { parseByteSize } from '../config/parse-byte-size.js';
 import { parseDuration } from '../config/parse-duration.js';
 import { formatCidr, parseCidr } from '../egress/ip-address.js';
+import { parseRootUser, type MountRoot } from '../mounts/mount-root.js';
 import { normalizeImagePattern } from './normalize-image-ref.js';
 import type { Caps, EgressRules, ImageRules, MountAccess, MountRule, Policy, PolicyMode, RuntimeRules } from './policy.js';
 import { PolicyError } from './policy-error.js';
@@ -32,10 +33,11 @@ export function parsePolicy(text: string, source: string): Policy {
   const root = documents[0] ?? {};
   const at = (keyPath: string, reason: string): PolicyError => new PolicyError(`${source}: ${keyPath}: ${reason}`, keyPath);
   try {
-    const top = mapping(root, '(top level)', ['mode', 'mounts', 'images', 'caps', 'runtimes', 'egress']);
+    const top = mapping(root, '(top level)', ['mode', 'mounts', 'mountRoots', 'images', 'caps', 'runtimes', 'egress']);
     return {
       mode: top.mode === undefined ? 'strict' : choice(top.mode, 'mode', MODES),
       mounts: parseMounts(top.mounts),
+      mountRoots: parseMountRoots(top.mountRoots),
       images: parseImages(top.images),
       caps: parseCaps(top.caps),
       runtimes: parseRuntimes(top.runtimes),
@@ -80,6 +82,27 @@ function parseMounts(value: unknown): MountRule[] {
     const rule = mapping(item, keyPath, ['path', 'access']);
     if (rule.access === undefined) throw new KeyError(`${keyPath}.access`, 'missing (readonly, readwrite or denied)');
     return { prefix: mountPrefix(rule.path, `${keyPath}.path`), access: choice(rule.access, `${keyPath}.access`, ACCESS) };
+  });
+}
+
+/** `mountRoots: [{path: /srv/ws, user: owner}, {path: /data, user: "1000:1000"}]`; no user: 65534:65534. */
+function parseMountRoots(value: unknown): MountRoot[] {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value)) throw new KeyError('mountRoots', `expected a list of {path, user}, got ${showValue(value)}`);
+  return value.map((item, index) => {
+    const keyPath = `mountRoots[${index}]`;
+    const root = mapping(item, keyPath, ['path', 'user']);
+    const path = mountPrefix(root.path, `${keyPath}.path`);
+    const user = root.user === undefined ? undefined : String(root.user);
+    if (user !== undefined && (typeof root.user === 'object' || !/^(owner|\d+(:\d+)?)$/.test(user))) {
+      throw new KeyError(`${keyPath}.user`, `${showValue(root.user)} is not owner, UID or UID:GID`);
+    }
+    const [uid, gid] = user === undefined ? [] : user.split(':');
+    try {
+      return { path, user: parseRootUser(uid, gid, user ?? path) };
+    } catch (error) {
+      throw new KeyError(`${keyPath}.user`, error instanceof Error ? error.message : String(error));
+    }
   });
 }
 

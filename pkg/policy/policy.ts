@@ -11,6 +11,8 @@
  * socket and any directory that contains it: see checkMountAllowed) stays refused: that is a
  * guarantee of the worker, not a policy.
  */
+import type { MountRoot } from '../mounts/mount-root.js';
+
 export type PolicyMode = 'strict' | 'permissive' | 'disabled';
 
 export type MountAccess = 'readonly' | 'readwrite' | 'denied';
@@ -73,16 +75,22 @@ export interface Policy {
    * refused (strict) or allowed and recorded (permissive).
    */
   readonly mounts: readonly MountRule[];
+  /**
+   * Trees tasks may mount from, added to the worker's --mount-root ones; each says who the
+   * task runs as. A source under none of them is refused in every mode.
+   */
+  readonly mountRoots: readonly MountRoot[];
   readonly images: ImageRules;
   readonly caps: Caps;
   readonly runtimes: RuntimeRules;
   readonly egress: EgressRules;
 }
 
-/** What applies when no policy file exists: strict, no mount rules, no image lists, no caps, no forced runtime, default egress. */
+/** What applies when no policy file exists: strict, no mount rules, no mount roots beyond --mount-root, no image lists, no caps, no forced runtime, default egress. */
 export const STRICT_DEFAULT_POLICY: Policy = Object.freeze({
   mode: 'strict',
   mounts: Object.freeze([]),
+  mountRoots: Object.freeze([]),
   images: Object.freeze({ allow: Object.freeze([]), deny: Object.freeze([]), requireDigest: false }),
   caps: Object.freeze({}),
   runtimes: Object.freeze({}),

@@ -105,7 +105,7 @@ describe('buildCreateOptions', () => {
     { writable: true, readOnly: false },
   ]) {
     it(`binds the mount ${readOnly ? 'read-only' : 'read-write'} when writable is ${writable}`, () => {
-      const { host } = build({ mount: { source: '/srv/ws', target: '/workspace', writable } });
+      const { host } = build({ mount: { source: '/srv/ws', target: '/workspace', writable, identity: '1:2', origin: '/home/ws' } });
       assert.deepEqual(host.Mounts, [
         {
           Type: 'bind',

@@ -9,7 +9,7 @@ const spec: ContainerSpec = {
   workingDir: '/workspace',
   user: '1000:1000',
   labels: {},
-  mount: { source: '/home/a/p', target: '/workspace', writable: false },
+  mount: { source: '/home/a/p', target: '/workspace', writable: false, identity: 'not-checked', origin: '/home/a/p' },
   network: 'none',
   limits: { cpus: 0.1, memoryBytes: 64 << 20, pids: 10 },
 };

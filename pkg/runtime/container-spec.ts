@@ -7,8 +7,18 @@ export interface ContainerSpec {
   /** `uid:gid`, never root. */
   readonly user: string;
   readonly labels: Readonly<Record<string, string>>;
-  /** Host directory bound at `target`; read-only unless `writable`. */
-  readonly mount?: { readonly source: string; readonly target: string; readonly writable: boolean };
+  /**
+   * Host directory bound at `target`; read-only unless `writable`. `source` is where the worker
+   * pinned the judged directory (see MountPinner), `identity` that directory's `dev:ino` and
+   * `origin` the real path it was judged at (to pin it again, for the warm pool).
+   */
+  readonly mount?: {
+    readonly source: string;
+    readonly target: string;
+    readonly writable: boolean;
+    readonly identity: string;
+    readonly origin: string;
+  };
   /** Docker network mode: `none`, `bridge`, or a network name. */
   readonly network: string;
   readonly limits: { readonly cpus: number; readonly memoryBytes: number; readonly pids: number };

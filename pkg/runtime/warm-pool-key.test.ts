@@ -11,7 +11,7 @@ const base: ContainerSpec = {
   workingDir: '/workspace',
   user: '1000:1000',
   labels: { 'io.baaaht.task-id': 't1' },
-  mount: { source: '/home/ada/p', target: '/workspace', writable: false },
+  mount: { source: '/pins/1', target: '/workspace', writable: false, identity: '2049:77', origin: '/home/ada/p' },
   network: 'none',
   limits: { cpus: 0.1, memoryBytes: 64 << 20, pids: 10 },
 };
@@ -25,12 +25,18 @@ describe('warmPoolKey', () => {
     assert.equal(warmPoolKey(warmKeySpec(withoutStdin)), keyOf({}));
   });
 
+  it("keys a mount by its directory's identity, not by a path: two pins of one directory share a key, one path that now leads elsewhere does not", () => {
+    assert.equal(keyOf({ mount: { ...base.mount!, source: '/pins/2' } }), keyOf({}));
+    assert.equal(keyOf({ mount: { ...base.mount!, origin: '/home/ada/moved' } }), keyOf({}));
+    assert.notEqual(keyOf({ mount: { ...base.mount!, identity: '2049:99' } }), keyOf({}));
+  });
+
   const differing: Array<[string, Partial<ContainerSpec>]> = [
     ['image', { image: 'other:1' }],
     ['runtime', { runtime: 'runsc' }],
-    ['mount source', { mount: { source: '/home/ada/q', target: '/workspace', writable: false } }],
-    ['mount target', { mount: { source: '/home/ada/p', target: '/w', writable: false } }],
-    ['writable', { mount: { source: '/home/ada/p', target: '/workspace', writable: true } }],
+    ['mount directory', { mount: { source: '/pins/1', target: '/workspace', writable: false, identity: '2049:78', origin: '/home/ada/p' } }],
+    ['mount target', { mount: { source: '/pins/1', target: '/w', writable: false, identity: '2049:77', origin: '/home/ada/p' } }],
+    ['writable', { mount: { source: '/pins/1', target: '/workspace', writable: true, identity: '2049:77', origin: '/home/ada/p' } }],
     ['no mount', { mount: undefined }],
     ['user', { user: '1001:1001' }],
     ['network', { network: 'baaaht-egress' }],

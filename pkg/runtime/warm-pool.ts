@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type Dockerode from 'dockerode';
+import type { PinnedMount } from '../mounts/index.js';
 import { LABELS, poolContainerLabels } from './container-labels.js';
 import type { ContainerRunner, RunOptions, RunsContainers, StartedContainer } from './container-runner.js';
 import type { ContainerSpec } from './container-spec.js';
@@ -35,6 +36,12 @@ export interface WarmPoolOptions extends WarmPoolLimits {
   readonly summaryIntervalMs?: number;
   readonly logger?: WarmPoolLogger;
   readonly now?: () => number;
+  /**
+   * Pins the directory of a key's mount again for a new warm container: opens `origin` anew and
+   * fails unless it is still the directory `identity` names (see MountPinner). Without it, tasks
+   * with a mount always run cold.
+   */
+  readonly repin?: (mount: { readonly origin: string; readonly identity: string }) => Promise<PinnedMount>;
 }
 
 /** One key's counters and warm containers, as the stats report them. */
@@ -140,6 +147,11 @@ export class WarmPool implements RunsContainers {
     const header = this.closed ? undefined : encodeShimHeader(spec.argv, spec.env);
     const shim = header === undefined ? false : this.hasShim(spec.image);
     if (header === undefined || shim === false) {
+      this.totals.bypassed++;
+      yield* this.options.runner.run(spec, options);
+      return;
+    }
+    if (spec.mount !== undefined && this.options.repin === undefined) {
       this.totals.bypassed++;
       yield* this.options.runner.run(spec, options);
       return;
@@ -318,6 +330,7 @@ export class WarmPool implements RunsContainers {
     const slot = `baaaht-warm-${randomBytes(8).toString('hex')}`;
     const warmedAtMs = this.now();
     const deadlineMs = warmedAtMs + this.maxAgeMs + this.options.maxTaskMs + DEADLINE_SLACK_MS;
+    let pinned: PinnedMount | undefined;
     const spec: ContainerSpec = {
       ...entry.spec,
       argv: [WARM_SHIM_PATH],
@@ -329,7 +342,14 @@ export class WarmPool implements RunsContainers {
     entry.warming++;
     let started: StartedContainer;
     try {
-      started = await this.options.runner.start(spec, slot);
+      const mount = entry.spec.mount;
+      if (mount !== undefined) {
+        // Bound to the same directory the key names, or not warmed at all.
+        pinned = await this.options.repin!(mount);
+        started = await this.options.runner.start({ ...spec, mount: { ...mount, source: pinned.path } }, slot);
+      } else {
+        started = await this.options.runner.start(spec, slot);
+      }
     } catch (error) {
       this.live.delete(slot);
       entry.retryAfterMs = this.now() + RETRY_AFTER_FAILURE_MS;
@@ -338,6 +358,7 @@ export class WarmPool implements RunsContainers {
       return;
     } finally {
       entry.warming--;
+      await pinned?.release();
     }
     const warm: WarmContainer = { started, slot, warmedAtMs, deadlineMs };
     if (this.closed || !isKeyInUse(entry.lastUsedMs, this.options.idleMs, this.now())) {

@@ -1,5 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, realpathSync } from 'node:fs';
+import { MountPinner, openDirectory, type MountRoot, type PinnedMount } from '../mounts/index.js';
+import { WorkerError } from '../errors/index.js';
+import { protectedPathsFor } from './protected-paths.js';
 import { join } from 'node:path';
 import type { WorkerConfig } from '../config/worker-config.js';
 import type { Logger } from '../log/index.js';
@@ -63,6 +66,17 @@ export async function createWorker(config: WorkerConfig, logger: Logger, options
   const policy = options.policy ?? new PolicyHolder(STRICT_DEFAULT_POLICY);
   mkdirSync(config.workDir, { recursive: true, mode: 0o700 });
   const audit = new AuditLog(config.auditLog);
+  const pinner = await MountPinner.create(config.mountPinDir);
+  const pinProblem = await pinner.probe();
+  if (pinProblem !== undefined) {
+    logger.warn('mount sources cannot be pinned: tasks with a mount are refused', { pinDir: config.mountPinDir, reason: pinProblem });
+  }
+  const mountRoots = resolveMountRoots(config.mountRoots);
+  if (mountRoots.length === 0 && policy.current.mountRoots.length === 0) {
+    logger.warn('no mount roots: every task with a mount is refused (name them with --mount-root DIR)');
+  } else {
+    logger.info('mount roots', { roots: [...mountRoots, ...policy.current.mountRoots].map((root) => root.path).join(', ') });
+  }
   let executor: TaskExecutor | undefined;
   let agent: WorkerAgent | undefined;
   let warmPool: WarmPool | undefined;
@@ -97,7 +111,8 @@ export async function createWorker(config: WorkerConfig, logger: Logger, options
     egressProblem = error instanceof Error ? error.message : String(error);
     logger.warn('web egress unavailable; web tools not offered', { network: config.tools.webNetwork, reason: egressProblem });
   }
-  warmPool = config.warmPool.enabled ? createWarmPool(config, engine, options.tools, runtimes.default, bootId, logger) : undefined;
+  const repin = (mount: { readonly origin: string; readonly identity: string }): Promise<PinnedMount> => repinDirectory(pinner, mount);
+  warmPool = config.warmPool.enabled ? createWarmPool(config, engine, options.tools, runtimes.default, bootId, logger, repin) : undefined;
   if (warmPool) logger.info('warm pool on', { perKey: config.warmPool.perKey, max: config.warmPool.max, idleMs: config.warmPool.idleMs });
   executor = createExecutorFor(config, engine, options.tools, runtimes.default, logger, {
     ...(warmPool ? { runner: warmPool } : {}),
@@ -107,6 +122,9 @@ export async function createWorker(config: WorkerConfig, logger: Logger, options
     audit,
     engineRuntimes: runtimes,
     ...(egress ? { egress: egress.proxy } : {}),
+    mountRoots,
+    protectedPaths: protectedPathsFor(config, policy.path),
+    pinner,
   });
   const toolTypes: string[] = [];
   const checked = new Map<string, boolean>();
@@ -200,7 +218,9 @@ export function createExecutorFor(
   tools: ToolRegistry,
   defaultRuntime: string,
   logger?: Logger,
-  extra: Pick<TaskExecutorOptions, 'bootId' | 'engineHealth' | 'policy' | 'audit' | 'engineRuntimes' | 'egress'> & { readonly runner?: RunsContainers } = {},
+  extra: Pick<TaskExecutorOptions, 'bootId' | 'engineHealth' | 'policy' | 'audit' | 'engineRuntimes' | 'egress' | 'mountRoots' | 'protectedPaths' | 'pinner'> & {
+    readonly runner?: RunsContainers;
+  } = {},
 ): TaskExecutor {
   const { runner = createContainerRunner(config, engine, defaultRuntime, logger), ...rest } = extra;
   return new TaskExecutor({
@@ -210,8 +230,8 @@ export function createExecutorFor(
     outputCapBytes: config.outputCapBytes,
     cancelGraceMs: config.cancelGraceMs,
     defaultRuntime,
-    protectedFiles: protectedFilesFor(config.dockerSocket),
     ...rest,
+    protectedPaths: [...protectedFilesFor(config.dockerSocket), ...(rest.protectedPaths ?? [])],
   });
 }
 
@@ -244,6 +264,7 @@ export function createWarmPool(
   defaultRuntime: string,
   bootId: string,
   logger?: Logger,
+  repin?: (mount: { readonly origin: string; readonly identity: string }) => Promise<PinnedMount>,
 ): WarmPool {
   const longestTimeoutMs = Math.max(0, ...tools.all().map((spec) => spec.timeoutMs));
   return new WarmPool({
@@ -256,6 +277,38 @@ export function createWarmPool(
     idleMs: config.warmPool.idleMs,
     maxTaskMs: longestTimeoutMs + config.cancelGraceMs + config.rpcTimeoutMs,
     ...(logger ? { logger } : {}),
+    ...(repin ? { repin } : {}),
+  });
+}
+
+/**
+ * Pins the directory now at `mount.origin` again, for a warm container of its key: only when it
+ * is still the directory `mount.identity` names (a directory moved or swapped meanwhile is
+ * MOUNT_CHANGED, and the key is not warmed).
+ */
+export async function repinDirectory(
+  pinner: Pick<MountPinner, 'pin'>,
+  mount: { readonly origin: string; readonly identity: string },
+): Promise<PinnedMount> {
+  const directory = await openDirectory(mount.origin);
+  try {
+    if (directory.identity !== mount.identity) {
+      throw new WorkerError('MOUNT_CHANGED', `${JSON.stringify(mount.origin)} is no longer the directory it was (${directory.identity}, not ${mount.identity})`);
+    }
+    return await pinner.pin(directory);
+  } finally {
+    await directory.close();
+  }
+}
+
+/** Mount roots by their real paths (as mounts are judged), when they exist. */
+export function resolveMountRoots(roots: readonly MountRoot[]): MountRoot[] {
+  return roots.map((root) => {
+    try {
+      return { ...root, path: realpathSync(root.path) };
+    } catch {
+      return root;
+    }
   });
 }
 

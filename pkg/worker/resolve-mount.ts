@@ -1,29 +1,33 @@
-import { realpath, stat } from 'node:fs/promises';
+import { realpath } from 'node:fs/promises';
 import { isAbsolute } from 'node:path';
 import { WorkerError } from '../errors/index.js';
+import { openDirectory, type OpenedDirectory } from '../mounts/index.js';
 import type { MountUse } from '../tools/tool-spec.js';
-import { checkMountAllowed } from './check-mount-allowed.js';
 
 export interface ResolvedMount {
-  /** The real path (symlinks resolved) that is bound into the container. */
+  /** The real path (symlinks resolved) the directory was found at: what the policy judges. */
   readonly source: string;
   readonly writable: boolean;
-  readonly uid: number;
-  readonly gid: number;
+  /**
+   * The directory itself, held open: what is pinned and bound (see MountPinner), so the object
+   * judged is the object mounted. The caller closes it.
+   */
+  readonly directory: OpenedDirectory;
 }
 
 const MAX_PATH_BYTES = 4096;
 
 /**
- * Checks a task's mount source (hostile input) against how its tool uses the mount, and
- * resolves it to a real directory on this host that may be mounted (see checkMountAllowed).
+ * Checks a task's mount source (hostile input) against how its tool uses the mount, resolves it
+ * to a real directory on this host and opens it (openDirectory: MOUNT_CHANGED when it moves
+ * meanwhile). Whether it may be mounted is the policy's decision (decideMount), made on
+ * `source`.
  */
 export async function resolveMount(
   toolType: string,
   use: MountUse,
   mountSource: string,
   writable: boolean,
-  protectedFiles: readonly string[] = [],
 ): Promise<ResolvedMount | undefined> {
   if (use === 'none') {
     if (mountSource !== '') {
@@ -51,16 +55,5 @@ export async function resolveMount(
       cause: error,
     });
   }
-  checkMountAllowed(source, protectedFiles);
-  const info = await stat(source);
-  if (!info.isDirectory()) {
-    throw new WorkerError('MOUNT_NOT_FOUND', `mount source ${JSON.stringify(mountSource)} is not a directory`);
-  }
-  return { source, writable: use === 'write', uid: info.uid, gid: info.gid };
-}
-
-/** The container user: the mount's owner when that is not root, so written files belong to them. */
-export function containerUserFor(mount: ResolvedMount | undefined, fallback = '65534:65534'): string {
-  if (mount && mount.uid !== 0) return `${mount.uid}:${mount.gid === 0 ? mount.uid : mount.gid}`;
-  return fallback;
+  return { source, writable: use === 'write', directory: await openDirectory(source) };
 }

@@ -6,7 +6,8 @@ import { evaluatePolicy, STRICT_DEFAULT_POLICY, type AuditEntry, type Policy } f
 import type { ToolRegistry } from '../tools/index.js';
 import { WORKSPACE_DIR } from '../tools/tool-spec.js';
 import type { EngineHealthView } from './engine-health.js';
-import { containerUserFor, resolveMount } from './resolve-mount.js';
+import { NOBODY, taskUserFor, type MountRoot, type PinnedMount, type PinsMounts } from '../mounts/index.js';
+import { resolveMount, type ResolvedMount } from './resolve-mount.js';
 import { abortKindOf, TaskAbortReason, type TaskAbortKind } from './task-abort-reason.js';
 import { makeOutcome, type OutcomeFacts, type TaskOutcome, type TaskProgress } from './task-outcome.js';
 import { toolRuntimeProblem } from './tool-runtime-problem.js';
@@ -21,8 +22,18 @@ export interface TaskExecutorOptions {
   readonly outputCapBytes: number;
   readonly cancelGraceMs: number;
   readonly defaultRuntime: string;
-  /** Host files no mount may contain, e.g. the Docker socket. */
-  readonly protectedFiles?: readonly string[];
+  /**
+   * Host paths no mount may be, contain or lie inside: the Docker socket, the worker's own state,
+   * config, policy and TLS files, the orchestrator's data (see checkMountAllowed).
+   */
+  readonly protectedPaths?: readonly string[];
+  /** The operator's mount roots (--mount-root); the policy's are added. None: nothing is mounted. */
+  readonly mountRoots?: readonly MountRoot[];
+  /**
+   * Pins each judged directory where only the worker can reach it, so that the engine binds the
+   * object that was judged (see MountPinner). A task with a mount fails without one.
+   */
+  readonly pinner?: PinsMounts;
   /** While the engine is down, tasks are refused at once with ENGINE_UNAVAILABLE. */
   readonly engineHealth?: EngineHealthView;
   /** The policy in force, read for every task (a PolicyHolder swaps it on reload); strict default when absent. */
@@ -37,9 +48,10 @@ export interface TaskExecutorOptions {
   /**
    * The egress proxy the web tools must use (`http://GATEWAY:PORT`; without it they refuse with
    * POLICY_DENIED). Each task gets its own user name in the URL, and a web tool that fails after
-   * the proxy refused one of its requests fails POLICY_DENIED with the proxy's reason.
+   * the proxy refused one of its requests fails POLICY_DENIED with the proxy's reason. The proxy
+   * serves only tokens registered here: from before the task's container starts until it ends.
    */
-  readonly egress?: { readonly url: string; takeRefusals(token: string): readonly string[] };
+  readonly egress?: { readonly url: string; takeRefusals(token: string): readonly string[]; registerToken(token: string): void; dropToken(token: string): void };
 }
 
 export interface RunTaskOptions {
@@ -96,6 +108,8 @@ export class TaskExecutor {
     const forwardCallerAbort = (): void => controller.abort(new TaskAbortReason('CALLER_CANCEL', this.options.cancelGraceMs));
     signal?.addEventListener('abort', forwardCallerAbort, { once: true });
     if (signal?.aborted) forwardCallerAbort();
+    let resolved: ResolvedMount | undefined;
+    let pinned: PinnedMount | undefined;
     const stopped = (more: Omit<OutcomeFacts, 'durationMs' | 'runtime' | 'profile' | 'error'> = {}): TaskOutcome => {
       const kind = abortKindOf(controller.signal.reason);
       const state = kind === 'TIMEOUT' ? 'TIMEOUT' : kind === 'ENGINE_UNAVAILABLE' ? 'FAILED' : 'CANCELLED';
@@ -105,8 +119,9 @@ export class TaskExecutor {
       const spec = this.options.tools.require(task.toolType);
       runtime = spec.runtime ?? this.options.defaultRuntime;
       const egress = this.options.egress;
+      egress?.registerToken(egressToken);
       const invocation = spec.buildInvocation(task.params, egress === undefined ? {} : { egressProxyUrl: proxyUrlFor(egress.url, egressToken) });
-      const resolved = await resolveMount(spec.type, spec.mount, task.mountSource, task.writable, this.options.protectedFiles);
+      resolved = await resolveMount(spec.type, spec.mount, task.mountSource, task.writable);
       const policy = this.options.policy?.current ?? STRICT_DEFAULT_POLICY;
       const evaluation = evaluatePolicy(policy, {
         taskId,
@@ -118,14 +133,21 @@ export class TaskExecutor {
         limits: spec.limits,
         timeoutMs: task.timeoutMs > 0 ? Math.min(task.timeoutMs, spec.timeoutMs) : spec.timeoutMs,
         outputCapBytes: this.options.outputCapBytes,
-        protectedFiles: this.options.protectedFiles ?? [],
+        protectedPaths: this.options.protectedPaths ?? [],
+        ...(this.options.mountRoots ? { mountRoots: this.options.mountRoots } : {}),
       });
       await writeAudit(this.options.audit, evaluation.decisions);
       if (evaluation.denial) {
         throw new WorkerError('POLICY_DENIED', `the policy refuses this task (${evaluation.denial.rule}): ${evaluation.denial.reason}`);
       }
       const adjusted = evaluation.adjusted;
-      const mount = resolved ? { ...resolved, writable: adjusted.writable } : undefined;
+      if (resolved) {
+        const pinner = this.options.pinner;
+        if (pinner === undefined) throw new WorkerError('POLICY_DENIED', 'this executor cannot pin mount sources, so it mounts nothing');
+        pinned = await pinner.pin(resolved.directory);
+      }
+      const mount = resolved && pinned ? { pinned, writable: adjusted.writable } : undefined;
+      const user = resolved ? taskUserFor(adjusted.mountUser ?? NOBODY, resolved.directory) : taskUserFor(NOBODY, { uid: 0, gid: 0 });
       const specRuntime = adjusted.runtime;
       runtime = specRuntime ?? this.options.defaultRuntime;
       const engineRuntimes = this.options.engineRuntimes;
@@ -149,7 +171,7 @@ export class TaskExecutor {
           ...(invocation.env ? { env: invocation.env } : {}),
           ...(invocation.stdin ? { stdin: invocation.stdin } : {}),
           workingDir: WORKSPACE_DIR,
-          user: containerUserFor(mount),
+          user,
           labels: taskContainerLabels({
             workerId: this.options.workerId,
             bootId: this.options.bootId ?? '',
@@ -157,7 +179,9 @@ export class TaskExecutor {
             tool: spec.type,
             deadlineMs: Date.now() + timeoutMs + this.options.cancelGraceMs + DEADLINE_SLACK_MS,
           }),
-          ...(mount ? { mount: { source: mount.source, target: WORKSPACE_DIR, writable: mount.writable } } : {}),
+          ...(mount
+            ? { mount: { source: mount.pinned.path, target: WORKSPACE_DIR, writable: mount.writable, identity: mount.pinned.identity, origin: mount.pinned.origin } }
+            : {}),
           network: spec.network,
           limits: adjusted.limits,
           ...(specRuntime ? { runtime: specRuntime } : {}),
@@ -166,6 +190,8 @@ export class TaskExecutor {
       );
       for await (const event of events) {
         if (event.type === 'started') {
+          // The container holds its own bind now: the pin is no longer needed.
+          await pinned?.release();
           runtime = event.runtime;
           profile = `${event.profile} policy=${policy.mode}`;
           await onProgress?.({ type: 'running', containerId: event.containerId, runtime, profile });
@@ -202,7 +228,10 @@ export class TaskExecutor {
       if (isWorkerError(error) && error.code === 'ENGINE_UNAVAILABLE') this.options.engineHealth?.reportFailure(error.message);
       return makeOutcome('FAILED', facts({ error: toTaskError(error) }));
     } finally {
+      await pinned?.release();
+      await resolved?.directory.close();
       this.options.egress?.takeRefusals(egressToken);
+      this.options.egress?.dropToken(egressToken);
       signal?.removeEventListener('abort', forwardCallerAbort);
       this.running.delete(taskId);
     }

@@ -50,7 +50,7 @@ describe('ContainerRunner (real Docker)', () => {
 
   it('keeps stdout and stderr apart, reports the exit code, and removes the container', async () => {
     const run = await collect(
-      runner.run(spec(['sh', '-c', 'echo out; echo err >&2; cat hello.txt; exit 3'], { mount: { source: ws.dir, target: '/workspace', writable: false } }), {
+      runner.run(spec(['sh', '-c', 'echo out; echo err >&2; cat hello.txt; exit 3'], { mount: { source: ws.dir, target: '/workspace', writable: false, identity: 'not-checked', origin: ws.dir } }), {
         signal: never,
         outputCapBytes: 1024,
       }),
@@ -135,14 +135,14 @@ describe('ContainerRunner (real Docker)', () => {
     const content = Buffer.alloc(10 * 1024 * 1024);
     for (let i = 0; i < content.length; i++) content[i] = (i * 7919) % 251;
     const write = await collect(
-      runner.run(spec(['baaaht-fs', 'write', '/workspace/big.bin'], { mount: { source: ws.dir, target: '/workspace', writable: true }, stdin: content }), {
+      runner.run(spec(['baaaht-fs', 'write', '/workspace/big.bin'], { mount: { source: ws.dir, target: '/workspace', writable: true, identity: 'not-checked', origin: ws.dir }, stdin: content }), {
         signal: never,
         outputCapBytes: 4096,
       }),
     );
     assert.equal(write.exit.exitCode, 0, write.stderr.toString());
     const read = await collect(
-      runner.run(spec(['cat', '/workspace/big.bin'], { mount: { source: ws.dir, target: '/workspace', writable: false } }), {
+      runner.run(spec(['cat', '/workspace/big.bin'], { mount: { source: ws.dir, target: '/workspace', writable: false, identity: 'not-checked', origin: ws.dir } }), {
         signal: never,
         outputCapBytes: 11 * 1024 * 1024,
       }),

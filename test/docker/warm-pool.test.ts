@@ -1,5 +1,9 @@
 // The warm pool against the real Docker engine: claims, refill, prediction, expiry, caps, stops,
 // confinement, gVisor, close, and the reaper after a crash.
+import { statSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { identityOf, MountPinner } from '../../pkg/mounts/index.js';
+import { repinDirectory } from '../../pkg/worker/create-worker.js';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
@@ -69,11 +73,15 @@ function makePool(over: Partial<WarmPoolOptions> = {}): { pool: WarmPool; runner
     idleMs: 60_000,
     maxTaskMs: 120_000,
     sweepIntervalMs: 100,
+    repin: (mount) => repinDirectory(pinner!, mount),
     ...over,
   });
   pools.push(pool);
   return { pool, runner, workerId, spec: (argv, o = {}) => testContainerSpec(workerId, argv, o) };
 }
+
+/** Pins every warm container's mount again, as the worker does (set in before()). */
+let pinner: MountPinner | undefined;
 
 async function poolContainers(workerId: string): Promise<Array<{ Id: string; State: string; Labels: Record<string, string> }>> {
   return docker.listContainers({ all: true, filters: { label: [`${LABELS.workerId}=${workerId}`, LABELS.poolSlot] } });
@@ -90,7 +98,8 @@ describe('WarmPool (real Docker)', () => {
   let mount: ContainerSpec['mount'];
   before(async () => {
     ws = await makeWorkspace({ 'hello.txt': 'hello from the host\n' });
-    mount = { source: ws.dir, target: '/workspace', writable: false };
+    pinner = await MountPinner.create(join(ws.dir, '..', `${basename(ws.dir)}-pins`));
+    mount = { source: ws.dir, target: '/workspace', writable: false, identity: identityOf(statSync(ws.dir, { bigint: true })), origin: ws.dir };
   });
   after(async () => {
     for (const pool of pools) await pool.close();
@@ -226,7 +235,7 @@ describe('WarmPool (real Docker)', () => {
   it('confines a warm container exactly as a cold one', async () => {
     const { pool, spec } = makePool();
     const taskSpec = spec(['sh', '-c', 'id -u; touch /x 2>&1; grep CapEff /proc/self/status'], {
-      mount: { source: ws.dir, target: '/workspace', writable: true },
+      mount: { ...mount!, writable: true },
       limits: { cpus: 0.25, memoryBytes: 48 << 20, pids: 12 },
     });
     type Info = Awaited<ReturnType<ReturnType<typeof docker.getContainer>['inspect']>>;
