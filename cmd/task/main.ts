@@ -4,13 +4,15 @@
  * Composition root: parses arguments, builds the channel and client, wires Ctrl-C.
  */
 import { readFile } from 'node:fs/promises';
-import { createClient } from 'nice-grpc';
-import { TaskServiceDefinition } from '../../pkg/gen/agent/v1/agent.js';
-import { EXIT, TASK_USAGE, UsageError, executeTaskCommand, parseTaskArgs, type TaskCommand } from '../../pkg/cli/index.js';
+import { Metadata } from 'nice-grpc';
+import { EXIT, TASK_USAGE, UsageError, executeTaskCommand, parseTaskArgs, readClientToken, type TaskCommand } from '../../pkg/cli/index.js';
+import { CLIENT_TOKEN_METADATA, bearerValue } from '../../pkg/rpc/client-token.js';
 import { readClientTls } from '../../pkg/config/compile-client-tls.js';
 import { isConfigError } from '../../pkg/config/config-error.js';
 import type { ClientTlsConfig } from '../../pkg/config/tls-config.js';
-import { createGrpcChannel } from '../../pkg/rpc/create-channel.js';
+import { parseSocketOwners } from '../../pkg/config/parse-socket-owners.js';
+import { createDialingTaskClient } from '../../pkg/rpc/create-dialing-task-client.js';
+import { createOrchestratorDialer, processSocketTrust } from '../../pkg/rpc/create-orchestrator-dialer.js';
 import { insecureWarning } from '../../pkg/rpc/insecure-warning.js';
 
 /** The orchestrator's limit is the one that matters; the CLI's own is generous. */
@@ -39,21 +41,31 @@ async function main(argv: readonly string[]): Promise<number> {
     process.stderr.write(`error: ${error.message}\n`);
     return EXIT.USAGE;
   }
+  let token: string | undefined;
+  try {
+    token = await readClientToken(command.token, process.env, (path) => readFile(path));
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    process.stderr.write(`error: ${error.message}\n`);
+    return EXIT.USAGE;
+  }
   if (command.insecure === true) process.stderr.write(`warning: ${insecureWarning('connection', command.addr)}\n`);
 
   const interrupt = new AbortController();
   const onSignal = (): void => interrupt.abort();
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
-  const channel = createGrpcChannel(command.addr, {
+  // A Unix socket is dialled only when this user, root or TASK_TRUST_SOCKET_OWNER owns it (socket-owner-problem.ts).
+  const dialer = createOrchestratorDialer(command.addr, {
     maxRecvMsgSize: MAX_MESSAGE_BYTES,
     maxSendMsgSize: MAX_MESSAGE_BYTES,
     tls,
     insecure: command.insecure,
+    trust: processSocketTrust(parseSocketOwners(process.env['TASK_TRUST_SOCKET_OWNER'] ?? '')),
   });
   try {
     return await executeTaskCommand(command, {
-      client: createClient(TaskServiceDefinition, channel),
+      client: createDialingTaskClient(dialer, token === undefined ? undefined : Metadata({ [CLIENT_TOKEN_METADATA]: bearerValue(token) })),
       stdout: process.stdout,
       stderr: process.stderr,
       readFile: (path) => readFile(path),
@@ -62,7 +74,7 @@ async function main(argv: readonly string[]): Promise<number> {
       env: process.env,
     });
   } finally {
-    channel.close();
+    dialer.close();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }

@@ -1,4 +1,5 @@
-export { parseTaskArgs, type TaskCommand, type ParamSource } from './parse-task-args.js';
+export { parseTaskArgs, type TaskCommand, type ParamSource, type TokenSource } from './parse-task-args.js';
+export { readClientToken } from './read-client-token.js';
 export { readParamValues } from './read-param-values.js';
 export { executeTaskCommand, type TaskCliDeps, type CliOutput } from './execute-task-command.js';
 export { EXIT, exitCodeForResult } from './exit-codes.js';

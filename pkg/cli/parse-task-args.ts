@@ -18,6 +18,23 @@ export type ParamSource = { readonly kind: 'text'; readonly text: string } | { r
  */
 export type TaskTransport = ClientTransport<ClientTlsFiles>;
 
+/**
+ * Where the client token comes from (sent as `authorization: Bearer …` on every call): a file
+ * (--token-file, else $BAAAHT_TOKEN_FILE), else $BAAAHT_TOKEN; never from an argument, which
+ * other users could read in the process list. Read by the command, not here.
+ */
+export type TokenSource =
+  | { readonly kind: 'none' }
+  | { readonly kind: 'file'; readonly path: string }
+  | { readonly kind: 'env'; readonly variable: typeof TOKEN_ENV };
+
+/** The environment variables the CLI reads its client token from. */
+export const TOKEN_ENV = 'BAAAHT_TOKEN';
+export const TOKEN_FILE_ENV = 'BAAAHT_TOKEN_FILE';
+
+/** How the command reaches the orchestrator and who it says it is. */
+export type TaskConnection = TaskTransport & { readonly token: TokenSource };
+
 export type TaskCommand =
   | ({
       readonly kind: 'run';
@@ -37,9 +54,9 @@ export type TaskCommand =
       readonly json: boolean;
       /** Submit, print the task id and exit (SubmitTask) instead of following the task. */
       readonly detach: boolean;
-    } & TaskTransport)
-  | ({ readonly kind: 'get'; readonly addr: string; readonly taskId: string; readonly json: boolean } & TaskTransport)
-  | ({ readonly kind: 'workers'; readonly addr: string; readonly json: boolean } & TaskTransport)
+    } & TaskConnection)
+  | ({ readonly kind: 'get'; readonly addr: string; readonly taskId: string; readonly json: boolean } & TaskConnection)
+  | ({ readonly kind: 'workers'; readonly addr: string; readonly json: boolean } & TaskConnection)
   | ({
       readonly kind: 'watch';
       readonly addr: string;
@@ -47,8 +64,8 @@ export type TaskCommand =
       readonly intervalMs: number;
       /** Print one snapshot and exit. */
       readonly once: boolean;
-    } & TaskTransport)
-  | ({ readonly kind: 'cancel'; readonly addr: string; readonly taskId: string; readonly force: boolean } & TaskTransport)
+    } & TaskConnection)
+  | ({ readonly kind: 'cancel'; readonly addr: string; readonly taskId: string; readonly force: boolean } & TaskConnection)
   | { readonly kind: 'help' };
 
 const OPTIONS = {
@@ -58,6 +75,7 @@ const OPTIONS = {
   key: { type: 'string' },
   'tls-server-name': { type: 'string' },
   insecure: { type: 'boolean' },
+  'token-file': { type: 'string' },
   mount: { type: 'string' },
   writable: { type: 'boolean' },
   param: { type: 'string', multiple: true },
@@ -76,7 +94,7 @@ const OPTIONS = {
 type OptionName = keyof typeof OPTIONS;
 
 /** Options of every command: where the orchestrator is and how to reach it. */
-const GLOBAL: readonly OptionName[] = ['orchestrator-addr', 'ca-cert', 'cert', 'key', 'tls-server-name', 'insecure'];
+const GLOBAL: readonly OptionName[] = ['orchestrator-addr', 'ca-cert', 'cert', 'key', 'tls-server-name', 'insecure', 'token-file'];
 
 const COMMANDS = ['run', 'get', 'workers', 'watch', 'cancel'] as const;
 type CommandName = (typeof COMMANDS)[number];
@@ -126,7 +144,7 @@ export function parseTaskArgs(
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
-  const transport = parseTransport(addr, values, cwd);
+  const transport: TaskConnection = { ...parseTransport(addr, values, cwd), token: parseTokenSource(values['token-file'], env, cwd) };
 
   switch (command) {
     case 'get': {
@@ -196,6 +214,17 @@ function parseTransport(
     if (isConfigError(error)) throw new UsageError(error.message);
     throw error;
   }
+}
+
+function parseTokenSource(flag: string | undefined, env: Readonly<Record<string, string | undefined>>, cwd: string): TokenSource {
+  if (flag !== undefined) {
+    if (flag === '') throw new UsageError('--token-file needs a file');
+    return { kind: 'file', path: resolve(cwd, flag) };
+  }
+  const fromEnv = env[TOKEN_FILE_ENV];
+  if (fromEnv !== undefined && fromEnv !== '') return { kind: 'file', path: resolve(cwd, fromEnv) };
+  const token = env[TOKEN_ENV];
+  return token !== undefined && token !== '' ? { kind: 'env', variable: TOKEN_ENV } : { kind: 'none' };
 }
 
 function parseParams(raw: readonly string[]): Record<string, ParamSource> {

@@ -18,6 +18,9 @@ export const TASK_USAGE = `Usage:
                        the name the orchestrator's certificate carries, when not the address's host
   --insecure           host:port only: plaintext TCP, for testing only (prints a warning);
                        a host:port address needs TLS or --insecure
+  --token-file FILE    send the client token in FILE (one line) as "authorization: Bearer ...",
+                       for an orchestrator with --client-tokens (default: $BAAAHT_TOKEN_FILE,
+                       else the token in $BAAAHT_TOKEN; there is no flag taking the token itself)
   --mount DIR          host directory mounted at /workspace (resolved to an absolute path)
   --writable           mount it read-write
   --param KEY=VALUE    a tool parameter; KEY=@FILE reads the value from FILE as bytes,

@@ -1,5 +1,7 @@
 import type { LogOptions } from '../log/log-options.js';
 import type { ServerTlsConfig } from './tls-config.js';
+import type { ClientTokenEntry } from './parse-client-tokens.js';
+import type { QueueLimits } from './queue-limit-option-specs.js';
 
 export interface OrchestratorConfig {
   /** `unix:///path/to.sock` or `host:port` (e.g. `127.0.0.1:7070`). */
@@ -10,8 +12,19 @@ export interface OrchestratorConfig {
   readonly socketGroup?: number;
   /** TLS of a TCP listener (--tls-cert/--tls-key, --tls-client-ca for mutual TLS). */
   readonly tls?: ServerTlsConfig;
-  /** Plaintext TCP listener (--insecure, testing only; a warning is logged at start). */
+  /**
+   * Plaintext TCP listener (--insecure, testing only; a warning is logged at start). Without
+   * clientTokens its clients are not authenticated: every caller is the anonymous admin.
+   */
   readonly insecure?: true;
+  /**
+   * Clients of TaskService (--client-tokens): when present (non-empty), every TaskService call
+   * on any listener must carry one of these tokens. Absent: unix socket peers are the local
+   * admin; TCP needs tls.clientCa (clients named by their certificate's CN) or insecure.
+   */
+  readonly clientTokens?: readonly ClientTokenEntry[];
+  /** Caps on unfinished tasks (--max-queued-tasks, --max-queued-bytes, --max-tasks-per-client); absent: the defaults. */
+  readonly queueLimits?: QueueLimits;
   readonly maxRecvMsgSize: number;
   readonly maxSendMsgSize: number;
   /** How long finished tasks' results are kept, and how many at most. */

@@ -13,6 +13,8 @@ import { metricsOptionSpecs } from './metrics-option-specs.js';
 import { parseText } from './parse-text.js';
 import { socketOptionSpecs } from './socket-option-specs.js';
 import { serverTlsOptionSpecs } from './tls-option-specs.js';
+import { clientAuthOptionSpecs } from './client-auth-option-specs.js';
+import { queueLimitOptionSpecs } from './queue-limit-option-specs.js';
 
 export const ORCHESTRATOR_ENV_PREFIX = 'ORCHESTRATOR_';
 export const DEFAULT_LISTEN_ADDR = 'unix:///tmp/baaaht-grpc.sock';
@@ -55,7 +57,9 @@ export function orchestratorOptionSpecs(context: OrchestratorOptionContext = { h
     },
     ...socketOptionSpecs(),
     ...serverTlsOptionSpecs(),
+    ...clientAuthOptionSpecs(),
     ...messageSizeOptionSpecs(),
+    ...queueLimitOptionSpecs(),
     resultRetention: {
       flag: 'result-retention',
       key: 'resultRetention',

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 
 import { makeTestCertificates } from '../../test/support/test-certificates.js';
+import { hashClientToken } from '../rpc/client-token.js';
 import { ConfigError } from './config-error.js';
 import type { ConfigInput } from './config-input.js';
 import { loadOrchestratorConfig } from './load-orchestrator-config.js';
@@ -51,6 +52,7 @@ describe('parseOrchestratorArgs', () => {
       maxRetainedResults: 1_000,
       workerTimeoutMs: 90_000,
       maxAttempts: 3,
+      queueLimits: { maxQueuedTasks: 10_000, maxQueuedBytes: 268_435_456, maxTasksPerClient: 1000 },
       dataDir: join(HOME, '.local/share/baaaht/orchestrator'),
       log: { level: 'info', format: 'text', output: 'stdout' },
     } satisfies OrchestratorConfig);
@@ -69,6 +71,9 @@ describe('parseOrchestratorArgs', () => {
         'maxRetainedResults: 50',
         'workerTimeout: 2m',
         'maxAttempts: 1',
+        'maxQueuedTasks: 20',
+        'maxQueuedBytes: 1MiB',
+        'maxTasksPerClient: 5',
         'dataDir: /var/lib/baaaht/',
         'log: { level: debug, format: json, output: stderr }',
       ].join('\n'),
@@ -83,6 +88,7 @@ describe('parseOrchestratorArgs', () => {
       maxRetainedResults: 50,
       workerTimeoutMs: 120_000,
       maxAttempts: 1,
+      queueLimits: { maxQueuedTasks: 20, maxQueuedBytes: 1_048_576, maxTasksPerClient: 5 },
       dataDir: '/var/lib/baaaht',
       log: { level: 'debug', format: 'json', output: 'stderr' },
     } satisfies OrchestratorConfig);
@@ -210,6 +216,62 @@ describe('parseOrchestratorArgs', () => {
   });
 });
 
+/** A client tokens file (0600) with alice (client) and root (admin, by hash). */
+function writeTokens(): string {
+  const path = writeFile(
+    'tokens.yaml',
+    ['clients:', '  - { name: alice, token: alice-token-0123456789 }', `  - { name: root, tokenSha256: "${'ab'.repeat(32)}", role: admin }`].join('\n'),
+  );
+  chmodSync(path, 0o600);
+  return path;
+}
+
+describe('parseOrchestratorArgs: client tokens and queue limits', () => {
+  it('reads --client-tokens into names, roles and SHA-256 digests only', () => {
+    const config = load({ argv: ['--client-tokens', writeTokens()] });
+    assert.deepEqual(config.clientTokens, [
+      { name: 'alice', role: 'client', tokenSha256: hashClientToken('alice-token-0123456789') },
+      { name: 'root', role: 'admin', tokenSha256: 'ab'.repeat(32) },
+    ]);
+    assert.ok(!JSON.stringify(config).includes('alice-token-0123456789'));
+  });
+
+  it('reads the queue limits from flags and the environment', () => {
+    const config = load({ argv: ['--max-queued-tasks', '7', '--max-queued-bytes', '64MiB'], env: { ORCHESTRATOR_MAX_TASKS_PER_CLIENT: '3' } });
+    assert.deepEqual(config.queueLimits, { maxQueuedTasks: 7, maxQueuedBytes: 64 * 1024 * 1024, maxTasksPerClient: 3 });
+  });
+
+  const bad: [string, string, RegExp][] = [
+    ['no list', 'clients: {}\n', /clients must be a non-empty list/],
+    ['short token', 'clients: [{ name: a, token: short }]\n', /at least 16 printable characters/],
+    ['both', `clients: [{ name: a, token: long-enough-token-123, tokenSha256: "${'a'.repeat(64)}" }]\n`, /exactly one of token and tokenSha256/],
+    ['bad hash', 'clients: [{ name: a, tokenSha256: "abc" }]\n', /64 hex digits/],
+    ['bad role', 'clients: [{ name: a, token: long-enough-token-123, role: root }]\n', /role must be client or admin/],
+    ['bad name', 'clients: [{ name: "a b", token: long-enough-token-123 }]\n', /name must be/],
+    ['same name', 'clients: [{ name: a, token: long-enough-token-123 }, { name: a, token: long-enough-token-456 }]\n', /given twice/],
+    ['same token', 'clients: [{ name: a, token: long-enough-token-123 }, { name: b, token: long-enough-token-123 }]\n', /same token as another client/],
+    ['unknown key', 'clients: [{ name: a, token: long-enough-token-123, admin: true }]\n', /unknown key admin/],
+  ];
+  for (const [name, content, message] of bad) {
+    it(`refuses a client tokens file: ${name}`, () => {
+      const path = writeFile('bad-tokens.yaml', content);
+      chmodSync(path, 0o600);
+      const error = loadError({ argv: ['--client-tokens', path] });
+      assert.equal(error.option, '--client-tokens');
+      assert.match(error.message, message);
+    });
+  }
+
+  it('refuses a world-readable file holding plain tokens, not one holding only hashes', () => {
+    const plain = writeFile('plain.yaml', 'clients: [{ name: a, token: long-enough-token-123 }]\n');
+    chmodSync(plain, 0o644);
+    assert.match(loadError({ argv: ['--client-tokens', plain] }).message, /every user can read it/);
+    const hashed = writeFile('hashed.yaml', `clients: [{ name: a, tokenSha256: "${'c'.repeat(64)}" }]\n`);
+    chmodSync(hashed, 0o644);
+    assert.equal(load({ argv: ['--client-tokens', hashed] }).clientTokens?.length, 1);
+  });
+});
+
 describe('parseOrchestratorArgs: TLS and the socket group', () => {
   const certs = makeTestCertificates();
   after(() => certs.remove());
@@ -217,13 +279,19 @@ describe('parseOrchestratorArgs: TLS and the socket group', () => {
   const serverTls = ['--tls-cert', certs.serverCert, '--tls-key', certs.serverKey];
 
   it('reads --tls-cert, --tls-key and --tls-client-ca once into the config', () => {
-    assert.deepEqual(load({ argv: [...tcp, ...serverTls] }).tls, { cert: readFileSync(certs.serverCert), key: readFileSync(certs.serverKey) });
+    const tokens = writeTokens();
+    assert.deepEqual(load({ argv: [...tcp, ...serverTls, '--client-tokens', tokens] }).tls, {
+      cert: readFileSync(certs.serverCert),
+      key: readFileSync(certs.serverKey),
+    });
     const mutual = load({ argv: [...tcp, ...serverTls, '--tls-client-ca', certs.caCert] });
     assert.deepEqual(mutual.tls?.clientCa, readFileSync(certs.caCert));
     assert.equal(mutual.insecure, undefined);
-    const fromEnv = load({ argv: tcp, env: { ORCHESTRATOR_TLS_CERT: certs.serverCert, ORCHESTRATOR_TLS_KEY: certs.serverKey } });
+    const fromEnv = load({ argv: tcp, env: { ORCHESTRATOR_TLS_CERT: certs.serverCert, ORCHESTRATOR_TLS_KEY: certs.serverKey, ORCHESTRATOR_TLS_CLIENT_CA: certs.caCert } });
     assert.deepEqual(fromEnv.tls?.cert, readFileSync(certs.serverCert));
-    const fromFile = load({ argv: ['--config', writeFile('tls.yaml', `listen: 127.0.0.1:1\ntls:\n  cert: ${certs.serverCert}\n  key: ${certs.serverKey}\n`)] });
+    const fromFile = load({
+      argv: ['--config', writeFile('tls.yaml', `listen: 127.0.0.1:1\nclientTokens: ${tokens}\ntls:\n  cert: ${certs.serverCert}\n  key: ${certs.serverKey}\n`)],
+    });
     assert.deepEqual(fromFile.tls?.key, readFileSync(certs.serverKey));
     assert.equal(load({ argv: [...tcp, '--insecure'] }).insecure, true);
   });
@@ -257,6 +325,11 @@ describe('parseOrchestratorArgs: TLS and the socket group', () => {
     { argv: ['--socket-group', 'bad group'], option: '--socket-group', message: /is not a group name or numeric gid/ },
     { argv: ['--socket-group', 'daemon', '--socket-mode', '0600'], option: '--socket-mode', message: /0600 contradicts --socket-group daemon/ },
     { argv: [...tcp, '--insecure', '--socket-group', 'daemon'], option: '--socket-group', message: /applies to unix sockets only/ },
+    {
+      argv: [...tcp, ...serverTls],
+      option: '--client-tokens',
+      message: /--listen 0\.0\.0\.0:7070 would accept anonymous clients from the network.*--client-tokens FILE.*--tls-client-ca FILE.*--insecure/,
+    },
   ];
   for (const { argv, env, option, message } of invalid) {
     it(`${JSON.stringify(argv ?? env)} → ${option}`, () => {

@@ -4,6 +4,7 @@ import type { OrchestratorConfig } from './orchestrator-config.js';
 import type { ConfigInput, ParsedArgs } from './config-input.js';
 import { compileServerTls } from './compile-server-tls.js';
 import { compileSocketSettings } from './compile-socket-settings.js';
+import { checkClientAuthentication } from './check-client-authentication.js';
 import { loadOptions } from './load-options.js';
 import { ORCHESTRATOR_CONFIG_FILE, orchestratorHelpText } from './orchestrator-help-text.js';
 import { ORCHESTRATOR_ENV_PREFIX, orchestratorOptionSpecs } from './orchestrator-option-specs.js';
@@ -22,12 +23,16 @@ export function parseOrchestratorArgs(input: ConfigInput): ParsedArgs<Orchestrat
   });
   if (loaded.kind === 'help') return { kind: 'help', text: orchestratorHelpText() };
   const v = loaded.values;
+  const tls = compileServerTls(v.listen, v);
+  checkClientAuthentication(v.listen, { ...tls, clientTokens: v.clientTokens });
   return {
     kind: 'config',
     config: {
       listen: v.listen,
       ...compileSocketSettings(v.listen, v.socketMode, v.socketGroup),
-      ...compileServerTls(v.listen, v),
+      ...tls,
+      ...(v.clientTokens.length > 0 ? { clientTokens: v.clientTokens } : {}),
+      queueLimits: { maxQueuedTasks: v.maxQueuedTasks, maxQueuedBytes: v.maxQueuedBytes, maxTasksPerClient: v.maxTasksPerClient },
       maxRecvMsgSize: v.maxRecvMsgSize,
       maxSendMsgSize: v.maxSendMsgSize,
       resultRetentionMs: v.resultRetention,

@@ -14,6 +14,10 @@ import { orchestratorReadiness } from './health-readiness.js';
 import { createHealthService } from './health-service.js';
 import { brokerMetricsSources, OrchestratorMetrics } from './orchestrator-metrics.js';
 import { createWorkerKeyMiddleware } from './worker-key-middleware.js';
+import { clientAuthMode, createClientAuthMiddleware } from './client-auth-middleware.js';
+import { createClientTokens } from './client-tokens.js';
+import { createPeerCertificateInterceptor } from './peer-certificate-interceptor.js';
+import { DEFAULT_QUEUE_LIMITS } from '../config/queue-limit-option-specs.js';
 import { createWorkerKeys } from './worker-keys.js';
 import { createTaskBroker, type TaskBroker, type TaskView } from './task-broker.js';
 import { createTaskService } from './task-service.js';
@@ -89,6 +93,12 @@ export function createOrchestrator(
     options.outputCapBytes ?? Math.max(0, Math.min(10 * MiB, Math.floor((config.maxSendMsgSize - 64 * 1024) / 2)));
   const heartbeatIntervalMs = options.heartbeatIntervalMs ?? Math.max(100, Math.floor(config.workerTimeoutMs / 3));
   const workerKeys = createWorkerKeys(config);
+  const clientAuth = clientAuthMode({
+    tokens: createClientTokens(config.clientTokens ?? []),
+    unixSocket: listenAddress.kind === 'unix',
+    clientCertificates: config.tls?.clientCa !== undefined,
+    insecure: config.insecure === true,
+  });
   const store = openTaskStore(config.dataDir);
   let broker: TaskBroker;
   const metrics = config.metricsAddr === undefined ? undefined : new OrchestratorMetrics(brokerMetricsSources(() => broker));
@@ -110,6 +120,7 @@ export function createOrchestrator(
       maxTaskBytes: config.maxSendMsgSize - 1024,
       now,
       ...(metrics ? { observer: metrics } : {}),
+      queueLimits: config.queueLimits ?? DEFAULT_QUEUE_LIMITS,
     });
   } catch (error) {
     store.close();
@@ -132,11 +143,13 @@ export function createOrchestrator(
       // Find dead peers on long-lived streams (TCP); clients ping on their own too.
       'grpc.keepalive_time_ms': 60_000,
       'grpc.keepalive_timeout_ms': 20_000,
+      // Passes a verified client certificate's CN to the client auth middleware (and drops any a peer sends).
+      interceptors: [createPeerCertificateInterceptor()],
     })
       .use(createErrorMiddleware(logger))
       .use(createWorkerKeyMiddleware(workerKeys));
     s.add(AgentServiceDefinition, createAgentService(broker, { heartbeatIntervalMs, workerKeys }));
-    s.add(TaskServiceDefinition, createTaskService(broker));
+    s.with(createClientAuthMiddleware(clientAuth)).add(TaskServiceDefinition, createTaskService(broker));
     s.add(health.definition, health.implementation);
     return s;
   };
@@ -194,6 +207,9 @@ export function createOrchestrator(
           const port = await s.listen(formatGrpcTarget(listenAddress), createServerCredentials(config.tls));
           address = formatGrpcTarget({ ...listenAddress, port });
           if (config.insecure === true) logger.warn(insecureWarning('listener', address));
+          if (clientAuth.kind === 'insecure') {
+            logger.warn(`INSECURE: clients of ${address} are not authenticated (no --client-tokens): every caller is an admin and sees every task`);
+          }
         }
       } catch (error) {
         s.forceShutdown();
@@ -267,4 +283,5 @@ function checkListenerSecurity(address: GrpcAddress, config: OrchestratorConfig)
   if (config.tls === undefined && config.insecure !== true) {
     throw new Error(`${config.listen} is a TCP address: it needs TLS (a certificate and key) or an explicit insecure (testing only)`);
   }
+  // Anonymous clients from the network (TLS without a client CA and no client tokens): clientAuthMode refuses.
 }

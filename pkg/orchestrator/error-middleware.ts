@@ -1,6 +1,7 @@
 import type { Logger } from 'winston';
 import { ServerError, Status, type CallContext, type ServerMiddlewareCall } from 'nice-grpc-common';
 import { isWorkerError, type ErrorCode } from '../errors/index.js';
+import { isQueueLimitError } from './queue-ledger.js';
 
 const STATUS_BY_CODE: Partial<Record<ErrorCode, Status>> = {
   UNKNOWN_TOOL: Status.INVALID_ARGUMENT,
@@ -40,11 +41,13 @@ function isAbortError(error: unknown): boolean {
 
 /**
  * The one place where errors thrown by handlers become gRPC statuses: ServerError and abort
- * errors pass through, a WorkerError keeps its message under a status chosen by its code, and
- * anything else becomes UNKNOWN without internals (and is logged).
+ * errors pass through, a WorkerError keeps its message under a status chosen by its code, a
+ * QueueLimitError (a submission past a queue limit) becomes RESOURCE_EXHAUSTED with its message
+ * (which names the option), and anything else becomes UNKNOWN without internals (and is logged).
  */
 export function toServerError(error: unknown): ServerError {
   if (error instanceof ServerError) return error;
+  if (isQueueLimitError(error)) return boundStatusDetails(new ServerError(Status.RESOURCE_EXHAUSTED, error.message));
   if (isWorkerError(error)) {
     return boundStatusDetails(new ServerError(STATUS_BY_CODE[error.code] ?? Status.FAILED_PRECONDITION, `${error.code}: ${error.message}`));
   }
@@ -61,7 +64,7 @@ export function createErrorMiddleware(logger: Logger) {
     } catch (error) {
       if (error instanceof ServerError) throw boundStatusDetails(error);
       if (isAbortError(error)) throw error;
-      if (!isWorkerError(error)) {
+      if (!isWorkerError(error) && !isQueueLimitError(error)) {
         logger.error('unexpected error in a gRPC handler', {
           method: call.method.path,
           error: error instanceof Error ? (error.stack ?? error.message) : String(error),

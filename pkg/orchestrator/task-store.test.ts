@@ -6,12 +6,13 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { Task, TaskResult, TaskState } from '../gen/agent/v1/agent.js';
 import { ANY_PLACEMENT } from '../placement/placement.js';
-import { IN_MEMORY, TASK_DB_FILE, openTaskStore, type TaskStore } from './task-store.js';
+import { IN_MEMORY, NO_OWNER, TASK_DB_FILE, openTaskStore, type TaskStore } from './task-store.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'task-store-test-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
 let count = 0;
 const freshDir = (): string => join(scratch, `d${count++}`, 'data');
+const OWNER = 'token:alice';
 
 const task = (path: string): Task => Task.fromPartial({ toolType: 'file_read', mountSource: '/m', params: { $case: 'fileRead', fileRead: { path } } });
 const output = (text: string, state = TaskState.TASK_STATE_COMPLETED): TaskResult =>
@@ -30,7 +31,7 @@ describe('openTaskStore', () => {
   it('keeps a task through its life: queued, assigned, re-queued, finished', () => {
     withStore(IN_MEMORY, (store) => {
       assert.equal(store.location, IN_MEMORY);
-      const seq = store.insert({ taskId: 't1', task: task('a'), placement: { worker: 'w1', group: 'gpu', labels: { zone: 'a' } }, submittedAtMs: 10 });
+      const seq = store.insert({ owner: OWNER, taskId: 't1', task: task('a'), placement: { worker: 'w1', group: 'gpu', labels: { zone: 'a' } }, submittedAtMs: 10 });
       let row = store.get('t1')!;
       assert.equal(row.seq, seq);
       assert.equal(row.state, 'queued');
@@ -68,7 +69,7 @@ describe('openTaskStore', () => {
 
   it('lists unfinished tasks in submission order', () => {
     withStore(IN_MEMORY, (store) => {
-      for (const id of ['a', 'b', 'c', 'd']) store.insert({ taskId: id, task: task(id), placement: ANY_PLACEMENT, submittedAtMs: 1 });
+      for (const id of ['a', 'b', 'c', 'd']) store.insert({ owner: OWNER, taskId: id, task: task(id), placement: ANY_PLACEMENT, submittedAtMs: 1 });
       store.assigned('b', { attempt: 1, leaseEpoch: 1, worker: 'w' });
       store.finished('c', output('c'), { resultEpoch: 0, finishedAtMs: 2 });
       store.assigned('a', { attempt: 1, leaseEpoch: 1, worker: 'w' });
@@ -83,14 +84,14 @@ describe('openTaskStore', () => {
   it('prunes finished results by age, count and output bytes, oldest first; never unfinished tasks', () => {
     withStore(IN_MEMORY, (store) => {
       const finish = (id: string, text: string, at: number): void => {
-        store.insert({ taskId: id, task: task(id), placement: ANY_PLACEMENT, submittedAtMs: 0 });
+        store.insert({ owner: OWNER, taskId: id, task: task(id), placement: ANY_PLACEMENT, submittedAtMs: 0 });
         store.finished(id, output(text), { resultEpoch: 0, finishedAtMs: at });
       };
       finish('old', 'x', 10);
       finish('r1', '1234', 20);
       finish('r2', '12', 30);
       finish('r3', '1', 40);
-      store.insert({ taskId: 'queued', task: task('q'), placement: ANY_PLACEMENT, submittedAtMs: 0 });
+      store.insert({ owner: OWNER, taskId: 'queued', task: task('q'), placement: ANY_PLACEMENT, submittedAtMs: 0 });
       const ids = (): string[] => ['old', 'r1', 'r2', 'r3', 'queued'].filter((id) => store.get(id) !== undefined);
 
       assert.equal(store.prune({ finishedBeforeMs: 10, maxEntries: 100, maxBytes: 100 }), 1);
@@ -109,8 +110,8 @@ describe('openTaskStore', () => {
     const dir = freshDir();
     withStore(dir, (store) => {
       assert.equal(store.location, join(dir, TASK_DB_FILE));
-      store.insert({ taskId: 'q', task: task('q'), placement: ANY_PLACEMENT, submittedAtMs: 1 });
-      store.insert({ taskId: 'f', task: task('f'), placement: ANY_PLACEMENT, submittedAtMs: 2 });
+      store.insert({ owner: OWNER, taskId: 'q', task: task('q'), placement: ANY_PLACEMENT, submittedAtMs: 1 });
+      store.insert({ owner: OWNER, taskId: 'f', task: task('f'), placement: ANY_PLACEMENT, submittedAtMs: 2 });
       store.finished('f', output('kept'), { resultEpoch: 3, finishedAtMs: 5 });
     });
     assert.equal(statSync(dir).mode & 0o777, 0o700);
@@ -118,7 +119,7 @@ describe('openTaskStore', () => {
       assert.deepEqual(store.unfinished().map((row) => row.taskId), ['q']);
       assert.equal(store.get('f')?.result?.stdout.toString(), 'kept');
       assert.equal(store.get('f')?.resultEpoch, 3);
-      const seq = store.insert({ taskId: 'n', task: task('n'), placement: ANY_PLACEMENT, submittedAtMs: 3 });
+      const seq = store.insert({ owner: OWNER, taskId: 'n', task: task('n'), placement: ANY_PLACEMENT, submittedAtMs: 3 });
       assert.ok(seq > store.get('f')!.seq, 'sequence numbers keep growing');
     });
   });
@@ -142,21 +143,61 @@ describe('openTaskStore', () => {
 
   it('upgrades a version 1 store: its tasks keep their worker target and ask for no group or labels', () => {
     const dir = freshDir();
-    withStore(dir, (store) => store.insert({ taskId: 'old', task: task('o'), placement: { worker: 'w9', group: '', labels: {} }, submittedAtMs: 5 }));
-    // What version 1 was: the same table without the placement column.
+    withStore(dir, (store) => store.insert({ owner: OWNER, taskId: 'old', task: task('o'), placement: { worker: 'w9', group: '', labels: {} }, submittedAtMs: 5 }));
+    // What version 1 was: the same table without the placement and owner columns.
     const db = new Database(join(dir, TASK_DB_FILE));
-    db.exec('ALTER TABLE tasks DROP COLUMN placement');
+    db.exec('DROP INDEX tasks_by_owner; ALTER TABLE tasks DROP COLUMN owner; ALTER TABLE tasks DROP COLUMN placement');
     db.pragma('user_version = 1');
     db.close();
     withStore(dir, (store) => {
       const [row] = store.unfinished();
       assert.equal(row?.taskId, 'old');
       assert.deepEqual(row?.placement, { worker: 'w9', group: '', labels: {} });
-      store.insert({ taskId: 'new', task: task('n'), placement: { worker: '', group: 'gpu', labels: { zone: 'a' } }, submittedAtMs: 6 });
+      store.insert({ owner: OWNER, taskId: 'new', task: task('n'), placement: { worker: '', group: 'gpu', labels: { zone: 'a' } }, submittedAtMs: 6 });
     });
-    withStore(dir, (store) => assert.deepEqual(store.get('new')?.placement, { worker: '', group: 'gpu', labels: { zone: 'a' } }));
+    withStore(dir, (store) => {
+      assert.deepEqual(store.get('new')?.placement, { worker: '', group: 'gpu', labels: { zone: 'a' } });
+      assert.equal(store.get('old')?.owner, NO_OWNER);
+    });
     const check = new Database(join(dir, TASK_DB_FILE), { readonly: true });
-    assert.equal(check.pragma('user_version', { simple: true }), 2);
+    assert.equal(check.pragma('user_version', { simple: true }), 3);
     check.close();
+  });
+
+  it('upgrades a version 2 store: its tasks are owned by nobody, and listing by owner leaves them out', () => {
+    const dir = freshDir();
+    withStore(dir, (store) => {
+      store.insert({ owner: OWNER, taskId: 'old', task: task('o'), placement: { worker: '', group: 'gpu', labels: {} }, submittedAtMs: 5 });
+      store.finished('old', output('old result'), { resultEpoch: 1, finishedAtMs: 7 });
+    });
+    // What version 2 was: the same table without the owner column (and its index).
+    const db = new Database(join(dir, TASK_DB_FILE));
+    db.exec('DROP INDEX tasks_by_owner; ALTER TABLE tasks DROP COLUMN owner');
+    db.pragma('user_version = 2');
+    db.close();
+    withStore(dir, (store) => {
+      const old = store.get('old')!;
+      assert.equal(old.owner, NO_OWNER);
+      assert.deepEqual(old.placement, { worker: '', group: 'gpu', labels: {} });
+      assert.deepEqual(old.result?.stdout.toString(), 'old result');
+      store.insert({ owner: OWNER, taskId: 'mine', task: task('m'), placement: { worker: '', group: '', labels: {} }, submittedAtMs: 8 });
+      store.finished('mine', output('mine'), { resultEpoch: 1, finishedAtMs: 9 });
+      assert.deepEqual(store.recentFinished(10, OWNER).map((r) => r.taskId), ['mine']);
+      assert.deepEqual(store.recentFinished(10, 'token:bob').map((r) => r.taskId), []);
+      assert.deepEqual(store.recentFinished(10).map((r) => [r.taskId, r.owner]), [['mine', OWNER], ['old', NO_OWNER]]);
+    });
+    const check = new Database(join(dir, TASK_DB_FILE), { readonly: true });
+    assert.equal(check.pragma('user_version', { simple: true }), 3);
+    check.close();
+  });
+
+  it('keeps the owner and the encoded size of a task', () => {
+    withStore(IN_MEMORY, (store) => {
+      store.insert({ owner: 'cert:bob', taskId: 't', task: task('p'), placement: { worker: '', group: '', labels: {} }, submittedAtMs: 1 });
+      const row = store.get('t')!;
+      assert.equal(row.owner, 'cert:bob');
+      assert.equal(row.taskBytes, Task.encode(task('p')).finish().length);
+      assert.deepEqual(store.unfinished().map((r) => r.owner), ['cert:bob']);
+    });
   });
 });

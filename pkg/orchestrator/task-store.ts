@@ -10,14 +10,31 @@ export const IN_MEMORY = ':memory:';
 /** The database file inside the data directory. */
 export const TASK_DB_FILE = 'orchestrator.sqlite';
 
-/** 2: the placement column (group and labels a task asks for); version 1 stores are upgraded. */
-const SCHEMA_VERSION = 2;
+/**
+ * 2: the placement column (group and labels a task asks for). 3: the owner column (the client
+ * that submitted the task). Version 1 and 2 stores are upgraded; their tasks are owned by nobody
+ * (''), which only admins see.
+ */
+const SCHEMA_VERSION = 3;
+
+/** The owner of tasks stored before owners were recorded: visible to admins only. */
+export const NO_OWNER = '';
 
 /**
  * Where a stored task is: waiting for a worker, held by a lease (assigned to a worker, maybe
  * running), or finished with a result.
  */
 export type StoredTaskState = 'queued' | 'assigned' | 'finished';
+
+/**
+ * The worker a lease was given to: its agent id and the SHA-256 of its resume token (never the
+ * token). After a restart only the worker that presents that id with that token may claim the
+ * lease back (lease-holder-rules.ts).
+ */
+export interface LeaseHolder {
+  readonly agentId: string;
+  readonly tokenHash: string;
+}
 
 export interface CancelRequest {
   readonly force: boolean;
@@ -28,8 +45,12 @@ export interface StoredTask {
   readonly taskId: string;
   /** Submission order. */
   readonly seq: number;
+  /** The client that submitted it (`token:<name>`, `cert:<cn>`, `local`, ...); NO_OWNER for tasks of older stores. */
+  readonly owner: string;
   /** The task as submitted; empty (a default Task) once finished, to keep finished rows small. */
   readonly task: Task;
+  /** Encoded size of `task` (0 once finished). */
+  readonly taskBytes: number;
   readonly toolType: string;
   /** Where the client asked it to run: a worker (agent id or name), a group, labels; empty for any. */
   readonly placement: Placement;
@@ -40,6 +61,8 @@ export interface StoredTask {
   readonly leaseEpoch: number;
   /** Name of the worker holding the lease, or that ran the task. */
   readonly worker: string;
+  /** Who holds the lease (while assigned; undefined otherwise, and for leases stored before #11). */
+  readonly holder: LeaseHolder | undefined;
   readonly cancel: CancelRequest | undefined;
   /** Epoch whose result from a worker was accepted (0: none). */
   readonly resultEpoch: number;
@@ -67,11 +90,11 @@ export interface TaskStore {
   /** The database file, or `:memory:`. */
   readonly location: string;
   /** Stores a new queued task; returns its submission sequence number. */
-  insert(input: { taskId: string; task: Task; placement: Placement; submittedAtMs: number }): number;
-  /** The task is leased to a worker. */
-  assigned(taskId: string, lease: { attempt: number; leaseEpoch: number; worker: string }): void;
-  /** Another worker claimed the current lease. */
-  workerChanged(taskId: string, worker: string): void;
+  insert(input: { taskId: string; owner: string; task: Task; placement: Placement; submittedAtMs: number }): number;
+  /** The task is leased to a worker; without `holder` nobody may claim the lease after a restart. */
+  assigned(taskId: string, lease: { attempt: number; leaseEpoch: number; worker: string; holder?: LeaseHolder }): void;
+  /** The lease's holder registered anew (after a restart) and claimed it under its new agent id. */
+  workerChanged(taskId: string, worker: string, holder?: LeaseHolder): void;
   /** Back in the queue for another attempt. */
   requeued(taskId: string, input: { lastFailure: TaskResult; resultEpoch: number }): void;
   cancelRequested(taskId: string, cancel: CancelRequest): void;
@@ -80,8 +103,8 @@ export interface TaskStore {
   /** Queued and assigned tasks, in submission order. */
   unfinished(): StoredTask[];
   get(taskId: string): StoredTask | undefined;
-  /** The most recently finished tasks still in the store, newest first. */
-  recentFinished(limit: number): StoredTask[];
+  /** The most recently finished tasks still in the store, newest first; only `owner`'s when given. */
+  recentFinished(limit: number, owner?: string): StoredTask[];
   /** Drops finished tasks past the retention limits, oldest first; returns how many. */
   prune(limits: RetentionLimits): number;
   close(): void;
@@ -90,6 +113,7 @@ export interface TaskStore {
 interface Row {
   seq: number;
   task_id: string;
+  owner: string;
   tool_type: string;
   task: Buffer;
   target: string;
@@ -98,6 +122,8 @@ interface Row {
   attempt: number;
   lease_epoch: number;
   worker: string;
+  holder_agent_id: string;
+  holder_token_sha256: string;
   cancel_force: number | null;
   cancel_reason: string | null;
   result_epoch: number;
@@ -111,6 +137,7 @@ const SCHEMA = `
 CREATE TABLE tasks (
   seq             INTEGER PRIMARY KEY AUTOINCREMENT,
   task_id         TEXT    NOT NULL UNIQUE,
+  owner           TEXT    NOT NULL DEFAULT '',
   tool_type       TEXT    NOT NULL,
   task            BLOB    NOT NULL,
   target          TEXT    NOT NULL,
@@ -130,6 +157,13 @@ CREATE TABLE tasks (
 );
 CREATE INDEX tasks_by_state ON tasks (state, seq);
 CREATE INDEX tasks_by_finish ON tasks (finished_at_ms) WHERE state = 'finished';
+CREATE INDEX tasks_by_owner ON tasks (owner, finished_at_ms) WHERE state = 'finished';
+`;
+
+/** From version 2 to 3: tasks stored before are owned by nobody. */
+const ADD_OWNER = `
+ALTER TABLE tasks ADD COLUMN owner TEXT NOT NULL DEFAULT '';
+CREATE INDEX tasks_by_owner ON tasks (owner, finished_at_ms) WHERE state = 'finished';
 `;
 
 /**
@@ -149,6 +183,7 @@ export function openTaskStore(dataDir: string): TaskStore {
     db.pragma('synchronous = NORMAL');
     db.pragma('locking_mode = EXCLUSIVE');
     migrate(db, location);
+    addLeaseHolderColumns(db);
   } catch (error) {
     db.close();
     if ((error as { code?: unknown }).code === 'SQLITE_BUSY') {
@@ -164,8 +199,9 @@ function migrate(db: Database.Database, location: string): void {
   db.transaction(() => {
     const version = db.pragma('user_version', { simple: true }) as number;
     if (version === SCHEMA_VERSION) return;
-    if (version === 1) {
-      db.exec(`ALTER TABLE tasks ADD COLUMN placement TEXT NOT NULL DEFAULT '{}'`);
+    if (version === 1 || version === 2) {
+      if (version === 1) db.exec(`ALTER TABLE tasks ADD COLUMN placement TEXT NOT NULL DEFAULT '{}'`);
+      db.exec(ADD_OWNER);
       db.pragma(`user_version = ${SCHEMA_VERSION}`);
       return;
     }
@@ -177,29 +213,49 @@ function migrate(db: Database.Database, location: string): void {
   }).immediate();
 }
 
+/**
+ * The lease holder's identity (#11), added to a store of any version when missing (an older
+ * orchestrator ignores the columns). Leases stored without it have no holder: nobody claims
+ * them after a restart, they are lost at their deadline and run again.
+ */
+function addLeaseHolderColumns(db: Database.Database): void {
+  const columns = new Set((db.pragma('table_info(tasks)') as Array<{ name: string }>).map((c) => c.name));
+  db.transaction(() => {
+    if (!columns.has('holder_agent_id')) db.exec(`ALTER TABLE tasks ADD COLUMN holder_agent_id TEXT NOT NULL DEFAULT ''`);
+    if (!columns.has('holder_token_sha256')) db.exec(`ALTER TABLE tasks ADD COLUMN holder_token_sha256 TEXT NOT NULL DEFAULT ''`);
+  }).immediate();
+}
+
 function createTaskStore(db: Database.Database, location: string): TaskStore {
   const statements = {
-    insert: db.prepare<[string, string, Buffer, string, string, number]>(
-      `INSERT INTO tasks (task_id, tool_type, task, target, placement, state, submitted_at_ms) VALUES (?, ?, ?, ?, ?, 'queued', ?)`,
+    insert: db.prepare<[string, string, string, Buffer, string, string, number]>(
+      `INSERT INTO tasks (task_id, owner, tool_type, task, target, placement, state, submitted_at_ms) VALUES (?, ?, ?, ?, ?, ?, 'queued', ?)`,
     ),
-    assigned: db.prepare<[number, number, string, string]>(
-      `UPDATE tasks SET state = 'assigned', attempt = ?, lease_epoch = ?, worker = ? WHERE task_id = ? AND state != 'finished'`,
+    assigned: db.prepare<[number, number, string, string, string, string]>(
+      `UPDATE tasks SET state = 'assigned', attempt = ?, lease_epoch = ?, worker = ?, holder_agent_id = ?, holder_token_sha256 = ?
+         WHERE task_id = ? AND state != 'finished'`,
     ),
-    workerChanged: db.prepare<[string, string]>(`UPDATE tasks SET worker = ? WHERE task_id = ? AND state = 'assigned'`),
+    workerChanged: db.prepare<[string, string, string, string]>(
+      `UPDATE tasks SET worker = ?, holder_agent_id = ?, holder_token_sha256 = ? WHERE task_id = ? AND state = 'assigned'`,
+    ),
     requeued: db.prepare<[Buffer, number, string]>(
-      `UPDATE tasks SET state = 'queued', worker = '', last_failure = ?, result_epoch = ? WHERE task_id = ? AND state != 'finished'`,
+      `UPDATE tasks SET state = 'queued', worker = '', holder_agent_id = '', holder_token_sha256 = '', last_failure = ?, result_epoch = ? WHERE task_id = ? AND state != 'finished'`,
     ),
     cancelRequested: db.prepare<[number, string, string]>(
       `UPDATE tasks SET cancel_force = ?, cancel_reason = ? WHERE task_id = ? AND state != 'finished'`,
     ),
     finished: db.prepare<[Buffer, number, number, string, number, string]>(
       `UPDATE tasks SET state = 'finished', result = ?, result_bytes = ?, result_epoch = ?, worker = ?, finished_at_ms = ?,
+         holder_agent_id = '', holder_token_sha256 = '',
          last_failure = NULL, task = x'' WHERE task_id = ? AND state != 'finished'`,
     ),
     unfinished: db.prepare<[], Row>(`SELECT * FROM tasks WHERE state != 'finished' ORDER BY seq`),
     get: db.prepare<[string], Row>(`SELECT * FROM tasks WHERE task_id = ?`),
     recentFinished: db.prepare<[number], Row>(
       `SELECT * FROM tasks WHERE state = 'finished' ORDER BY finished_at_ms DESC, seq DESC LIMIT ?`,
+    ),
+    recentFinishedOf: db.prepare<[string, number], Row>(
+      `SELECT * FROM tasks WHERE state = 'finished' AND owner = ? ORDER BY finished_at_ms DESC, seq DESC LIMIT ?`,
     ),
     expire: db.prepare<[number]>(`DELETE FROM tasks WHERE state = 'finished' AND finished_at_ms <= ?`),
     totals: db.prepare<[], { entries: number; bytes: number }>(
@@ -230,9 +286,10 @@ function createTaskStore(db: Database.Database, location: string): TaskStore {
   let closed = false;
   return {
     location,
-    insert({ taskId, task, placement, submittedAtMs }) {
+    insert({ taskId, owner, task, placement, submittedAtMs }) {
       const info = statements.insert.run(
         taskId,
+        owner,
         task.toolType,
         encode(Task.encode(task)),
         placement.worker,
@@ -241,11 +298,11 @@ function createTaskStore(db: Database.Database, location: string): TaskStore {
       );
       return Number(info.lastInsertRowid);
     },
-    assigned(taskId, { attempt, leaseEpoch, worker }) {
-      statements.assigned.run(attempt, leaseEpoch, worker, taskId);
+    assigned(taskId, { attempt, leaseEpoch, worker, holder }) {
+      statements.assigned.run(attempt, leaseEpoch, worker, holder?.agentId ?? '', holder?.tokenHash ?? '', taskId);
     },
-    workerChanged(taskId, worker) {
-      statements.workerChanged.run(worker, taskId);
+    workerChanged(taskId, worker, holder) {
+      statements.workerChanged.run(worker, holder?.agentId ?? '', holder?.tokenHash ?? '', taskId);
     },
     requeued(taskId, { lastFailure, resultEpoch }) {
       statements.requeued.run(encode(TaskResult.encode(lastFailure)), resultEpoch, taskId);
@@ -265,8 +322,8 @@ function createTaskStore(db: Database.Database, location: string): TaskStore {
       const row = statements.get.get(taskId);
       return row === undefined ? undefined : fromRow(row);
     },
-    recentFinished(limit) {
-      return statements.recentFinished.all(limit).map(fromRow);
+    recentFinished(limit, owner) {
+      return (owner === undefined ? statements.recentFinished.all(limit) : statements.recentFinishedOf.all(owner, limit)).map(fromRow);
     },
     prune(limits) {
       return prune(limits);
@@ -288,13 +345,16 @@ function fromRow(row: Row): StoredTask {
   return {
     taskId: row.task_id,
     seq: row.seq,
+    owner: row.owner,
     task: Task.decode(row.task),
+    taskBytes: row.task.length,
     toolType: row.tool_type,
     placement: decodePlacement(row.target, row.placement),
     state: row.state,
     attempt: row.attempt,
     leaseEpoch: row.lease_epoch,
     worker: row.worker,
+    holder: row.holder_agent_id === '' ? undefined : { agentId: row.holder_agent_id, tokenHash: row.holder_token_sha256 },
     cancel: row.cancel_force === null ? undefined : { force: row.cancel_force !== 0, reason: row.cancel_reason ?? '' },
     resultEpoch: row.result_epoch,
     lastFailure: row.last_failure === null ? undefined : TaskResult.decode(row.last_failure),

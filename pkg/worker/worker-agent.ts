@@ -12,7 +12,7 @@ import {
 } from '../gen/agent/v1/agent.js';
 import type { Logger } from '../log/index.js';
 import type { ContainerReaper } from '../runtime/index.js';
-import { createGrpcChannel } from '../rpc/create-channel.js';
+import { createOrchestratorDialer, fixedDialer, processSocketTrust, type OrchestratorDialer } from '../rpc/create-orchestrator-dialer.js';
 import { insecureWarning } from '../rpc/insecure-warning.js';
 import { waitForReady } from '../rpc/wait-for-ready.js';
 import { WORKER_KEY_METADATA } from '../rpc/worker-key.js';
@@ -121,8 +121,9 @@ export class WorkerAgent {
   private connection: ConnectionState = 'IDLE';
   private readonly connectionListeners = new Set<(state: ConnectionState) => void>();
   private id: string | undefined;
-  private readonly channel: Channel;
-  private readonly client: AgentServiceClient;
+  /** Makes each session's channel; a Unix socket's owner is checked at every dial. */
+  private readonly dialer: OrchestratorDialer;
+  private dialled: { readonly channel: Channel; readonly client: AgentServiceClient } | undefined;
   private readonly queue: TaskQueue;
   /** Ends the connection loop and the background loops. */
   private readonly stop = new AbortController();
@@ -137,21 +138,41 @@ export class WorkerAgent {
 
   constructor(private readonly options: WorkerAgentOptions) {
     const { config } = options;
-    this.channel =
-      options.channel ??
-      createGrpcChannel(config.orchestratorAddr, {
-        maxRecvMsgSize: config.maxRecvMsgSize,
-        maxSendMsgSize: config.maxSendMsgSize,
-        tls: config.tls,
-        insecure: config.insecure,
-      });
+    const injected = options.channel;
+    this.dialer =
+      injected === undefined
+        ? createOrchestratorDialer(config.orchestratorAddr, {
+            maxRecvMsgSize: config.maxRecvMsgSize,
+            maxSendMsgSize: config.maxSendMsgSize,
+            tls: config.tls,
+            insecure: config.insecure,
+            // Trusted socket owners: this user, root and --trust-socket-owner (socket-owner-problem.ts says why).
+            trust: processSocketTrust(config.trustSocketOwners),
+          })
+        : fixedDialer(injected);
     if (config.insecure === true && options.channel === undefined) options.logger.warn(insecureWarning('connection', config.orchestratorAddr));
-    this.client = createClient(
-      AgentServiceDefinition,
-      this.channel,
-      config.workerKey ? { '*': { metadata: Metadata({ [WORKER_KEY_METADATA]: config.workerKey }) } } : {},
-    );
     this.queue = new TaskQueue(config.maxConcurrentTasks);
+  }
+
+  /** The client of the current session's channel (the worker key rides on every call). */
+  private get client(): AgentServiceClient {
+    if (this.dialled === undefined) throw new Error('not connected to the orchestrator yet');
+    return this.dialled.client;
+  }
+
+  /** A channel for a new session (dialer.dial: a Unix socket's owner is checked first), and its client. */
+  private dial(): Channel {
+    const channel = this.dialer.dial();
+    if (this.dialled?.channel !== channel) {
+      const { workerKey } = this.options.config;
+      const client = createClient(
+        AgentServiceDefinition,
+        channel,
+        workerKey ? { '*': { metadata: Metadata({ [WORKER_KEY_METADATA]: workerKey }) } } : {},
+      );
+      this.dialled = { channel, client };
+    }
+    return channel;
   }
 
   get state(): WorkerState {
@@ -271,7 +292,7 @@ export class WorkerAgent {
     if (this.lifecycle === 'INITIALIZED') {
       this.transition('STOPPED');
       this.setConnection('SHUTDOWN');
-      this.channel.close();
+      this.dialer.close();
       return;
     }
     this.transition('DRAINING');
@@ -313,7 +334,7 @@ export class WorkerAgent {
         logger.warn('unregister failed', { error: describe(error) });
       }
     }
-    this.channel.close();
+    this.dialer.close();
     this.registered?.reject(new Error(`worker stopped before it registered (${reason})`));
     this.setConnection('SHUTDOWN');
     this.transition('STOPPED');
@@ -372,7 +393,7 @@ export class WorkerAgent {
     const options = this.options;
     const { config, logger } = options;
     this.setConnection('CONNECTING');
-    await waitForReady(this.channel, config.dialTimeoutMs, this.stop.signal);
+    await waitForReady(this.dial(), config.dialTimeoutMs, this.stop.signal);
     const previous = this.id;
     const registration = await this.client.register(
       {

@@ -3,17 +3,46 @@
 // real binaries' refusals at start (exit 2) and the --insecure warning.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { ClientError, createClient, Status, type Channel } from 'nice-grpc';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ClientError, createClient, Metadata, Status, type Channel } from 'nice-grpc';
 import { loadOrchestratorConfig, loadWorkerConfig } from '../../pkg/config/index.js';
-import { AgentServiceDefinition, TaskServiceDefinition } from '../../pkg/gen/agent/v1/agent.js';
+import { AgentServiceDefinition, Task, TaskServiceDefinition } from '../../pkg/gen/agent/v1/agent.js';
+import { PEER_CERTIFICATE_CN_METADATA } from '../../pkg/orchestrator/peer-certificate-interceptor.js';
+import { bearerValue } from '../../pkg/rpc/client-token.js';
 import { createOrchestrator, type Orchestrator } from '../../pkg/orchestrator/index.js';
 import { createGrpcChannel } from '../../pkg/rpc/create-channel.js';
+import { AGENT_TOKEN_METADATA } from '../../pkg/rpc/agent-token.js';
 import { runBin, startBin, waitUntil, type Proc } from '../support/processes.js';
 import { makeTestCertificates, type TestCertificates } from '../support/test-certificates.js';
 import { silentLogger } from './harness.js';
 
 const MiB = 1024 * 1024;
 const HOME = '/nonexistent';
+/** The client token of the server-TLS orchestrators (mutual TLS needs none). */
+const TOKEN = 'tls-test-token-0123456789';
+
+/** A client tokens file (0600) in `dir` with one client, `tester`, holding TOKEN. */
+function writeTokensFile(dir: string): string {
+  const path = join(dir, 'client-tokens.yaml');
+  writeFileSync(path, `clients: [{ name: tester, token: ${TOKEN} }]\n`);
+  chmodSync(path, 0o600);
+  return path;
+}
+
+/** Another client certificate signed by the test CA, with subject CN `cn`: { cert, key } paths. */
+function makeClientCertificate(certs: TestCertificates, cn: string): { cert: string; key: string } {
+  const name = cn.replace(/[^a-z0-9]/gi, '-');
+  const at = (file: string): string => join(certs.dir, file);
+  writeFileSync(at(`${name}.ext`), 'extendedKeyUsage=clientAuth\n');
+  const openssl = (args: string[]): void => void execFileSync('openssl', args, { cwd: certs.dir, stdio: ['ignore', 'ignore', 'pipe'] });
+  openssl(['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${cn}`]);
+  openssl(['x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '2', '-out', `${name}.crt`, '-extfile', `${name}.ext`]);
+  return { cert: at(`${name}.crt`), key: at(`${name}.key`) };
+}
+
+const fileRead = (path: string): Task => Task.fromPartial({ toolType: 'file_read', mountSource: '/m', params: { $case: 'fileRead', fileRead: { path } } });
 
 const registration = (name: string) => ({
   name,
@@ -40,7 +69,7 @@ describe('TLS over TCP (real orchestrator, real clients)', () => {
     certs.remove();
   });
 
-  /** An orchestrator on 127.0.0.1:<free port> serving TLS, configured by its own parser. */
+  /** An orchestrator on 127.0.0.1:<free port> serving TLS, configured by its own parser (give --client-tokens or --tls-client-ca). */
   const startTlsOrchestrator = async (extra: readonly string[] = []): Promise<Orchestrator> => {
     const argv = ['--listen', '127.0.0.1:0', '--data-dir', ':memory:', '--tls-cert', certs.serverCert, '--tls-key', certs.serverKey, ...extra];
     const o = createOrchestrator(loadOrchestratorConfig({ argv, env: {}, homeDir: HOME }), silentLogger(), { closeGraceMs: 500 });
@@ -49,8 +78,11 @@ describe('TLS over TCP (real orchestrator, real clients)', () => {
     return o;
   };
 
-  /** Clients configured as a worker is: --orchestrator-addr plus the given TLS flags. */
-  const connect = (address: string, argv: readonly string[]) => {
+  /**
+   * Clients configured as a worker is: --orchestrator-addr plus the given TLS flags; the
+   * TaskService client sends TOKEN, or `metadata` when given.
+   */
+  const connect = (address: string, argv: readonly string[], metadata: Record<string, string> = { authorization: bearerValue(TOKEN) }) => {
     const config = loadWorkerConfig({ argv: ['--orchestrator-addr', address, ...argv], env: {}, homeDir: HOME, hostname: 't' });
     const channel = createGrpcChannel(config.orchestratorAddr, {
       maxRecvMsgSize: MiB,
@@ -59,7 +91,10 @@ describe('TLS over TCP (real orchestrator, real clients)', () => {
       insecure: config.insecure,
     });
     channels.push(channel);
-    return { agents: createClient(AgentServiceDefinition, channel), tasks: createClient(TaskServiceDefinition, channel) };
+    return {
+      agents: createClient(AgentServiceDefinition, channel),
+      tasks: createClient(TaskServiceDefinition, channel, { '*': { metadata: Metadata(metadata) } }),
+    };
   };
 
   const refused = async (call: Promise<unknown>): Promise<void> => {
@@ -73,14 +108,24 @@ describe('TLS over TCP (real orchestrator, real clients)', () => {
   describe('server TLS', () => {
     let o: Orchestrator;
     before(async () => {
-      o = await startTlsOrchestrator();
+      o = await startTlsOrchestrator(['--client-tokens', writeTokensFile(certs.dir)]);
+    });
+
+    it('refuses to start without client tokens or a client CA: it would accept anonymous clients', () => {
+      const argv = ['--listen', '127.0.0.1:0', '--data-dir', ':memory:', '--tls-cert', certs.serverCert, '--tls-key', certs.serverKey];
+      assert.throws(() => loadOrchestratorConfig({ argv, env: {}, homeDir: HOME }), /would accept anonymous clients from the network/);
+    });
+
+    it('TaskService needs the token: without it UNAUTHENTICATED, even over TLS', async () => {
+      const { tasks } = connect(o.address, ['--ca-cert', certs.caCert], {});
+      await assert.rejects(tasks.listWorkers({}), (error: unknown) => error instanceof ClientError && error.code === Status.UNAUTHENTICATED);
     });
 
     it('a client that trusts the CA registers and makes a unary call', async () => {
       const { agents, tasks } = connect(o.address, ['--ca-cert', certs.caCert]);
-      const { agentId } = await agents.register(registration('tls-worker'));
+      const { agentId, resumeToken } = await agents.register(registration('tls-worker'));
       assert.ok(agentId);
-      assert.deepEqual(await agents.heartbeat({ agentId }), { known: true });
+      assert.deepEqual(await agents.heartbeat({ agentId }, { metadata: Metadata({ [AGENT_TOKEN_METADATA]: resumeToken }) }), { known: true });
       assert.ok((await tasks.listWorkers({})).workers.some((w) => w.name === 'tls-worker'));
     });
 
@@ -113,6 +158,21 @@ describe('TLS over TCP (real orchestrator, real clients)', () => {
     it('refuses a client certificate signed by an untrusted CA', async () => {
       const argv = ['--ca-cert', certs.caCert, '--cert', certs.otherClientCert, '--key', certs.otherClientKey];
       await refused(connect(o.address, argv).agents.register(registration('other-ca-cert')));
+    });
+
+    it("names clients by their certificate's CN: each sees only its own tasks, and a CN sent as metadata is ignored", async () => {
+      const other = makeClientCertificate(certs, 'tenant-b');
+      const a = connect(o.address, ['--ca-cert', certs.caCert, '--cert', certs.clientCert, '--key', certs.clientKey]);
+      // b claims a's CN in the metadata the server uses internally: the server replaces it.
+      const b = connect(o.address, ['--ca-cert', certs.caCert, '--cert', other.cert, '--key', other.key], {
+        [PEER_CERTIFICATE_CN_METADATA]: 'baaaht client',
+      });
+      const { taskId } = await a.tasks.submitTask({ task: fileRead('a'), worker: '', group: '', labels: {} });
+      assert.equal((await a.tasks.getTask({ taskId })).taskId, taskId);
+      assert.ok((await a.tasks.listTasks({ recentFinished: 10 })).tasks.some((t) => t.taskId === taskId));
+      await assert.rejects(b.tasks.getTask({ taskId }), (error: unknown) => error instanceof ClientError && error.code === Status.NOT_FOUND);
+      assert.deepEqual(await b.tasks.cancelTask({ taskId, force: true }), { found: false });
+      assert.ok(!(await b.tasks.listTasks({ recentFinished: 10 })).tasks.some((t) => t.taskId === taskId));
     });
 
     it('accepts a client certificate signed by the client CA', async () => {
