@@ -20,6 +20,8 @@ import { assembleResult, orchestratorOutcome, workerOutcome, type OrchestratorEr
 import { createTaskRecord, holdsLease, phaseState, queueIndex, type TaskRecord } from './task-record.js';
 import type { StoredTask, TaskStore } from './task-store.js';
 import type { BrokerObserver } from './broker-observer.js';
+import { DEFAULT_QUEUE_LIMITS, type QueueLimits } from '../config/queue-limit-option-specs.js';
+import { createQueueLedger, encodedTaskBytes, type QueueUsage } from './queue-ledger.js';
 import { isBuiltinTool, validateTask } from './validate-task.js';
 import {
   createWorkerRecord,
@@ -56,6 +58,8 @@ export interface TaskBrokerOptions {
   readonly now: () => number;
   /** Told of submissions, assignments, finishes, lost leases, retries and workers coming and going (metrics). */
   readonly observer?: BrokerObserver;
+  /** Caps on unfinished tasks, in all and per owner (queue-ledger.ts); default DEFAULT_QUEUE_LIMITS. */
+  readonly queueLimits?: QueueLimits;
 }
 
 /** One TaskStream of a worker, from its `hello` until it ends. */
@@ -118,17 +122,25 @@ export interface TaskBroker {
   /** Opens a TaskStream session (replacing an older one); undefined for an unknown agent id. */
   openSession(agentId: string): WorkerSession | undefined;
   /**
-   * Stores and queues (or dispatches) a task. With `follow: false` nobody reads its events
-   * (SubmitTask): they are not kept. Not while shutting down.
+   * Stores and queues (or dispatches) a task of `owner` (the client that submits it; default
+   * NO_OWNER). With `follow: false` nobody reads its events (SubmitTask): they are not kept.
+   * Not while shutting down. Throws QueueLimitError, storing nothing, past a queue limit.
    */
-  submit(task: Task, placement: Placement, options?: { follow?: boolean }): SubmittedTask;
+  submit(task: Task, placement: Placement, options?: { follow?: boolean; owner?: string }): SubmittedTask;
+  /** The owner of an unfinished task, or of a finished one while its result is retained; undefined otherwise. */
+  ownerOf(taskId: string): string | undefined;
+  /** Unfinished tasks held now, their bytes, and per owner (what the queue limits count). */
+  readonly queueUsage: QueueUsage;
   /** False when the task is unknown or already finished. */
   cancel(taskId: string, options: { force: boolean; reason: string }): boolean;
   listWorkers(): WorkerInfo[];
   /** The group a registered worker is in; undefined for an unknown agent id. */
   workerGroup(agentId: string): string | undefined;
-  /** Every unfinished task in submission order, then up to `recentFinished` finished ones, newest first. */
-  listTasks(recentFinished: number): TaskSummary[];
+  /**
+   * Every unfinished task in submission order, then up to `recentFinished` finished ones, newest
+   * first; only `owner`'s tasks when it is given.
+   */
+  listTasks(recentFinished: number, owner?: string): TaskSummary[];
   /** An unfinished task, or a finished one while its result is retained. */
   getTask(taskId: string): TaskView | undefined;
   /** A finished task's result while it is retained. */
@@ -160,6 +172,8 @@ export function createTaskBroker(options: TaskBrokerOptions): TaskBroker {
   const orphans = new Set<TaskRecord>();
   let shuttingDown = false;
   let closed = false;
+  /** Owner and size of every unfinished task (the queue limits). */
+  const ledger = createQueueLedger(options.queueLimits ?? DEFAULT_QUEUE_LIMITS);
 
   const event = (taskId: string, e: TaskEvent['event']): TaskEvent => ({ taskId, event: e });
   const nameOf = (worker: WorkerRecord): string => worker.registration.name;
@@ -200,6 +214,7 @@ export function createTaskBroker(options: TaskBrokerOptions): TaskBroker {
       record.resultEpoch = row.resultEpoch;
       record.cancel = row.cancel;
       record.lastFailure = row.lastFailure;
+      ledger.add(row.taskId, row.owner, row.taskBytes);
       if (row.state === 'assigned') {
         record.phase = 'assigned';
         record.leaseDeadlineMs = deadline;
@@ -235,6 +250,7 @@ export function createTaskBroker(options: TaskBrokerOptions): TaskBroker {
     if (record.phase === 'finished') return;
     record.phase = 'finished';
     tasks.delete(record.taskId);
+    ledger.remove(record.taskId);
     orphans.delete(record);
     queue = queue.filter((r) => r !== record);
     const freedSlot = record.worker?.tasks.delete(record.taskId) ?? false;
@@ -634,8 +650,16 @@ export function createTaskBroker(options: TaskBrokerOptions): TaskBroker {
     submit(task, placement, submitOptions = {}) {
       if (shuttingDown) throw new Error('the orchestrator is shutting down');
       const taskId = randomUUID();
+      const owner = submitOptions.owner ?? '';
+      ledger.admit(taskId, owner, encodedTaskBytes(task));
       const submittedAtMs = now();
-      const seq = store.insert({ taskId, task, placement, submittedAtMs });
+      let seq: number;
+      try {
+        seq = store.insert({ taskId, owner, task, placement, submittedAtMs });
+      } catch (error) {
+        ledger.remove(taskId);
+        throw error;
+      }
       const record = newRecord({ taskId, seq, task, placement, submittedAtMs });
       if (submitOptions.follow === false) record.subscriber.end();
       tasks.set(taskId, record);
@@ -689,7 +713,15 @@ export function createTaskBroker(options: TaskBrokerOptions): TaskBroker {
       return workers.get(agentId)?.registration.group;
     },
 
-    listTasks(recentFinished) {
+    ownerOf(taskId) {
+      return ledger.ownerOf(taskId) ?? retained(taskId)?.owner;
+    },
+
+    get queueUsage() {
+      return ledger.usage;
+    },
+
+    listTasks(recentFinished, owner) {
       const summary = (
         row: Pick<StoredTask, 'taskId' | 'toolType' | 'placement' | 'submittedAtMs' | 'attempt'>,
         state: TaskState,
@@ -710,9 +742,10 @@ export function createTaskBroker(options: TaskBrokerOptions): TaskBroker {
         cause,
       });
       const open = [...tasks.values()]
+        .filter((r) => owner === undefined || ledger.ownerOf(r.taskId) === owner)
         .sort((a, b) => a.seq - b.seq)
         .map((r) => summary({ ...r, toolType: r.task.toolType }, phaseState(r.phase), leased(r) ? holderName(r) : '', 0, ''));
-      const finished = closed || recentFinished <= 0 ? [] : store.recentFinished(recentFinished);
+      const finished = closed || recentFinished <= 0 ? [] : store.recentFinished(recentFinished, owner);
       return [
         ...open,
         ...finished.map((row) =>

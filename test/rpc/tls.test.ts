@@ -2,6 +2,7 @@
 // own option parser, and bin/task), with certificates made by openssl at test time. Also the
 // real binaries' refusals at start (exit 2) and the --insecure warning.
 import assert from 'node:assert/strict';
+import { TEST_WORKER_ENV } from '../support/mount-roots.js';
 import { after, before, describe, it } from 'node:test';
 import { execFileSync } from 'node:child_process';
 import { chmodSync, writeFileSync } from 'node:fs';
@@ -83,7 +84,7 @@ describe('TLS over TCP (real orchestrator, real clients)', () => {
    * TaskService client sends TOKEN, or `metadata` when given.
    */
   const connect = (address: string, argv: readonly string[], metadata: Record<string, string> = { authorization: bearerValue(TOKEN) }) => {
-    const config = loadWorkerConfig({ argv: ['--orchestrator-addr', address, ...argv], env: {}, homeDir: HOME, hostname: 't' });
+    const config = loadWorkerConfig({ argv: ['--orchestrator-addr', address, ...argv], env: TEST_WORKER_ENV, homeDir: HOME, hostname: 't' });
     const channel = createGrpcChannel(config.orchestratorAddr, {
       maxRecvMsgSize: MiB,
       maxSendMsgSize: MiB,
