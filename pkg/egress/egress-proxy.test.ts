@@ -4,6 +4,9 @@ import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { parseAuthority, startEgressProxy, type EgressProxy } from './egress-proxy.js';
 
+const TOKEN = 'a1b2c3d4e5f6a1b2c3d4e5f6';
+const basic = (user: string): string => `Basic ${Buffer.from(`${user}:x`).toString('base64')}`;
+
 describe('startEgressProxy refusals (no upstream is ever reached)', () => {
   let proxy: EgressProxy;
   let rules = { allowHosts: [] as string[], allowCidrs: [] as string[], domains: [] as string[] };
@@ -16,22 +19,27 @@ describe('startEgressProxy refusals (no upstream is ever reached)', () => {
       maxConnectionMs: 2_000,
       deps: { lookup: async () => [{ address: '10.9.9.9' }], hostAddresses: async () => [] },
     });
+    proxy.registerToken(TOKEN);
   });
   after(() => proxy.close());
 
-  const get = (path: string): Promise<{ status: number; body: string; rule: string }> =>
+  const get = (path: string, auth: string | null = basic(TOKEN)): Promise<{ status: number; body: string; rule: string; challenge: string }> =>
     new Promise((resolve, reject) => {
-      const req = request({ host: '127.0.0.1', port: proxy.port, path, agent: false }, (res) => {
+      const headers = auth === null ? {} : { 'proxy-authorization': auth };
+      const req = request({ host: '127.0.0.1', port: proxy.port, path, agent: false, headers }, (res) => {
         let body = '';
         res.on('data', (chunk: Buffer) => (body += chunk.toString()));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body, rule: String(res.headers['x-baaaht-egress'] ?? '') }));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, body, rule: String(res.headers['x-baaaht-egress'] ?? ''), challenge: String(res.headers['proxy-authenticate'] ?? '') }),
+        );
       });
       req.on('error', reject);
       req.end();
     });
-  const tunnel = (authority: string): Promise<string> =>
+  const tunnel = (authority: string, auth: string | null = basic(TOKEN)): Promise<string> =>
     new Promise((resolve, reject) => {
-      const socket = connect(proxy.port, '127.0.0.1', () => socket.write(`CONNECT ${authority} HTTP/1.1\r\nHost: ${authority}\r\n\r\n`));
+      const header = auth === null ? '' : `Proxy-Authorization: ${auth}\r\n`;
+      const socket = connect(proxy.port, '127.0.0.1', () => socket.write(`CONNECT ${authority} HTTP/1.1\r\nHost: ${authority}\r\n${header}\r\n`));
       let text = '';
       socket.on('data', (chunk: Buffer) => (text += chunk.toString()));
       socket.on('close', () => resolve(text));
@@ -58,6 +66,37 @@ describe('startEgressProxy refusals (no upstream is ever reached)', () => {
     assert.match(await tunnel('169.254.169.254:443'), /^HTTP\/1\.1 403 Forbidden\r\n[\s\S]*x-baaaht-egress: egress: metadata[\s\S]*refused 169\.254\.169\.254:443/);
     assert.match(await tunnel('[::1]:443'), /^HTTP\/1\.1 403 /);
     assert.match(await tunnel('db.example:443'), /^HTTP\/1\.1 403 [\s\S]*10\.9\.9\.9/);
+  });
+  // #11: only a running task's own container, which alone was handed its token, may use the proxy.
+  const unauthorized: Array<[what: string, auth: string | null]> = [
+    ['no Proxy-Authorization', null],
+    ['an unknown (forged) token', basic('f0f0f0f0f0f0f0f0f0f0f0f0')],
+    ['a token with no user name', 'Basic ' + Buffer.from(`:${TOKEN}`).toString('base64')],
+    ['another scheme', `Bearer ${TOKEN}`],
+    ['a malformed header', 'Basic !!!'],
+  ];
+  for (const [what, auth] of unauthorized) {
+    it(`answers 407 to a request with ${what}, before judging its target, also on CONNECT`, async () => {
+      proxy.takeRefusals(TOKEN); // what the cases above left
+      for (const path of ['http://203.0.113.9/page', 'http://169.254.169.254/latest']) {
+        const r = await get(path, auth);
+        assert.deepEqual([r.status, r.rule, r.challenge], [407, 'token', 'Basic realm="baaaht-egress"'], path);
+        assert.match(r.body, /^baaaht egress proxy: a request through this proxy needs the token of a running task/);
+      }
+      assert.match(await tunnel('203.0.113.9:443', auth), /^HTTP\/1\.1 407 Proxy Authentication Required\r\n[\s\S]*proxy-authenticate: Basic realm="baaaht-egress"\r\n[\s\S]*needs the token of a running task/);
+      assert.deepEqual(proxy.takeRefusals(TOKEN), [], 'nothing was judged, so nothing was refused for the real token');
+    });
+  }
+  it('a dropped token is refused (407) like one never registered; a registered one is served', async () => {
+    const other = '0123456789abcdef01234567';
+    assert.equal((await get('http://169.254.169.254/', basic(other))).status, 407);
+    proxy.registerToken(other);
+    assert.equal((await get('http://169.254.169.254/', basic(other))).status, 403, 'served: judged and refused by the rules');
+    assert.equal(proxy.takeRefusals(other).length, 1);
+    proxy.dropToken(other);
+    assert.equal((await get('http://169.254.169.254/', basic(other))).status, 407);
+    assert.match(await tunnel('169.254.169.254:443', basic(other)), /^HTTP\/1\.1 407 /);
+    assert.deepEqual(proxy.takeRefusals(other), []);
   });
   it('reads the rules for every request', async () => {
     rules = { ...rules, domains: ['only.example'] };

@@ -39,6 +39,14 @@ export interface EgressProxy {
    * Proxy-Authorization), so that its result can say POLICY_DENIED and why.
    */
   takeRefusals(token: string): readonly string[];
+  /**
+   * Makes a task's token valid: the proxy serves only requests that carry the token of a running
+   * task (anything else is answered 407), so that nothing but a task's own container, handed its
+   * URL, can use it. The executor registers the token before the task's container starts...
+   */
+  registerToken(token: string): void;
+  /** ...and drops it when the task ends (its refusals are forgotten with it). */
+  dropToken(token: string): void;
   /** Stops listening and cuts every open connection. */
   close(): Promise<void>;
 }
@@ -46,6 +54,10 @@ export interface EgressProxy {
 /** Refusals kept per task token, and tokens kept at most (a task that never collects its own cannot grow the map). */
 const MAX_REFUSALS_PER_TOKEN = 8;
 const MAX_TOKENS = 1024;
+
+/** The Proxy-Authenticate challenge of a 407. */
+const CHALLENGE = 'Basic realm="baaaht-egress"';
+const NO_TOKEN = 'a request through this proxy needs the token of a running task (Proxy-Authorization)';
 
 /** The user name of a `Basic` Proxy-Authorization header, if any. */
 function proxyUser(header: string | undefined): string | undefined {
@@ -61,7 +73,8 @@ const HOP_HEADERS = ['connection', 'keep-alive', 'proxy-authorization', 'proxy-c
 
 /**
  * Starts the web tools' forward proxy: absolute-form requests (`GET http://host/path`) for http,
- * CONNECT tunnels for https (TLS stays end to end). Every request, so every redirect hop, is
+ * CONNECT tunnels for https (TLS stays end to end). A request (or CONNECT) without the token of a
+ * running task (see registerToken) is answered 407 before anything else. Every request, so every redirect hop, is
  * checked by checkTarget against the rules in force and then connected to the checked address;
  * a refusal answers 403 (502 for a name that does not resolve) with the reason as a text body
  * and is logged. Each connection is cut past maxResponseBytes, idleTimeoutMs or maxConnectionMs.
@@ -79,8 +92,21 @@ export async function startEgressProxy(options: EgressProxyOptions): Promise<Egr
     socket.once('close', () => sockets.delete(socket));
   };
   const refusals = new Map<string, string[]>();
-  const remember = (req: IncomingMessage, reason: string): void => {
+  const tokens = new Set<string>();
+  /**
+   * The token of a running task the request carries, or undefined. Trust: a task's token is
+   * handed only to that task's container (in its proxy URL) and is valid only while it runs;
+   * anyone else on the network (another container, a tool that leaked nothing) has none.
+   */
+  const liveToken = (req: IncomingMessage): string | undefined => {
     const token = proxyUser(req.headers['proxy-authorization']);
+    return token !== undefined && tokens.has(token) ? token : undefined;
+  };
+  const unauthorized = (req: IncomingMessage, kind: string): void => {
+    options.logger?.warn('egress refused: no valid task token', { kind, target: String(req.url).slice(0, 200), client: req.socket.remoteAddress });
+  };
+  const remember = (req: IncomingMessage, reason: string): void => {
+    const token = liveToken(req);
     if (token === undefined) return;
     const list = refusals.get(token) ?? [];
     if (!refusals.has(token)) {
@@ -150,6 +176,11 @@ export async function startEgressProxy(options: EgressProxyOptions): Promise<Egr
   server.on('clientError', (_error, socket) => socket.destroy());
 
   async function forward(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (liveToken(req) === undefined) {
+      unauthorized(req, 'http');
+      refuse(res, 407, 'token', NO_TOKEN);
+      return;
+    }
     let url: URL;
     try {
       url = new URL(req.url ?? '');
@@ -198,6 +229,11 @@ export async function startEgressProxy(options: EgressProxyOptions): Promise<Egr
     track(client);
     let upstream: Socket | undefined;
     client.on('error', () => upstream?.destroy());
+    if (liveToken(req) === undefined) {
+      unauthorized(req, 'connect');
+      client.end(rawResponse(407, 'token', NO_TOKEN));
+      return;
+    }
     const target = parseAuthority(req.url ?? '');
     const verdict = target ? await checkTarget(target, options.rules(), deps) : undefined;
     if (target && verdict) log(verdict, target, req, 'connect');
@@ -248,6 +284,13 @@ export async function startEgressProxy(options: EgressProxyOptions): Promise<Egr
       refusals.delete(token);
       return list;
     },
+    registerToken(token) {
+      tokens.add(token);
+    },
+    dropToken(token) {
+      tokens.delete(token);
+      refusals.delete(token);
+    },
     close: () =>
       new Promise<void>((resolve) => {
         for (const socket of sockets) socket.destroy();
@@ -262,14 +305,21 @@ function refuse(res: ServerResponse, status: number, rule: string, message: stri
     return;
   }
   const body = `baaaht egress proxy: ${message}\n`;
-  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(body), 'x-baaaht-egress': rule, connection: 'close' });
+  res.writeHead(status, {
+    'content-type': 'text/plain; charset=utf-8',
+    'content-length': Buffer.byteLength(body),
+    'x-baaaht-egress': rule,
+    connection: 'close',
+    ...(status === 407 ? { 'proxy-authenticate': CHALLENGE } : {}),
+  });
   res.end(body);
 }
 
 function rawResponse(status: number, rule: string, message: string): string {
   const body = `baaaht egress proxy: ${message}\n`;
-  const text = status === 403 ? 'Forbidden' : status === 502 ? 'Bad Gateway' : 'Bad Request';
-  return `HTTP/1.1 ${status} ${text}\r\ncontent-type: text/plain; charset=utf-8\r\nx-baaaht-egress: ${rule.replace(/[\r\n]/g, ' ')}\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`;
+  const text = status === 403 ? 'Forbidden' : status === 407 ? 'Proxy Authentication Required' : status === 502 ? 'Bad Gateway' : 'Bad Request';
+  const challenge = status === 407 ? `proxy-authenticate: ${CHALLENGE}\r\n` : '';
+  return `HTTP/1.1 ${status} ${text}\r\ncontent-type: text/plain; charset=utf-8\r\nx-baaaht-egress: ${rule.replace(/[\r\n]/g, ' ')}\r\n${challenge}content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`;
 }
 
 /** `host:port` or `[v6]:port` of a CONNECT request; undefined when malformed. */

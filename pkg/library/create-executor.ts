@@ -59,7 +59,11 @@ export async function createExecutor(options: CreateExecutorOptions = {}): Promi
   const engine = new DockerEngine(config.dockerSocket, config.rpcTimeoutMs);
   const runtimes = await engine.runtimes();
   // The web tools' egress proxy; it does not keep the program alive (its server is unref'd).
-  const egress = await startWebEgress(engine, tools, config, () => (options.policy ?? STRICT_DEFAULT_POLICY).egress, logger);
+  // Without it (e.g. not root: its firewall cannot be installed) the web tools refuse with POLICY_DENIED; the others run.
+  const egress = await startWebEgress(engine, tools, config, () => (options.policy ?? STRICT_DEFAULT_POLICY).egress, logger).catch((error: unknown) => {
+    logger?.warn('web egress unavailable; web tools not offered', { network: config.tools.webNetwork, reason: error instanceof Error ? error.message : String(error) });
+    return undefined;
+  });
   // Judged mount directories are pinned here (config.mountPinDir when the program sets it).
   const pinDir = options.config?.mountPinDir ?? join(tmpdir(), `baaaht-pins-${process.getuid?.() ?? 'user'}`);
   const pinner = await MountPinner.create(pinDir);

@@ -1,25 +1,11 @@
 import Dockerode from 'dockerode';
 import { WorkerError } from '../errors/index.js';
 import { LABELS, MANAGED_BY } from './container-labels.js';
+import { checkInternalNetwork, ICC_OPTION, type InternalNetwork, type NetworkInfo } from './check-internal-network.js';
 import { toEngineError } from './engine-error.js';
-
-/** An internal Docker network: its containers reach nothing but the gateway (an address of the host). */
-export interface InternalNetwork {
-  readonly name: string;
-  readonly id: string;
-  /** The host's address on it, e.g. `172.18.0.1`. */
-  readonly gateway: string;
-  /** e.g. `172.18.0.0/16`. */
-  readonly subnet: string;
-}
-
-interface NetworkInfo {
-  Id: string;
-  Name: string;
-  Internal?: boolean;
-  IPAM?: { Config?: Array<{ Subnet?: string; Gateway?: string }> };
-}
 import { engineRuntimesFrom, type EngineRuntimes, type InfoRuntimes } from './engine-runtimes.js';
+
+export type { InternalNetwork } from './check-internal-network.js';
 
 /** dockerode accepts `abortSignal` on these calls; its type definitions do not say so. */
 type SignalledCall<T> = (this: Dockerode, opts: { abortSignal: AbortSignal; filters?: string }) => Promise<T>;
@@ -67,18 +53,32 @@ export class DockerEngine {
   }
 
   /**
-   * The internal network `name`, created (bridge driver, `Internal: true`, labelled as ours) when
-   * missing. A network of that name that is not internal, or has no IPv4 gateway, is refused
-   * (INTERNAL): its containers could reach more than the egress proxy.
+   * The internal network `name`, created (bridge driver, `Internal: true`, inter-container traffic
+   * off, labelled as ours) when missing. A network of that name that is not internal, lets its
+   * containers reach each other, or has no IPv4 gateway, is refused (INTERNAL): its containers
+   * could reach more than the egress proxy (see checkInternalNetwork); one of ours that is unused
+   * and only lacks the inter-container setting is removed and created anew.
    */
   async ensureInternalNetwork(name: string, purpose: string): Promise<InternalNetwork> {
     let info = await this.#inspectNetwork(name);
+    const first = info === undefined ? undefined : checkInternalNetwork(info);
+    if (first && !first.ok && first.recreate) {
+      try {
+        const stale = this.docker.getNetwork(name);
+        await (stale.remove as unknown as (opts: { abortSignal: AbortSignal }) => Promise<unknown>).call(stale, { abortSignal: AbortSignal.timeout(this.callTimeoutMs) });
+      } catch (error) {
+        // Gone already (another worker recreated it): inspect again below.
+        if ((error as { statusCode?: number }).statusCode !== 404) throw toEngineError('network remove', '', error);
+      }
+      info = await this.#inspectNetwork(name);
+    }
     if (info === undefined) {
       try {
         await this.docker.createNetwork({
           Name: name,
           Driver: 'bridge',
           Internal: true,
+          Options: { [ICC_OPTION]: 'false' },
           CheckDuplicate: true,
           Labels: { [LABELS.managedBy]: MANAGED_BY, [LABELS.network]: purpose },
           abortSignal: AbortSignal.timeout(this.callTimeoutMs),
@@ -90,15 +90,9 @@ export class DockerEngine {
       info = await this.#inspectNetwork(name);
       if (info === undefined) throw new WorkerError('CONTAINER_FAILED', `Docker network ${name} was created but cannot be inspected`);
     }
-    if (info.Internal !== true) {
-      throw new WorkerError(
-        'INTERNAL',
-        `Docker network ${name} exists but is not internal, so its containers could bypass the egress proxy; remove it (the worker recreates it) or choose another --web-network`,
-      );
-    }
-    const ipv4 = (info.IPAM?.Config ?? []).find((config) => config.Gateway !== undefined && config.Gateway.includes('.') && config.Subnet !== undefined);
-    if (!ipv4?.Gateway || !ipv4.Subnet) throw new WorkerError('INTERNAL', `Docker network ${name} has no IPv4 gateway`);
-    return { name: info.Name, id: info.Id, gateway: ipv4.Gateway, subnet: ipv4.Subnet };
+    const verdict = checkInternalNetwork(info);
+    if (!verdict.ok) throw new WorkerError('INTERNAL', verdict.problem);
+    return verdict.network;
   }
 
   async #inspectNetwork(name: string): Promise<NetworkInfo | undefined> {

@@ -48,8 +48,12 @@ export function createConfiguredTool(definition: ConfiguredToolDefinition, optio
     timeoutMs: override?.timeoutMs ?? definition.timeoutMs ?? FILE_TOOL_TIMEOUT_MS,
     ...(runtime === undefined ? {} : { runtime }),
     custom: true,
-    buildInvocation(params) {
-      return { argv: buildConfiguredArgv(tool, expectParams(params, 'custom', type).values) };
+    buildInvocation(params, context) {
+      const argv = buildConfiguredArgv(tool, expectParams(params, 'custom', type).values);
+      // A tool on a network is handed the worker's egress proxy with its task's token (#11: the proxy
+      // serves nothing else), where curl and most HTTP clients look for a proxy.
+      const proxy = spec.network === 'none' ? undefined : context?.egressProxyUrl;
+      return proxy === undefined ? { argv } : { argv, env: { http_proxy: proxy, https_proxy: proxy, HTTP_PROXY: proxy, HTTPS_PROXY: proxy } };
     },
   };
   validateToolSpec(spec);

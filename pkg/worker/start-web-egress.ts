@@ -1,5 +1,5 @@
 import type { WorkerConfig } from '../config/worker-config.js';
-import { startEgressProxy, type EgressProxy } from '../egress/index.js';
+import { installEgressFirewall, startEgressProxy, type EgressFirewall, type EgressProxy, type InstallEgressFirewallOptions } from '../egress/index.js';
 import type { Logger } from '../log/index.js';
 import type { EgressRules } from '../policy/index.js';
 import type { DockerEngine, InternalNetwork } from '../runtime/index.js';
@@ -11,18 +11,26 @@ const IDLE_TIMEOUT_MS = 30_000;
 /** A connection may outlive its tool's timeout by this much (curl gives up first). */
 const CONNECTION_SLACK_MS = 5_000;
 
-/** The web tools' way out: their internal network and the egress proxy on its gateway. */
+/** The web tools' way out: their internal network, the egress proxy on its gateway, and the firewall that leaves them nothing else. */
 export interface WebEgress {
   readonly network: InternalNetwork;
   readonly proxy: EgressProxy;
+  readonly firewall: EgressFirewall;
+  /** Removes the proxy's opening in the firewall and stops the proxy. */
   close(): Promise<void>;
 }
 
+/** How the firewall is installed: installEgressFirewall unless given (tests). */
+export type InstallFirewall = (options: InstallEgressFirewallOptions) => Promise<EgressFirewall>;
+
 /**
- * Creates (or finds) the internal network the web tools join (`tools.webNetwork`) and starts the
- * egress proxy on its gateway, reading the rules through `rules` on every request. Undefined when
- * no tool uses that network (or it is `none`). Fails (INTERNAL) when a network of that name
- * exists but is not internal, e.g. `bridge`: its containers could bypass the proxy.
+ * Creates (or finds) the internal network the web tools join (`tools.webNetwork`), starts the
+ * egress proxy on its gateway, reading the rules through `rules` on every request, and installs
+ * the firewall that leaves the network's containers nothing but the proxy's port (no other port
+ * of the host, no other container: installEgressFirewall). Undefined when no tool uses that
+ * network (or it is `none`). Fails (INTERNAL) when a network of that name exists but is not
+ * internal (e.g. `bridge`) or lets its containers reach each other, or when the firewall cannot
+ * be installed (not root): the caller then does not offer the web tools.
  */
 export async function startWebEgress(
   engine: DockerEngine,
@@ -30,6 +38,7 @@ export async function startWebEgress(
   config: Pick<WorkerConfig, 'tools'>,
   rules: () => EgressRules,
   logger?: Logger,
+  installFirewall: InstallFirewall = installEgressFirewall,
 ): Promise<WebEgress | undefined> {
   const name = config.tools.webNetwork;
   const users = tools.all().filter((spec) => spec.network === name);
@@ -44,6 +53,21 @@ export async function startWebEgress(
     maxConnectionMs: Math.max(...users.map((spec) => spec.timeoutMs)) + CONNECTION_SLACK_MS,
     ...(logger ? { logger } : {}),
   });
-  logger?.info('egress proxy listening', { network: network.name, url: proxy.url, subnet: network.subnet });
-  return { network, proxy, close: () => proxy.close() };
+  let firewall: EgressFirewall;
+  try {
+    firewall = await installFirewall({ bridge: network.bridge, gateway: network.gateway, proxyPort: proxy.port, ...(logger ? { logger } : {}) });
+  } catch (error) {
+    await proxy.close();
+    throw error;
+  }
+  logger?.info('egress proxy listening', { network: network.name, url: proxy.url, subnet: network.subnet, bridge: network.bridge });
+  return {
+    network,
+    proxy,
+    firewall,
+    close: async () => {
+      await firewall.remove();
+      await proxy.close();
+    },
+  };
 }

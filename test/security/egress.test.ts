@@ -181,11 +181,14 @@ describe('egress control of the web tools (real engine, real proxy)', () => {
       idleTimeoutMs: 1_000,
       maxConnectionMs: 10_000,
     });
+    const token = randomBytes(12).toString('hex');
+    proxy.registerToken(token);
     try {
       const started = Date.now();
       const body = await new Promise<string>((resolve) => {
         const { port } = new URL(proxy.url);
-        const req = request({ host: egress.network.gateway, port, path: `${pub.origin}/stall`, agent: false }, (res) => {
+        const headers = { 'proxy-authorization': `Basic ${Buffer.from(`${token}:x`).toString('base64')}` };
+        const req = request({ host: egress.network.gateway, port, path: `${pub.origin}/stall`, agent: false, headers }, (res) => {
           let text = '';
           res.on('data', (chunk: Buffer) => (text += chunk.toString()));
           res.on('close', () => resolve(text));
