@@ -14,11 +14,12 @@ import { DOCKER_NAME, parseText } from './parse-text.js';
 import { MIN_MEMORY_BYTES } from './parse-tool-overrides.js';
 import { isMapping } from './is-mapping.js';
 import { parseCpus } from './parse-cpus.js';
+import { parseBoolean } from './parse-boolean.js';
 
 /** Where the list sits in the worker's config file. */
 export const CUSTOM_TOOLS_KEY = 'tools.custom';
 
-const FIELDS = ['name', 'description', 'image', 'command', 'params', 'network', 'mount', 'runtime', 'cpus', 'memory', 'pids', 'timeout'] as const;
+const FIELDS = ['name', 'description', 'image', 'command', 'interpolate', 'params', 'network', 'mount', 'runtime', 'cpus', 'memory', 'pids', 'timeout'] as const;
 const MOUNT_USES: readonly MountUse[] = ['none', 'read', 'write'];
 const PARAM_TYPES: readonly ConfiguredParam['type'][] = ['string', 'integer', 'boolean'];
 
@@ -102,6 +103,7 @@ function parseDefinition(raw: unknown, at: string): ConfiguredToolDefinition {
   const description = field('description', parseDescription);
   const image = field('image', (value) => parseText(value, { pattern: /^[^\s-]\S*$/, what: 'an image reference' }));
   const command = needed('command', parseCommand);
+  const interpolate = field('interpolate', (value) => parseBoolean(value));
   const params = field('params', parseParams);
   const network = field('network', (value) => parseText(value, { pattern: DOCKER_NAME, what: 'a Docker network name' }));
   const mount = field('mount', (value) => parseChoice(value, MOUNT_USES));
@@ -120,6 +122,7 @@ function parseDefinition(raw: unknown, at: string): ConfiguredToolDefinition {
     ...(description === undefined ? {} : { description }),
     ...(image === undefined ? {} : { image }),
     command,
+    ...(interpolate === undefined ? {} : { interpolate }),
     ...(params === undefined ? {} : { params }),
     ...(network === undefined ? {} : { network }),
     ...(mount === undefined ? {} : { mount }),
@@ -130,7 +133,7 @@ function parseDefinition(raw: unknown, at: string): ConfiguredToolDefinition {
   try {
     compileConfiguredTool(definition);
   } catch (error) {
-    if (isToolDefinitionError(error)) throw new InvalidValueError(error.reason, `${at}.${error.field}`);
+    if (isToolDefinitionError(error)) throw new InvalidValueError(`tool ${showValue(name)}: ${error.reason}`, `${at}.${error.field}`);
     throw error;
   }
   return definition;

@@ -24,6 +24,7 @@ const DEFINITION_KEYS: readonly string[] = [
   'description',
   'image',
   'command',
+  'interpolate',
   'params',
   'network',
   'mount',
@@ -58,7 +59,9 @@ export function compileConfiguredTool(definition: ConfiguredToolDefinition): Com
   }
 
   const params = compileParams(definition.params, fault);
-  const command = compileCommand(definition.command, params, fault);
+  const interpolate: unknown = definition.interpolate ?? false;
+  if (typeof interpolate !== 'boolean') fault('interpolate', `${showValue(interpolate)} is not true or false`);
+  const command = compileCommand(definition.command, params, interpolate === true, fault);
 
   const used = new Set(command.flatMap((element) => placeholderNames(element.parts)));
   for (const param of params.keys()) {
@@ -88,6 +91,7 @@ function compileParams(raw: unknown, fault: (field: string, reason: string) => n
 function compileCommand(
   raw: unknown,
   params: ReadonlyMap<string, CompiledParam>,
+  interpolate: boolean,
   fault: (field: string, reason: string) => never,
 ): CompiledCommandElement[] {
   if (!Array.isArray(raw) || raw.length === 0) fault('command', 'must be a non-empty list of strings (the argv)');
@@ -117,6 +121,18 @@ function compileCommand(
       const param = params.get(whole);
       const optional = param !== undefined && !param.required && param.defaultText === undefined;
       return { parts, dropWhenAbsent: optional ? whole : undefined };
+    }
+    const [embedded] = placeholderNames(parts);
+    if (embedded !== undefined && !interpolate) {
+      // Trust: the operator wrote the element, the task only the value. A value inside a longer
+      // element ends up in text some program parses (a shell script, a URL, key=value), where it
+      // can become more than one argument's worth; as a whole element it is one argument, nothing more.
+      fault(
+        field,
+        `{${embedded}} is inside a longer argument (${showValue(text)}); a placeholder must be a whole argument, e.g. ` +
+          `[sh, -c, 'echo "$1"', sh, "{${embedded}}"], unless the tool sets interpolate: true (which still refuses ` +
+          'placeholders in a program, an interpreter\'s code or options)',
+      );
     }
     for (const placeholder of placeholderNames(parts)) {
       const param = params.get(placeholder);

@@ -58,9 +58,17 @@ export interface ConfiguredToolDefinition {
    * The argv, each element a template: `{name}` is a declared parameter, `{{` and `}}` are
    * literal braces. An element that is exactly `{name}` is dropped when that optional parameter
    * is absent and has no default; placeholders inside longer elements must be required or have
-   * a default. A shell's `-c` script (and its options) must not hold placeholders.
+   * a default. A placeholder must be a whole element unless `interpolate` is set, and never sits
+   * where it could change what runs (findUnsafePlaceholder: the program, an interpreter's code or
+   * options, a wrapper's options).
    */
   readonly command: readonly string[];
+  /**
+   * Default false: each placeholder must be a whole argv element (`"{file}"`), so a value is always
+   * exactly one argument. True also allows placeholders inside longer elements (`--size={n}`,
+   * `{name}.txt`); they are still refused where findUnsafePlaceholder refuses them.
+   */
+  readonly interpolate?: boolean;
   /** Declared parameters by name; tasks may send no others. Each must appear in `command`. */
   readonly params?: Readonly<Record<string, ConfiguredParam>>;
   /** Docker network; default `none`. */

@@ -124,6 +124,8 @@ describe('createConfiguredTool: substitution', () => {
     params: Record<string, ConfiguredParam>;
     values: Record<string, string>;
     argv: string[];
+    /** Set for placeholders inside longer elements (interpolate: true). */
+    interpolate?: true;
   }[] = [
     { name: 'whole element', command: ['sleep', '{s}'], params: { s: { type: 'integer', required: true } }, values: { s: '5' }, argv: ['sleep', '5'] },
     {
@@ -132,6 +134,7 @@ describe('createConfiguredTool: substitution', () => {
       params: { n: { type: 'integer', required: true } },
       values: { n: '12' },
       argv: ['head', '--bytes=12', '--', 'f12.txt'],
+      interpolate: true,
     },
     {
       name: 'several in one element',
@@ -139,6 +142,7 @@ describe('createConfiguredTool: substitution', () => {
       params: { a: str({ required: true }), b: str({ default: 'B' }) },
       values: { a: 'A' },
       argv: ['echo', 'A:B'],
+      interpolate: true,
     },
     { name: 'optional absent: element dropped', command: ['ls', '{flag}', '--', 'x'], params: { flag: str({ allowLeadingDash: true }) }, values: {}, argv: ['ls', '--', 'x'] },
     { name: 'optional present', command: ['ls', '{flag}', '--', 'x'], params: { flag: str({ allowLeadingDash: true }) }, values: { flag: '-l' }, argv: ['ls', '-l', '--', 'x'] },
@@ -146,8 +150,8 @@ describe('createConfiguredTool: substitution', () => {
     { name: 'default used when absent', command: ['echo', '{s}'], params: { s: str({ default: 'hi' }) }, values: {}, argv: ['echo', 'hi'] },
     { name: 'default replaced when sent', command: ['echo', '{s}'], params: { s: str({ default: 'hi' }) }, values: { s: 'yo' }, argv: ['echo', 'yo'] },
     { name: 'integer default', command: ['sleep', '{s}'], params: { s: { type: 'integer', default: 3 } }, values: {}, argv: ['sleep', '3'] },
-    { name: 'boolean default', command: ['echo', 'v={v}'], params: { v: { type: 'boolean', default: false } }, values: {}, argv: ['echo', 'v=false'] },
-    { name: 'escaped braces', command: ['echo', '{{s}}', '${{HOME}}', '{{{s}}}'], params: { s: str({ required: true }) }, values: { s: 'x' }, argv: ['echo', '{s}', '${HOME}', '{x}'] },
+    { name: 'boolean default', command: ['echo', 'v={v}'], params: { v: { type: 'boolean', default: false } }, values: {}, argv: ['echo', 'v=false'], interpolate: true },
+    { name: 'escaped braces', command: ['echo', '{{s}}', '${{HOME}}', '{{{s}}}'], params: { s: str({ required: true }) }, values: { s: 'x' }, argv: ['echo', '{s}', '${HOME}', '{x}'], interpolate: true },
     {
       name: 'a value with spaces stays one argument',
       command: ['printf', '%s|', '{s}'],
@@ -168,12 +172,13 @@ describe('createConfiguredTool: substitution', () => {
       params: { a: str({ required: true }), b: str({ required: true }) },
       values: { a: '{b}', b: 'x' },
       argv: ['echo', 'pre-{b}-x'],
+      interpolate: true,
     },
     { name: 'non-ASCII value', command: ['echo', '{s}'], params: { s: str({ required: true }) }, values: { s: 'héllo 🐑' }, argv: ['echo', 'héllo 🐑'] },
   ];
-  for (const { name, command, params, values, argv: expected } of cases) {
+  for (const { name, command, params, values, argv: expected, interpolate } of cases) {
     it(name, () => {
-      assert.deepEqual(argv(tool(command, params), values), expected);
+      assert.deepEqual(argv(tool(command, params, interpolate === undefined ? {} : { interpolate }), values), expected);
     });
   }
 
@@ -277,17 +282,43 @@ describe('createConfiguredTool: invalid definitions name the field', () => {
     { name: 'placeholder in the program', definition: { command: ['{p}'], params: { p: { type: 'string', required: true } } }, field: 'command[0]', reason: /the program/ },
     {
       name: 'optional placeholder inside a longer element',
-      definition: { command: ['head', '-c{n}'], params: { n: { type: 'integer' } } },
+      definition: { command: ['head', '-c{n}'], params: { n: { type: 'integer' } }, interpolate: true },
       field: 'command[1]',
       reason: /\{n\} is part of a longer argument.*make n required or give it a default/,
     },
     {
       name: 'placeholder in a shell -c script',
-      definition: { command: ['sh', '-c', 'head -c {size} /dev/zero'], params: { size: { type: 'integer', required: true } } },
+      definition: { command: ['sh', '-c', 'head -c {size} /dev/zero'], params: { size: { type: 'integer', required: true } }, interpolate: true },
       field: 'command[2]',
       reason: /positional arguments after the script.*\[sh, -c, 'head -c "\$1" \/dev\/zero', sh, "\{size\}"\]/,
     },
     { name: 'unused parameter', definition: { params: { x: { type: 'string' } } }, field: 'params.x', reason: /declared but command never uses \{x\}/ },
+    // #11: a placeholder inside a longer element only with interpolate: true, and never in a wrapped shell's script.
+    {
+      name: 'placeholder inside a longer element without interpolate',
+      definition: { command: ['timeout', '10', 'sh', '-c', 'echo {term}'], params: { term: { type: 'string', required: true } } },
+      field: 'command[4]',
+      reason: /\{term\} is inside a longer argument \("echo \{term\}"\); a placeholder must be a whole argument.*unless the tool sets interpolate: true/,
+    },
+    {
+      name: 'an embedded placeholder in an ordinary argument without interpolate',
+      definition: { command: ['head', '--bytes={n}'], params: { n: { type: 'integer', required: true } } },
+      field: 'command[1]',
+      reason: /inside a longer argument/,
+    },
+    {
+      name: 'interpolate: true still refuses the script of a shell behind timeout',
+      definition: { command: ['timeout', '10', 'sh', '-c', 'echo {term}'], params: { term: { type: 'string', required: true } }, interpolate: true },
+      field: 'command[4]',
+      reason: /placeholders inside a shell script \(sh -c\) would be run as shell code/,
+    },
+    {
+      name: 'a whole-element script behind a wrapper',
+      definition: { command: ['nice', 'python3', '-c', '{code}'], params: { code: { type: 'string', required: true } } },
+      field: 'command[3]',
+      reason: /code of python3 \(-c\)/,
+    },
+    { name: 'interpolate not a boolean', definition: { interpolate: 'yes' }, field: 'interpolate', reason: /"yes" is not true or false/ },
     { name: 'params not a mapping', definition: { params: ['x'] }, field: 'params', reason: /must be a mapping/ },
     { name: 'bad parameter name', definition: { command: ['true'], params: { 'a-b': { type: 'string' } } }, field: 'params.a-b', reason: /is not a parameter name/ },
   ];

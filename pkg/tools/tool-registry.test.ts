@@ -95,7 +95,7 @@ describe('createBuiltinToolRegistry', () => {
 
   it('refuses an invalid configured tool', () => {
     throwsCode(
-      () => createBuiltinToolRegistry({ ...OPTIONS, custom: [{ ...sleeper, command: ['sh', '-c', 'sleep {seconds}'] }] }),
+      () => createBuiltinToolRegistry({ ...OPTIONS, custom: [{ ...sleeper, command: ['sh', '-c', 'sleep {seconds}'], interpolate: true }] }),
       'INVALID_PARAMS',
       /^tool sleeper: command\[2\]: placeholders inside a shell script/,
     );
