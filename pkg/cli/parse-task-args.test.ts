@@ -5,6 +5,7 @@ import { UsageError } from './usage-error.js';
 
 const cwd = '/home/me/project';
 const parse = (argv: string[], env: Record<string, string> = {}) => parseTaskArgs(argv, env, cwd);
+const NO_TOKEN = { kind: 'none' } as const;
 
 describe('parseTaskArgs', () => {
   it('parses run with every option', () => {
@@ -34,6 +35,7 @@ describe('parseTaskArgs', () => {
         json: true,
         detach: true,
         insecure: true,
+        token: NO_TOKEN,
       },
     );
   });
@@ -51,12 +53,13 @@ describe('parseTaskArgs', () => {
     assert.equal(run.json, false);
     assert.equal(run.detach, false);
     assert.equal(parse(['workers'], { ORCHESTRATOR_URL: 'unix:/run/o.sock' }).kind, 'workers');
-    assert.deepEqual(parse(['workers'], { ORCHESTRATOR_URL: 'unix:/run/o.sock' }), { kind: 'workers', addr: 'unix:/run/o.sock', json: false });
+    assert.deepEqual(parse(['workers'], { ORCHESTRATOR_URL: 'unix:/run/o.sock' }), { kind: 'workers', addr: 'unix:/run/o.sock', json: false, token: NO_TOKEN });
     assert.deepEqual(parse(['--orchestrator-addr', 'h:1', 'workers', '--json', '--insecure'], { ORCHESTRATOR_URL: 'unix:/run/o.sock' }), {
       kind: 'workers',
       addr: 'h:1',
       json: true,
       insecure: true,
+      token: NO_TOKEN,
     });
   });
 
@@ -66,17 +69,18 @@ describe('parseTaskArgs', () => {
   });
 
   it('parses get', () => {
-    assert.deepEqual(parse(['get', 't-1']), { kind: 'get', addr: 'unix:///tmp/baaaht-grpc.sock', taskId: 't-1', json: false });
-    assert.deepEqual(parse(['get', 't-1', '--json']), { kind: 'get', addr: 'unix:///tmp/baaaht-grpc.sock', taskId: 't-1', json: true });
+    assert.deepEqual(parse(['get', 't-1']), { kind: 'get', addr: 'unix:///tmp/baaaht-grpc.sock', taskId: 't-1', json: false, token: NO_TOKEN });
+    assert.deepEqual(parse(['get', 't-1', '--json']), { kind: 'get', addr: 'unix:///tmp/baaaht-grpc.sock', taskId: 't-1', json: true, token: NO_TOKEN });
   });
 
   it('parses watch: interval (default 1s) and once', () => {
-    assert.deepEqual(parse(['watch']), { kind: 'watch', addr: 'unix:///tmp/baaaht-grpc.sock', intervalMs: 1000, once: false });
+    assert.deepEqual(parse(['watch']), { kind: 'watch', addr: 'unix:///tmp/baaaht-grpc.sock', intervalMs: 1000, once: false, token: NO_TOKEN });
     assert.deepEqual(parse(['watch', '--interval', '250ms', '--once']), {
       kind: 'watch',
       addr: 'unix:///tmp/baaaht-grpc.sock',
       intervalMs: 250,
       once: true,
+      token: NO_TOKEN,
     });
     const interval = (raw: string): number | false => {
       const watch = parse(['watch', '--interval', raw]);
@@ -93,7 +97,7 @@ describe('parseTaskArgs', () => {
   });
 
   it('parses cancel and help', () => {
-    assert.deepEqual(parse(['cancel', 't-1', '--force']), { kind: 'cancel', addr: 'unix:///tmp/baaaht-grpc.sock', taskId: 't-1', force: true });
+    assert.deepEqual(parse(['cancel', 't-1', '--force']), { kind: 'cancel', addr: 'unix:///tmp/baaaht-grpc.sock', taskId: 't-1', force: true, token: NO_TOKEN });
     assert.deepEqual(parse(['--help']), { kind: 'help' });
     assert.deepEqual(parse(['run', '-h']), { kind: 'help' });
   });
@@ -159,6 +163,7 @@ describe('parseTaskArgs: TLS options (any command)', () => {
       addr: '10.0.0.5:7070',
       json: false,
       tls: { caCert: '/home/me/project/tls/ca.pem', cert: '/etc/c.pem', key: '/home/me/project/k.pem', serverName: 'orch' },
+      token: NO_TOKEN,
     });
     const get = parse(['get', 't-1', ...tcp, '--insecure']);
     assert.equal(get.kind === 'get' && get.insecure, true);
@@ -179,4 +184,25 @@ describe('parseTaskArgs: TLS options (any command)', () => {
       assert.throws(() => parse(argv), (error: unknown) => error instanceof UsageError && message.test(error.message));
     });
   }
+});
+
+describe('parseTaskArgs: the client token (any command)', () => {
+  const token = (argv: string[], env: Record<string, string> = {}) => {
+    const command = parse(argv, env);
+    return command.kind === 'help' ? undefined : command.token;
+  };
+  it('--token-file (absolute), else $BAAAHT_TOKEN_FILE, else $BAAAHT_TOKEN; none by default', () => {
+    const env = { BAAAHT_TOKEN_FILE: 'env.token', BAAAHT_TOKEN: 'secret-token-0123456789' };
+    assert.deepEqual(token(['--token-file', 't.token', 'workers'], env), { kind: 'file', path: '/home/me/project/t.token' });
+    assert.deepEqual(token(['get', 'x'], env), { kind: 'file', path: '/home/me/project/env.token' });
+    assert.deepEqual(token(['watch'], { BAAAHT_TOKEN: 'secret-token-0123456789' }), { kind: 'env', variable: 'BAAAHT_TOKEN' });
+    assert.deepEqual(token(['workers']), { kind: 'none' });
+    // The command holds where the token is, never the token itself.
+    assert.ok(!JSON.stringify(parse(['workers'], { BAAAHT_TOKEN: 'secret-token-0123456789' })).includes('secret-token'));
+  });
+
+  it('has no flag that takes the token itself; --token-file needs a file', () => {
+    assert.throws(() => parse(['--token', 'secret-token-0123456789', 'workers']), UsageError);
+    assert.throws(() => parse(['--token-file=', 'workers']), (error: unknown) => error instanceof UsageError && /--token-file needs a file/.test(error.message));
+  });
 });
