@@ -1,5 +1,6 @@
 import { ServerError, Status, type CallContext } from 'nice-grpc-common';
 import { WORKER_KEY_METADATA } from '../rpc/worker-key.js';
+import { AGENT_TOKEN_METADATA } from '../rpc/agent-token.js';
 import type { WorkerKeys } from './worker-keys.js';
 import type { AgentServiceImplementation, WorkerMessage } from '../gen/agent/v1/agent.js';
 import type { TaskBroker, WorkerSession } from './task-broker.js';
@@ -24,6 +25,19 @@ export function createAgentService(
     const group = broker.workerGroup(agentId);
     if (group !== undefined) checkGroupKey(group, context);
   };
+  /**
+   * A call about a registered agent (Heartbeat, Unregister, TaskStream) must come from that
+   * worker: trusted as agent X is only the caller that presents X's resume token (metadata
+   * x-baaaht-agent-token), which Register gave to X alone. The group key is no proof: every
+   * worker of the group has it. `unknown` ids are answered as before (known=false, NOT_FOUND).
+   */
+  const checkAgentToken = (agentId: string, context: CallContext): 'known' | 'unknown' => {
+    const verdict = broker.authenticateWorker(agentId, context.metadata.get(AGENT_TOKEN_METADATA));
+    if (verdict === 'denied') {
+      throw new ServerError(Status.PERMISSION_DENIED, `this call is about agent id ${JSON.stringify(agentId)}; it needs that worker's resume token (${AGENT_TOKEN_METADATA})`);
+    }
+    return verdict === 'ok' ? 'known' : 'unknown';
+  };
 
   return {
     async register(request, context) {
@@ -34,7 +48,7 @@ export function createAgentService(
       checkGroupKey(group, context);
       // Resuming another group's registration would move it past its key check.
       if (request.agentId !== '') checkAgentKey(request.agentId, context);
-      const { agentId, resumed } = broker.registerWorker(
+      const outcome = broker.registerWorker(
         {
           name: request.name,
           hostname: request.hostname,
@@ -45,19 +59,23 @@ export function createAgentService(
           capabilities: request.capabilities ?? { toolTypes: [], maxConcurrentTasks: 0, runtimes: [] },
           bootId: request.bootId,
         },
-        request.agentId,
+        { agentId: request.agentId, token: request.resumeToken },
       );
-      return { agentId, heartbeatIntervalMs: options.heartbeatIntervalMs, resumed, outputOffsets: true };
+      if (outcome.kind === 'denied') throw new ServerError(Status.PERMISSION_DENIED, outcome.message);
+      const { agentId, resumed, resumeToken } = outcome;
+      return { agentId, heartbeatIntervalMs: options.heartbeatIntervalMs, resumed, outputOffsets: true, resumeToken };
     },
 
     async unregister(request, context) {
       checkAgentKey(request.agentId, context);
+      if (checkAgentToken(request.agentId, context) === 'unknown') return {};
       broker.unregisterWorker(request.agentId, request.reason); // unknown ids: nothing to do
       return {};
     },
 
     async heartbeat(request, context) {
       checkAgentKey(request.agentId, context);
+      if (checkAgentToken(request.agentId, context) === 'unknown') return { known: false };
       const known = broker.heartbeat(request.agentId, {
         activeTaskIds: request.activeTaskIds,
         leases: request.leases,
@@ -75,6 +93,8 @@ export function createAgentService(
       }
       const { agentId } = first.value.event.hello;
       checkAgentKey(agentId, context);
+      // The stream is bound to this worker from here on: every message on it is that worker's.
+      checkAgentToken(agentId, context);
       if (broker.shuttingDown) throw new ServerError(Status.UNAVAILABLE, 'the orchestrator is shutting down');
       const session = broker.openSession(agentId);
       if (!session) {

@@ -236,7 +236,9 @@ describe('the broker tells its observer', () => {
   it('of registrations, the queue wait, lost leases, retries, results and removals', async () => {
     const b = start();
     try {
-      const { agentId } = b.broker.registerWorker(registration('w1', 'gpu', ['file_read', 'my_tool']), '');
+      const first = b.broker.registerWorker(registration('w1', 'gpu', ['file_read', 'my_tool']), { agentId: '', token: '' });
+      if (first.kind !== 'registered') throw new Error('not registered');
+      const { agentId } = first;
       let text = await b.metrics.text();
       assert.equal(series(text, 'baaaht_orchestrator_worker_registrations_total{group="gpu",resumed="false"}'), 1);
       assert.equal(series(text, 'baaaht_orchestrator_registered_workers{group="gpu"}'), 1);
@@ -266,7 +268,8 @@ describe('the broker tells its observer', () => {
       assert.equal(series(text, 'baaaht_orchestrator_registered_workers{group="gpu"}'), undefined);
 
       // Another worker takes it up and completes it; the second assignment is no queue wait.
-      const second = b.broker.registerWorker(registration('w2', 'gpu', ['my_tool']), '');
+      const second = b.broker.registerWorker(registration('w2', 'gpu', ['my_tool']), { agentId: '', token: '' });
+      if (second.kind !== 'registered') throw new Error('not registered');
       const session2 = b.broker.openSession(second.agentId);
       assert.ok(session2);
       b.advance(1_000);

@@ -18,7 +18,9 @@ import { selectWorker, type WorkerChoice } from './select-worker.js';
 import type { Placement } from '../placement/placement.js';
 import { assembleResult, orchestratorOutcome, workerOutcome, type OrchestratorError, type TaskOutcome } from './task-outcome.js';
 import { createTaskRecord, holdsLease, phaseState, queueIndex, type TaskRecord } from './task-record.js';
-import type { StoredTask, TaskStore } from './task-store.js';
+import type { LeaseHolder, StoredTask, TaskStore } from './task-store.js';
+import { judgeAgentCall, judgeRegistration, judgeReporter } from './lease-holder-rules.js';
+import { mintAgentCredential } from './agent-credential.js';
 import type { BrokerObserver } from './broker-observer.js';
 import { DEFAULT_QUEUE_LIMITS, type QueueLimits } from '../config/queue-limit-option-specs.js';
 import { createQueueLedger, encodedTaskBytes, type QueueUsage } from './queue-ledger.js';
@@ -93,6 +95,10 @@ export interface HeartbeatReport {
   readonly condition: WorkerCondition;
 }
 
+export type RegisterOutcome =
+  | { readonly kind: 'registered'; readonly agentId: string; readonly resumed: boolean; readonly resumeToken: string }
+  | { readonly kind: 'denied'; readonly message: string };
+
 /** GetTask's view of a task. */
 export interface TaskView {
   readonly taskId: string;
@@ -113,8 +119,17 @@ export interface TaskView {
  * the gRPC handlers only convert between the wire and these calls. Lease rules: lease-rules.ts.
  */
 export interface TaskBroker {
-  /** Resumes `resumeAgentId` when it is a registered worker (same id, its leases stay), else registers anew. */
-  registerWorker(registration: WorkerRegistration, resumeAgentId: string): { agentId: string; resumed: boolean };
+  /**
+   * Resumes `resume.agentId` when it is a registered worker and `resume.token` is its resume
+   * token (same id, its leases stay); `denied` (nothing changes) when the token is not; else
+   * registers anew with a new agent id and resume token (lease-holder-rules.ts).
+   */
+  registerWorker(registration: WorkerRegistration, resume: { agentId: string; token: string }): RegisterOutcome;
+  /**
+   * Whether a call about `agentId` (Heartbeat, Unregister, TaskStream) comes from that worker:
+   * `ok` when `token` is its resume token, `unknown` for an id not registered, else `denied`.
+   */
+  authenticateWorker(agentId: string, token: string | undefined): 'ok' | 'unknown' | 'denied';
   /** Ends the worker's leases at once. False when the agent id is unknown. */
   unregisterWorker(agentId: string, reason: string): boolean;
   /** False when the agent id is unknown. */
@@ -168,8 +183,8 @@ export function createTaskBroker(options: TaskBrokerOptions): TaskBroker {
   const tasks = new Map<string, TaskRecord>();
   /** Tasks waiting for a worker, in submission order. */
   let queue: TaskRecord[] = [];
-  /** Leases restored from the store that no worker has claimed yet. */
-  const orphans = new Set<TaskRecord>();
+  /** Leases restored from the store that no worker has claimed yet, with the holder the store names. */
+  const orphans = new Map<TaskRecord, LeaseHolder | undefined>();
   let shuttingDown = false;
   let closed = false;
   /** Owner and size of every unfinished task (the queue limits). */
@@ -177,6 +192,7 @@ export function createTaskBroker(options: TaskBrokerOptions): TaskBroker {
 
   const event = (taskId: string, e: TaskEvent['event']): TaskEvent => ({ taskId, event: e });
   const nameOf = (worker: WorkerRecord): string => worker.registration.name;
+  const holderOf = (worker: WorkerRecord): LeaseHolder => ({ agentId: worker.agentId, tokenHash: worker.tokenHash });
   const holderName = (record: TaskRecord): string => (record.worker ? nameOf(record.worker) : record.workerName || 'unknown');
   const leased = (record: TaskRecord): boolean => record.phase === 'assigned' || record.phase === 'running';
   const result = (record: TaskRecord, outcome: TaskOutcome): TaskResult => assembleResult(record, outcome, capBytes);
@@ -219,7 +235,7 @@ export function createTaskBroker(options: TaskBrokerOptions): TaskBroker {
         record.phase = 'assigned';
         record.leaseDeadlineMs = deadline;
         record.assignedAtMs = now();
-        orphans.add(record);
+        orphans.set(record, row.holder);
         leasedCount += 1;
       } else {
         record.holdUntilMs = deadline;
@@ -287,7 +303,7 @@ export function createTaskBroker(options: TaskBrokerOptions): TaskBroker {
     record.leaseDeadlineMs = now() + workerTimeoutMs;
     record.holdUntilMs = 0;
     worker.tasks.add(record.taskId);
-    store.assigned(record.taskId, { attempt: record.attempt, leaseEpoch: record.leaseEpoch, worker: record.workerName });
+    store.assigned(record.taskId, { attempt: record.attempt, leaseEpoch: record.leaseEpoch, worker: record.workerName, holder: holderOf(worker) });
     observe((o) => o.taskAssigned(record, worker, now()));
     worker.commands.push({
       taskId: record.taskId,
@@ -303,9 +319,9 @@ export function createTaskBroker(options: TaskBrokerOptions): TaskBroker {
   }
 
   function choose(record: TaskRecord): WorkerChoice {
-    // Names of workers that held leases nobody has claimed since a restart.
-    const unclaimed = new Set([...orphans].map((r) => r.workerName));
-    const candidates = [...workers.values()].map((w) => toWorkerCandidate(w, unclaimed.has(nameOf(w))));
+    // Agent ids (before a restart) of workers that held leases nobody has claimed since.
+    const unclaimed = new Set([...orphans.values()].map((holder) => holder?.agentId));
+    const candidates = [...workers.values()].map((w) => toWorkerCandidate(w, w.provenFormerId !== undefined && unclaimed.has(w.provenFormerId)));
     return selectWorker(candidates, {
       toolType: record.task.toolType,
       builtin: record.builtin,
@@ -403,7 +419,30 @@ export function createTaskBroker(options: TaskBrokerOptions): TaskBroker {
     }
   }
 
-  /** A message or heartbeat of the lease in force from `worker`: renews it, and moves it to `worker` if needed. */
+  /**
+   * Whether `worker` may report on `record`'s lease in force (a message on its stream, a result,
+   * a heartbeat's lease): its holder, or the proven holder of a restored lease. Anyone else is
+   * logged and changes nothing (lease-holder-rules.ts).
+   */
+  function mayReport(record: TaskRecord, worker: WorkerRecord, what: string): boolean {
+    const verdict = judgeReporter(
+      { holderAgentId: record.worker?.agentId, restoredHolderId: orphans.get(record)?.agentId ?? '', group: record.placement.group },
+      { agentId: worker.agentId, group: worker.registration.group, provenFormerId: worker.provenFormerId },
+    );
+    if (verdict !== 'not-holder') return true;
+    logger.warn('a worker that does not hold the lease reported on it: dropped', {
+      taskId: record.taskId,
+      leaseEpoch: record.leaseEpoch,
+      what,
+      worker: nameOf(worker),
+      agentId: worker.agentId,
+      group: worker.registration.group,
+      holder: holderName(record),
+    });
+    return false;
+  }
+
+  /** A message or heartbeat of the lease in force from its holder (mayReport): renews it, and moves a restored lease to it. */
   function claim(record: TaskRecord, worker: WorkerRecord): void {
     record.leaseDeadlineMs = now() + workerTimeoutMs;
     if (record.worker === worker) return;
@@ -413,10 +452,9 @@ export function createTaskBroker(options: TaskBrokerOptions): TaskBroker {
     orphans.delete(record);
     worker.tasks.add(record.taskId);
     record.triedBy.add(worker.agentId);
-    if (record.workerName !== nameOf(worker)) {
-      record.workerName = nameOf(worker);
-      store.workerChanged(record.taskId, record.workerName);
-    }
+    // The holder's new agent id (and token) from now on, also for a restart before the result.
+    record.workerName = nameOf(worker);
+    store.workerChanged(record.taskId, record.workerName, holderOf(worker));
     logger.info('lease claimed', { taskId: record.taskId, leaseEpoch: record.leaseEpoch, worker: record.workerName, agentId: worker.agentId, previous });
     // A cancel asked for while nobody held the lease (or sent on a stream that was lost).
     pushCancel(worker, record);
@@ -462,15 +500,22 @@ export function createTaskBroker(options: TaskBrokerOptions): TaskBroker {
       if (row?.state === 'finished') view = { leased: false, leaseEpoch: row.leaseEpoch, resultEpoch: row.resultEpoch };
     }
     const verdict = judgeCompleted(view, leaseEpoch);
-    ack(worker, taskId, leaseEpoch, verdict !== 'stale');
     if (verdict === 'stale') {
+      ack(worker, taskId, leaseEpoch, false);
       logger.info('result of a lease not in force refused', { taskId, leaseEpoch, worker: nameOf(worker), current: record?.leaseEpoch });
       return;
     }
     if (verdict === 'duplicate' || record === undefined) {
+      // Changes nothing, whoever sends it: the holder whose first ack was lost gets its answer.
+      ack(worker, taskId, leaseEpoch, true);
       logger.debug('result delivered again; already stored', { taskId, leaseEpoch, worker: nameOf(worker) });
       return;
     }
+    if (!mayReport(record, worker, 'completed')) {
+      ack(worker, taskId, leaseEpoch, false);
+      return;
+    }
+    ack(worker, taskId, leaseEpoch, true);
     claim(record, worker);
     record.resultEpoch = leaseEpoch;
     const final = result(record, workerOutcome(reported));
@@ -502,6 +547,7 @@ export function createTaskBroker(options: TaskBrokerOptions): TaskBroker {
       });
       return undefined;
     }
+    if (!mayReport(record, worker, e.$case)) return undefined;
     claim(record, worker);
     switch (e.$case) {
       case 'accepted':
@@ -560,8 +606,25 @@ export function createTaskBroker(options: TaskBrokerOptions): TaskBroker {
   }
 
   return {
-    registerWorker(input, resumeAgentId) {
-      const existing = resumeAgentId === '' ? undefined : workers.get(resumeAgentId);
+    registerWorker(input, resume) {
+      const resumeAgentId = resume.agentId;
+      const known = resumeAgentId === '' ? undefined : workers.get(resumeAgentId);
+      const verdict = judgeRegistration({
+        requestedId: resumeAgentId,
+        presentedToken: resume.token,
+        knownTokenHash: known?.tokenHash,
+        restoredTokenHash: [...orphans.values()].find((holder) => holder !== undefined && holder.agentId === resumeAgentId)?.tokenHash,
+      });
+      if (verdict.kind === 'deny') {
+        logger.warn('a worker tried to resume an agent id without its resume token: refused', {
+          agentId: resumeAgentId,
+          worker: input.name,
+          hostname: input.hostname,
+          group: input.group,
+        });
+        return { kind: 'denied', message: `resuming agent id ${JSON.stringify(resumeAgentId)} needs the resume token Register returned for it` };
+      }
+      const existing = verdict.kind === 'resume' ? known : undefined;
       const agentId = existing?.agentId ?? randomUUID();
       const name = input.name !== '' ? input.name : input.hostname !== '' ? input.hostname : agentId;
       const registration: WorkerRegistration = { ...input, name };
@@ -587,12 +650,21 @@ export function createTaskBroker(options: TaskBrokerOptions): TaskBroker {
           }
         }
         dispatchQueued();
-        return { agentId, resumed: true };
+        return { kind: 'registered', agentId, resumed: true, resumeToken: resume.token };
       }
-      workers.set(agentId, createWorkerRecord(agentId, registration, now()));
-      logger.info('worker registered', { ...fields, ...(resumeAgentId !== '' ? { unknownAgentId: resumeAgentId } : {}) });
+      const provenFormerId = verdict.kind === 'new' ? verdict.provenFormerId : undefined;
+      const credential = mintAgentCredential();
+      workers.set(agentId, createWorkerRecord({ agentId, tokenHash: credential.tokenHash, provenFormerId }, registration, now()));
+      logger.info('worker registered', {
+        ...fields,
+        ...(resumeAgentId !== '' ? { unknownAgentId: resumeAgentId, holderOfRestoredLeases: provenFormerId !== undefined } : {}),
+      });
       observe((o) => o.workerRegistered({ agentId, registration }, false));
-      return { agentId, resumed: false };
+      return { kind: 'registered', agentId, resumed: false, resumeToken: credential.token };
+    },
+
+    authenticateWorker(agentId, token) {
+      return judgeAgentCall(workers.get(agentId)?.tokenHash, token);
     },
 
     unregisterWorker(agentId, reason) {
@@ -619,8 +691,9 @@ export function createTaskBroker(options: TaskBrokerOptions): TaskBroker {
       if (closed) return true;
       for (const lease of report.leases) {
         const record = tasks.get(lease.taskId);
-        if (record !== undefined && holdsLease(record, lease.leaseEpoch)) claim(record, worker);
-        else logger.debug('heartbeat names a lease not in force', { agentId, taskId: lease.taskId, leaseEpoch: lease.leaseEpoch });
+        if (record !== undefined && holdsLease(record, lease.leaseEpoch)) {
+          if (mayReport(record, worker, 'heartbeat')) claim(record, worker);
+        } else logger.debug('heartbeat names a lease not in force', { agentId, taskId: lease.taskId, leaseEpoch: lease.leaseEpoch });
       }
       for (const taskId of report.activeTaskIds) {
         const record = tasks.get(taskId);

@@ -29,6 +29,16 @@ export interface WorkerCondition {
 /** A registered worker, as the orchestrator tracks it (in memory only: workers register again after a restart). */
 export interface WorkerRecord {
   readonly agentId: string;
+  /**
+   * SHA-256 of the resume token Register returned with agentId (agent-credential.ts): a call
+   * about agentId must present that token. Never shown (toWorkerInfo leaves it out).
+   */
+  readonly tokenHash: string;
+  /**
+   * The agent id this worker proved to be (by its token) when it registered anew after an
+   * orchestrator restart: it may claim the restored leases stored under that id.
+   */
+  readonly provenFormerId: string | undefined;
   /** Replaced when the worker resumes its registration. */
   registration: WorkerRegistration;
   condition: WorkerCondition;
@@ -48,9 +58,13 @@ export interface WorkerRecord {
   stream: AbortController | undefined;
 }
 
-export function createWorkerRecord(agentId: string, registration: WorkerRegistration, nowMs: number): WorkerRecord {
+export function createWorkerRecord(
+  identity: { agentId: string; tokenHash: string; provenFormerId: string | undefined },
+  registration: WorkerRegistration,
+  nowMs: number,
+): WorkerRecord {
   return {
-    agentId,
+    ...identity,
     registration,
     // Healthy until a heartbeat says otherwise.
     condition: { draining: false, healthy: true, healthDetail: '' },
@@ -89,6 +103,7 @@ export function toWorkerCandidate(worker: WorkerRecord, mayClaim = false): Worke
 
 /** ListWorkers' view. activeTaskIds are the tasks whose lease it holds. */
 export function toWorkerInfo(worker: WorkerRecord): WorkerInfo {
+  // Field by field: the token hash and the proven former id stay inside the orchestrator.
   const r = worker.registration;
   return {
     agentId: worker.agentId,

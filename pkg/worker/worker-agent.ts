@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createClient, Metadata, type Channel } from 'nice-grpc';
+import { ClientError, createClient, Metadata, Status, type Channel } from 'nice-grpc';
 import type { WorkerConfig } from '../config/worker-config.js';
 import {
   AgentServiceDefinition,
@@ -16,6 +16,7 @@ import { createOrchestratorDialer, fixedDialer, processSocketTrust, type Orchest
 import { insecureWarning } from '../rpc/insecure-warning.js';
 import { waitForReady } from '../rpc/wait-for-ready.js';
 import { WORKER_KEY_METADATA } from '../rpc/worker-key.js';
+import { agentCallMetadata } from '../rpc/agent-token.js';
 import type { ConnectionState } from './connection-state.js';
 import type { EngineHealth } from './engine-health.js';
 import { Outbox } from './outbox.js';
@@ -121,6 +122,12 @@ export class WorkerAgent {
   private connection: ConnectionState = 'IDLE';
   private readonly connectionListeners = new Set<(state: ConnectionState) => void>();
   private id: string | undefined;
+  /**
+   * The resume token Register returned with `id`, in memory only: it proves to the orchestrator
+   * that calls about `id` come from this worker (sent to resume `id`, and on Heartbeat,
+   * Unregister and TaskStream as x-baaaht-agent-token).
+   */
+  private resumeToken: string | undefined;
   /** Makes each session's channel; a Unix socket's owner is checked at every dial. */
   private readonly dialer: OrchestratorDialer;
   private dialled: { readonly channel: Channel; readonly client: AgentServiceClient } | undefined;
@@ -328,7 +335,7 @@ export class WorkerAgent {
     await this.background?.catch(() => undefined);
     if (this.id && !this.fatal) {
       try {
-        await this.client.unregister({ agentId: this.id, reason }, { signal: AbortSignal.timeout(config.rpcTimeoutMs) });
+        await this.client.unregister({ agentId: this.id, reason }, { signal: AbortSignal.timeout(config.rpcTimeoutMs), metadata: this.agentMetadata() });
         logger.info('unregistered', { agentId: this.id, reason });
       } catch (error) {
         logger.warn('unregister failed', { error: describe(error) });
@@ -413,12 +420,23 @@ export class WorkerAgent {
           runtimes: [...options.runtimes],
         },
         agentId: previous ?? '',
+        resumeToken: previous === undefined ? '' : (this.resumeToken ?? ''),
         bootId: options.bootId,
       },
       { signal: AbortSignal.any([this.stop.signal, AbortSignal.timeout(config.rpcTimeoutMs)]) },
-    );
+    ).catch((error: unknown) => {
+      if (previous !== undefined && error instanceof ClientError && error.code === Status.PERMISSION_DENIED) {
+        // Our id is not ours any more (or the group key is wrong): the next attempt registers anew.
+        logger.warn('the orchestrator refused to resume this worker\'s agent id; registering anew next', { agentId: previous, error: error.details });
+        this.id = undefined;
+        this.resumeToken = undefined;
+      }
+      throw error;
+    });
     const agentId = registration.agentId;
     this.id = agentId;
+    // An older orchestrator sends none (and asks for none).
+    this.resumeToken = registration.resumeToken === '' ? undefined : registration.resumeToken;
     onRegistered();
     logger.info(registration.resumed ? 'registration resumed' : 'registered', {
       agentId,
@@ -437,7 +455,7 @@ export class WorkerAgent {
     const heartbeats = this.heartbeatLoop(agentId, signal, beat, () => session.abort(new Error('orchestrator forgot this worker')));
     try {
       await outbox.send({ taskId: '', leaseEpoch: 0, event: { $case: 'hello', hello: { agentId } } });
-      const stream = this.client.taskStream(outbox.messages(), { signal });
+      const stream = this.client.taskStream(outbox.messages(), { signal, metadata: this.agentMetadata() });
       this.setConnection('READY');
       this.registered?.resolve(agentId);
       this.registered = undefined;
@@ -449,6 +467,11 @@ export class WorkerAgent {
       outbox.close();
       await heartbeats;
     }
+  }
+
+  /** Metadata of a call about this worker's own agent id: its worker key and resume token. */
+  private agentMetadata(): Metadata {
+    return agentCallMetadata(this.options.config.workerKey, this.resumeToken);
   }
 
   /** Results from before this session (an outage, a restart) go out again, whole. */
@@ -482,11 +505,12 @@ export class WorkerAgent {
             healthDetail: engineHealth?.detail ?? '',
             leases,
           },
-          { signal: AbortSignal.any([signal, AbortSignal.timeout(config.rpcTimeoutMs)]) },
+          { signal: AbortSignal.any([signal, AbortSignal.timeout(config.rpcTimeoutMs)]), metadata: this.agentMetadata() },
         );
         if (!known) {
+          // The id and token stay: registering with them lets a restarted orchestrator see that
+          // this worker holds the leases it stored under that id, and give them back.
           logger.warn('orchestrator does not know this worker any more; registering again', { agentId });
-          this.id = undefined;
           forgotten();
           return;
         }

@@ -2,9 +2,13 @@
  * A fake worker for RPC tests: a real nice-grpc AgentService client that registers, opens the
  * TaskStream and answers assignments — by hand (`nextCommand`, `send`, `run`) or with a script.
  * It echoes lease epochs as a real worker does, keeps the leases it was given until their result
- * is acknowledged, and heartbeats them when asked.
+ * is acknowledged, and heartbeats them when asked. Like a real worker it keeps the resume token
+ * Register returns for each agent id it is given, sends it when it resumes that id, and on every
+ * call about that id (its client's Heartbeat, Unregister and TaskStream carry it as metadata).
  */
-import { createClient, type Channel } from 'nice-grpc';
+import { createClientFactory, Metadata, type Channel, type ClientMiddleware } from 'nice-grpc';
+import { AGENT_TOKEN_METADATA } from '../../pkg/rpc/agent-token.js';
+import { WORKER_KEY_METADATA } from '../../pkg/rpc/worker-key.js';
 import {
   AgentServiceDefinition,
   OutputStream,
@@ -39,20 +43,25 @@ export interface FakeWorkerOptions {
   readonly maxConcurrentTasks?: number;
   /** Answer every assignment automatically. */
   readonly script?: (task: Task) => ScriptedRun;
+  /** Sent as x-baaaht-worker-key on every call (per-group keys: the key of its group). */
+  readonly workerKey?: string;
 }
 
 /** A worker message; leaseEpoch defaults to the lease the fake worker holds for the task. */
 export type FakeMessage = Omit<WorkerMessage, 'leaseEpoch'> & { leaseEpoch?: number };
 
 export interface FakeWorker {
+  /** Adds the resume token of the agent id a call names (if this fake worker was given it). */
   readonly client: AgentServiceClient;
   readonly agentId: string;
+  /** The resume token of agentId ('' before Register). */
+  readonly resumeToken: string;
   /** What the last Register answered. */
   readonly resumed: boolean;
   /** Registers (resuming `request.agentId` when given). */
   register(request?: Partial<RegisterRequest>): Promise<string>;
-  /** Opens (or re-opens, replacing) the TaskStream and says hello. */
-  connect(): Promise<void>;
+  /** Opens (or re-opens, replacing) the TaskStream and says hello (as `asAgentId`, default its own, with the token it has for it). */
+  connect(asAgentId?: string): Promise<void>;
   /** Talks to the orchestrator over another channel from now on (e.g. after it restarted). */
   moveTo(channel: Channel): void;
   /** The next assign or cancel from the orchestrator (fails after timeoutMs). */
@@ -98,8 +107,34 @@ async function waitForItem<T>(items: T[], wake: { fn?: () => void }, timeoutMs: 
   return items.shift()!;
 }
 
+/**
+ * A client that remembers the resume token of every agent id Register returns, and adds it to a
+ * unary call whose request names that agent id (unless the call sets it itself); and the worker
+ * key, when there is one, to every call.
+ */
+function createTokenClient(channel: Channel, tokens: Map<string, string>, workerKey: string | undefined): AgentServiceClient {
+  const middleware: ClientMiddleware = async function* tokenMiddleware(call, callOptions) {
+    const metadata = Metadata(callOptions.metadata);
+    const request: unknown = call.requestStream ? undefined : call.request;
+    const named = typeof request === 'object' && request !== null && 'agentId' in request ? request.agentId : undefined;
+    const token = typeof named === 'string' ? tokens.get(named) : undefined;
+    if (token !== undefined && !metadata.has(AGENT_TOKEN_METADATA)) metadata.set(AGENT_TOKEN_METADATA, token);
+    if (workerKey !== undefined && !metadata.has(WORKER_KEY_METADATA)) metadata.set(WORKER_KEY_METADATA, workerKey);
+    const response = yield* call.next(call.request, { ...callOptions, metadata });
+    const fields: unknown = response;
+    if (call.method.path.endsWith('/Register') && typeof fields === 'object' && fields !== null && 'resumeToken' in fields && 'agentId' in fields) {
+      const { agentId, resumeToken } = fields;
+      if (typeof agentId === 'string' && typeof resumeToken === 'string' && resumeToken !== '') tokens.set(agentId, resumeToken);
+    }
+    return response;
+  };
+  return createClientFactory().use(middleware).create(AgentServiceDefinition, channel);
+}
+
 export function createFakeWorker(channel: Channel, options: FakeWorkerOptions): FakeWorker {
-  let client = createClient(AgentServiceDefinition, channel);
+  /** Resume tokens by agent id, of every registration through this fake worker's client. */
+  const tokens = new Map<string, string>();
+  let client = createTokenClient(channel, tokens, options.workerKey);
   let agentId = '';
   let resumed = false;
   const inbox: OrchestratorMessage[] = [];
@@ -200,6 +235,9 @@ export function createFakeWorker(channel: Channel, options: FakeWorkerOptions): 
     get agentId() {
       return agentId;
     },
+    get resumeToken() {
+      return tokens.get(agentId) ?? '';
+    },
     get resumed() {
       return resumed;
     },
@@ -217,19 +255,22 @@ export function createFakeWorker(channel: Channel, options: FakeWorkerOptions): 
         },
         bootId: `boot-${options.name}`,
         agentId: '',
+        resumeToken: tokens.get(request.agentId ?? '') ?? '',
         ...request,
       });
       agentId = response.agentId;
       resumed = response.resumed;
       return agentId;
     },
-    async connect() {
+    async connect(asAgentId = agentId) {
       const queue = createAsyncQueue<WorkerMessage>();
       const controller = new AbortController();
       outbound = queue;
       call = controller;
-      queue.push({ taskId: '', leaseEpoch: 0, event: { $case: 'hello', hello: { agentId } } });
-      const responses = client.taskStream(queue.consume(), { signal: controller.signal });
+      queue.push({ taskId: '', leaseEpoch: 0, event: { $case: 'hello', hello: { agentId: asAgentId } } });
+      const token = tokens.get(asAgentId);
+      const metadata = Metadata(token === undefined ? {} : { [AGENT_TOKEN_METADATA]: token });
+      const responses = client.taskStream(queue.consume(), { signal: controller.signal, metadata });
       let connected!: () => void;
       const opened = new Promise<void>((resolve) => (connected = resolve));
       ended = (async () => {
@@ -247,7 +288,7 @@ export function createFakeWorker(channel: Channel, options: FakeWorkerOptions): 
       await opened;
     },
     moveTo(next) {
-      client = createClient(AgentServiceDefinition, next);
+      client = createTokenClient(next, tokens, options.workerKey);
     },
     nextCommand(timeoutMs = 2000) {
       return waitForItem(inbox, inboxWake, timeoutMs, `${options.name}: command`);

@@ -129,9 +129,10 @@ export interface RegisterRequest {
     | undefined;
   /**
    * The id of an earlier registration of this worker process, to resume it (and its leases)
-   * after a reconnect. Unknown ids (e.g. after an orchestrator restart) get a new id. A known
-   * id is resumed only with the resume_token that Register returned for it (or over the same
-   * client certificate); otherwise the call fails PERMISSION_DENIED and nothing is taken over.
+   * after a reconnect. Unknown ids (e.g. after an orchestrator restart) get a new id; with the
+   * resume_token of that id, the new registration may claim back the restored leases stored
+   * under it. A known id is resumed only with the resume_token that Register returned for it;
+   * otherwise the call fails PERMISSION_DENIED and nothing is taken over.
    */
   agentId: string;
   /** New each start of the worker process; containers carry it as a label. */
@@ -172,8 +173,10 @@ export interface RegisterResponse {
    */
   outputOffsets: boolean;
   /**
-   * A secret known only to this worker and the orchestrator (at least 128 random bits): send it
-   * as RegisterRequest.resume_token to resume agent_id. Never shown by ListWorkers.
+   * A secret known only to this worker and the orchestrator (256 random bits, base64url; the
+   * orchestrator keeps only its SHA-256): send it as RegisterRequest.resume_token to resume
+   * agent_id, and as metadata `x-baaaht-agent-token` on Heartbeat, Unregister and TaskStream.
+   * The same token when agent_id was resumed. Never shown by ListWorkers.
    */
   resumeToken: string;
 }
@@ -198,7 +201,8 @@ export interface HeartbeatRequest {
   healthDetail: string;
   /**
    * The leases behind active_task_ids (running, queued, or finished with a result not yet
-   * acknowledged): each heartbeat renews them, also after a reconnect with a new agent id.
+   * acknowledged): each heartbeat renews those this worker holds, and claims back those stored
+   * under the agent id it proved at Register after an orchestrator restart; others are ignored.
    */
   leases: Lease[];
 }
@@ -209,7 +213,10 @@ export interface Lease {
 }
 
 export interface HeartbeatResponse {
-  /** False when the orchestrator does not know this agent id (e.g. it restarted). */
+  /**
+   * False when the orchestrator does not know this agent id (e.g. it restarted). Leases of
+   * tasks this worker does not hold are not renewed or claimed.
+   */
   known: boolean;
 }
 
@@ -5311,6 +5318,24 @@ export const ListTasksResponse = {
   },
 };
 
+/**
+ * Who may speak for an agent id. Agent ids are public (ListWorkers shows them); the resume token
+ * that Register returns with an agent id (RegisterResponse.resume_token) is known only to that
+ * worker and is its identity. Every later call about the agent id -- Heartbeat, Unregister and
+ * TaskStream (whose hello names it) -- carries that token as call metadata
+ * `x-baaaht-agent-token`; a call about a registered agent id without it (or with another's)
+ * fails PERMISSION_DENIED and changes nothing. A TaskStream is bound to the agent id of its
+ * hello: every message on it is that worker's. The worker key (`x-baaaht-worker-key`) is checked
+ * as well, but proves only the group: every worker of a group has it.
+ *
+ * Who may report on a lease: only its holder, the worker the task was assigned to, and only
+ * while it is in the group the task asked for. Messages (`running`, `output`, `completed`) and
+ * heartbeat leases of anyone else are dropped (a result gets ResultAck.accepted = false) and
+ * logged, whatever epoch they carry. After an orchestrator restart the stored lease names its
+ * holder's agent id (and keeps a hash of its token): the worker that registers presenting that
+ * agent id with its resume token gets a new agent id and claims those leases back; no other
+ * worker can.
+ */
 export type AgentServiceDefinition = typeof AgentServiceDefinition;
 export const AgentServiceDefinition = {
   name: "AgentService",
@@ -5325,7 +5350,7 @@ export const AgentServiceDefinition = {
       responseStream: false,
       options: {},
     },
-    /** A worker leaves. Tasks it still held are failed by the orchestrator. */
+    /** A worker leaves. Tasks it still held are failed by the orchestrator. Needs the agent's token. */
     unregister: {
       name: "Unregister",
       requestType: UnregisterRequest,
@@ -5334,7 +5359,7 @@ export const AgentServiceDefinition = {
       responseStream: false,
       options: {},
     },
-    /** Liveness and the ids of the tasks the worker is running. */
+    /** Liveness and the ids of the tasks the worker is running. Needs the agent's token. */
     heartbeat: {
       name: "Heartbeat",
       requestType: HeartbeatRequest,
@@ -5347,6 +5372,7 @@ export const AgentServiceDefinition = {
      * The long-lived task channel, opened by the worker after Register. The worker's first
      * message is `hello`; the orchestrator then pushes assignments and cancels, and the worker
      * pushes each task's progress. Every message carries the task id (empty only for `hello`).
+     * Needs the token of the agent id named in `hello`.
      */
     taskStream: {
       name: "TaskStream",
@@ -5362,17 +5388,18 @@ export const AgentServiceDefinition = {
 export interface AgentServiceImplementation<CallContextExt = {}> {
   /** A worker announces itself and receives its agent id. */
   register(request: RegisterRequest, context: CallContext & CallContextExt): Promise<DeepPartial<RegisterResponse>>;
-  /** A worker leaves. Tasks it still held are failed by the orchestrator. */
+  /** A worker leaves. Tasks it still held are failed by the orchestrator. Needs the agent's token. */
   unregister(
     request: UnregisterRequest,
     context: CallContext & CallContextExt,
   ): Promise<DeepPartial<UnregisterResponse>>;
-  /** Liveness and the ids of the tasks the worker is running. */
+  /** Liveness and the ids of the tasks the worker is running. Needs the agent's token. */
   heartbeat(request: HeartbeatRequest, context: CallContext & CallContextExt): Promise<DeepPartial<HeartbeatResponse>>;
   /**
    * The long-lived task channel, opened by the worker after Register. The worker's first
    * message is `hello`; the orchestrator then pushes assignments and cancels, and the worker
    * pushes each task's progress. Every message carries the task id (empty only for `hello`).
+   * Needs the token of the agent id named in `hello`.
    */
   taskStream(
     request: AsyncIterable<WorkerMessage>,
@@ -5383,17 +5410,18 @@ export interface AgentServiceImplementation<CallContextExt = {}> {
 export interface AgentServiceClient<CallOptionsExt = {}> {
   /** A worker announces itself and receives its agent id. */
   register(request: DeepPartial<RegisterRequest>, options?: CallOptions & CallOptionsExt): Promise<RegisterResponse>;
-  /** A worker leaves. Tasks it still held are failed by the orchestrator. */
+  /** A worker leaves. Tasks it still held are failed by the orchestrator. Needs the agent's token. */
   unregister(
     request: DeepPartial<UnregisterRequest>,
     options?: CallOptions & CallOptionsExt,
   ): Promise<UnregisterResponse>;
-  /** Liveness and the ids of the tasks the worker is running. */
+  /** Liveness and the ids of the tasks the worker is running. Needs the agent's token. */
   heartbeat(request: DeepPartial<HeartbeatRequest>, options?: CallOptions & CallOptionsExt): Promise<HeartbeatResponse>;
   /**
    * The long-lived task channel, opened by the worker after Register. The worker's first
    * message is `hello`; the orchestrator then pushes assignments and cancels, and the worker
    * pushes each task's progress. Every message carries the task id (empty only for `hello`).
+   * Needs the token of the agent id named in `hello`.
    */
   taskStream(
     request: AsyncIterable<DeepPartial<WorkerMessage>>,
