@@ -236,6 +236,17 @@ describe('parseOrchestratorArgs: client tokens and queue limits', () => {
     assert.ok(!JSON.stringify(config).includes('alice-token-0123456789'));
   });
 
+  it('config/client-tokens.example.yaml is a valid tokens file (once made 0600, as it says)', () => {
+    const example = readFileSync(new URL('../../config/client-tokens.example.yaml', import.meta.url).pathname, 'utf8');
+    const copy = writeFile('client-tokens.yaml', example);
+    chmodSync(copy, 0o600);
+    assert.deepEqual(load({ argv: ['--client-tokens', copy] }).clientTokens?.map((c) => [c.name, c.role]), [
+      ['agent-host', 'client'],
+      ['tenant-a', 'client'],
+      ['operator', 'admin'],
+    ]);
+  });
+
   it('reads the queue limits from flags and the environment', () => {
     const config = load({ argv: ['--max-queued-tasks', '7', '--max-queued-bytes', '64MiB'], env: { ORCHESTRATOR_MAX_TASKS_PER_CLIENT: '3' } });
     assert.deepEqual(config.queueLimits, { maxQueuedTasks: 7, maxQueuedBytes: 64 * 1024 * 1024, maxTasksPerClient: 3 });
