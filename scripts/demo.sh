@@ -25,7 +25,8 @@ trap cleanup EXIT
 
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
-# A workspace owned by an unprivileged user: tasks run as the owner of their mount.
+# A workspace owned by an unprivileged user, the worker's only mount root: tasks may mount only
+# under it, and run as the owner of the directory they mount (--mount-root "$ws:owner").
 mkdir -p "$ws/src"
 printf 'Hello from the demo workspace.\nThe worker read this file inside a container.\n' >"$ws/README.txt"
 printf 'def greet():\n    # TODO: say something nicer\n    return "hi"\n' >"$ws/src/app.py"
@@ -52,7 +53,8 @@ say "starting the orchestrator on $addr"
 ./bin/orchestrator --listen "$addr" --data-dir "$demo/data" --log-output "$demo/orchestrator.log" &
 pids+=($!)
 say "starting a worker"
-./bin/worker --orchestrator-addr "$addr" --name demo-worker --heartbeat-interval 5s --policy "$demo/policies.yaml" --log-output "$demo/worker.log" &
+./bin/worker --orchestrator-addr "$addr" --name demo-worker --heartbeat-interval 5s --policy "$demo/policies.yaml" \
+  --mount-root "$ws:owner" --work-dir "$demo/worker" --log-output "$demo/worker.log" &
 pids+=($!)
 
 for _ in $(seq 1 100); do
@@ -77,6 +79,9 @@ say "fetch_url of the host itself (docker0, $bridge) and of cloud metadata are r
 
 say "a path that escapes the workspace is refused before any container starts"
 ./bin/task --orchestrator-addr "$addr" run file_read --mount "$ws" --param path=../../etc/passwd || echo "(exit code $?)"
+
+say "a directory outside the worker's mount roots is never mounted (here: the demo's own state)"
+./bin/task --orchestrator-addr "$addr" run list --mount "$demo" --param path=. || echo "(exit code $?)"
 
 say "worker log"
 tail -n 8 "$demo/worker.log"

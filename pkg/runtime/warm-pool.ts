@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type Dockerode from 'dockerode';
 import type { PinnedMount } from '../mounts/index.js';
+import { isWorkerError } from '../errors/index.js';
 import { LABELS, poolContainerLabels } from './container-labels.js';
 import type { ContainerRunner, RunOptions, RunsContainers, StartedContainer } from './container-runner.js';
 import type { ContainerSpec } from './container-spec.js';
@@ -352,6 +353,12 @@ export class WarmPool implements RunsContainers {
       }
     } catch (error) {
       this.live.delete(slot);
+      if (isWorkerError(error) && (error.code === 'MOUNT_CHANGED' || error.code === 'MOUNT_NOT_FOUND')) {
+        // The key's directory is no longer at its path: forget the key (a task judged anew makes it again).
+        this.entries.delete(entry.key);
+        this.options.logger?.debug('warm pool: the directory of a key moved; key dropped', { key: entry.description, error: error.message });
+        return;
+      }
       entry.retryAfterMs = this.now() + RETRY_AFTER_FAILURE_MS;
       this.totals.warmFailures++;
       this.options.logger?.warn('warm pool: could not warm a container', { key: entry.description, error: error instanceof Error ? error.message : String(error) });

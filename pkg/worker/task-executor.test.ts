@@ -1,3 +1,5 @@
+import { statSync } from 'node:fs';
+import { identityOf, type PinsMounts } from '../mounts/index.js';
 import assert from 'node:assert/strict';
 import { chown, mkdir, mkdtemp, realpath, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -125,14 +127,41 @@ function registry(): ToolRegistry {
 }
 
 /** An egress proxy that refused what `refusals` lists, for whichever task token asks first. */
-function fakeEgress(refusals: string[] = []): NonNullable<TaskExecutorOptions['egress']> & { asked: string[] } {
+function fakeEgress(refusals: string[] = []): NonNullable<TaskExecutorOptions['egress']> & { asked: string[]; live: Set<string> } {
   const asked: string[] = [];
+  const live = new Set<string>();
   return {
     url: 'http://172.18.0.1:3128',
     asked,
+    live,
+    registerToken: (token) => void live.add(token),
+    dropToken: (token) => void live.delete(token),
     takeRefusals(token) {
       asked.push(token);
       return refusals.splice(0);
+    },
+  };
+}
+
+/** Pins nothing: hands the runner `/pinned<path>` and records what it was asked (the real pinner is tested in pkg/mounts). */
+function fakePinner(): PinsMounts & { pinned: string[]; released: string[] } {
+  const pinned: string[] = [];
+  const released: string[] = [];
+  return {
+    pinned,
+    released,
+    async pin(directory) {
+      pinned.push(directory.path);
+      let done = false;
+      return {
+        path: `/pinned${directory.path}`,
+        identity: directory.identity,
+        origin: directory.path,
+        release: async () => {
+          if (!done) released.push(directory.path);
+          done = true;
+        },
+      };
     },
   };
 }
@@ -145,6 +174,8 @@ function executor(runner: RunsContainers, overrides: Partial<TaskExecutorOptions
     outputCapBytes: 4096,
     cancelGraceMs: 1234,
     defaultRuntime: 'runc-default',
+    mountRoots: [{ path: '/', user: { kind: 'owner' } }],
+    pinner: fakePinner(),
     ...overrides,
   });
 }
@@ -224,6 +255,24 @@ describe('TaskExecutor', () => {
       assert.equal(ok.cause, 'COMPLETED', 'a refused hop the tool recovered from is not a failure');
     });
 
+    it("registers the task's egress token with the proxy before its container runs and drops it when the task ends (#11)", async () => {
+      const egress = fakeEgress();
+      const runner = new FakeRunner(scripted(started(), exit(0)));
+      const liveAtRun: string[][] = [];
+      const run = runner.run.bind(runner);
+      runner.run = (spec, options) => {
+        liveAtRun.push([...egress.live]);
+        return run(spec, options);
+      };
+      await executor(runner, { egress }).run('t', task({ toolType: 'fetch_url', params: fetchUrl('http://a.example/') }));
+      const token = runner.calls[0]!.spec.argv.find((arg) => arg.includes('@'))?.slice('http://'.length, 'http://'.length + 24);
+      assert.deepEqual(liveAtRun, [[token]], 'the token in the proxy URL was valid while the container ran');
+      assert.deepEqual([...egress.live], [], 'and is dropped once the task ended');
+      await executor(new FakeRunner(scripted(started(), exit(1))), { egress }).run('t2', task({ toolType: 'fetch_url', params: fetchUrl('http://a.example/') }));
+      await executor(new FakeRunner(scripted(started(), exit(0))), { egress }).run('t3', task({ toolType: 'fetch_url', params: fetchUrl('not a url') }));
+      assert.deepEqual([...egress.live], [], 'also when the task fails, before or after its container');
+    });
+
     it('builds the container spec of a read tool from the tool, the mount and the task', async () => {
       const runner = new FakeRunner(scripted(started(), exit(0)));
       await executor(runner).run('task-42', task({ toolType: 'file_read', params: read('dir/a.txt'), mountSource: ownedDir, writable: true }));
@@ -245,7 +294,7 @@ describe('TaskExecutor', () => {
           'io.baaaht.tool': 'file_read',
           'io.baaaht.deadline': String(deadline),
         },
-        mount: { source: ownedDir, target: '/workspace', writable: false },
+        mount: { source: `/pinned${ownedDir}`, target: '/workspace', writable: false, identity: spec.mount?.identity ?? '', origin: ownedDir },
         network: 'none',
         limits: FILE_TOOL_LIMITS,
       });
@@ -265,9 +314,45 @@ describe('TaskExecutor', () => {
       );
       assert.equal(outcome.state, 'COMPLETED');
       const { spec } = runner.calls[0]!;
-      assert.deepEqual(spec.mount, { source: ownedDir, target: '/workspace', writable: true });
+      assert.deepEqual(spec.mount, { source: `/pinned${ownedDir}`, target: '/workspace', writable: true, identity: identityOf(statSync(ownedDir, { bigint: true })), origin: ownedDir });
       assert.equal(spec.network, 'none');
       assert.equal(Buffer.from(spec.stdin ?? []).toString(), 'content');
+    });
+
+    it('pins the judged directory, hands the runner the pin, and releases the pin once the container started', async () => {
+      const pinner = fakePinner();
+      const runner = new FakeRunner(scripted(started(), exit(0)));
+      await executor(runner, { pinner }).run('t', task({ toolType: 'file_read', params: read('a'), mountSource: ownedDir }));
+      assert.deepEqual([pinner.pinned, pinner.released], [[ownedDir], [ownedDir]]);
+      assert.equal(runner.calls[0]?.spec.mount?.source, `/pinned${ownedDir}`);
+    });
+
+    it('refuses a mount under no root (POLICY_DENIED naming --mount-root) and a mount without a pinner, before any container', async () => {
+      for (const overrides of [{ mountRoots: [] }, { mountRoots: [{ path: '/srv/elsewhere', user: { kind: 'owner' } } as const] }]) {
+        const runner = new FakeRunner(scripted(started(), exit(0)));
+        const outcome = await executor(runner, overrides).run('t', task({ toolType: 'file_read', params: read('a'), mountSource: ownedDir }));
+        assert.equal(outcome.error?.code, 'POLICY_DENIED');
+        assert.match(outcome.error?.message ?? '', /under no mount root.*--mount-root/);
+        assert.equal(runner.calls.length, 0);
+      }
+      const runner = new FakeRunner(scripted(started(), exit(0)));
+      const { pinner: _none, ...withoutPinner } = { pinner: undefined };
+      const outcome = await new TaskExecutor({ runner, tools: registry(), workerId: 'w', outputCapBytes: 1, cancelGraceMs: 1, defaultRuntime: 'runc', mountRoots: [{ path: '/', user: { kind: 'owner' } }], ...withoutPinner }).run(
+        't',
+        task({ toolType: 'file_read', params: read('a'), mountSource: ownedDir }),
+      );
+      assert.equal(outcome.error?.code, 'POLICY_DENIED');
+      assert.match(outcome.error?.message ?? '', /cannot pin/);
+      assert.equal(runner.calls.length, 0);
+    });
+
+    it("runs as the root's fixed user, whoever owns the directory", async () => {
+      const runner = new FakeRunner(scripted(started(), exit(0)));
+      await executor(runner, { mountRoots: [{ path: root, user: { kind: 'fixed', uid: 2222, gid: 2223 } }] }).run(
+        't',
+        task({ toolType: 'file_read', params: read('a'), mountSource: ownedDir }),
+      );
+      assert.equal(runner.calls[0]?.spec.user, '2222:2223');
     });
 
     it('runs a root-owned mount as nobody', async () => {

@@ -259,9 +259,11 @@ describe('WarmPool (real Docker)', () => {
           (key) => [key, (info.HostConfig as Record<string, unknown>)[key]],
         ),
       ),
-      mounts: info.Mounts.map((m) => ({ source: m.Source, destination: m.Destination, rw: m.RW, type: m.Type })),
+      // The source differs: a warm container's directory is pinned again for it (its own pin path).
+      mounts: info.Mounts.map((m) => ({ destination: m.Destination, rw: m.RW, type: m.Type })),
     });
     assert.deepEqual(confinement(warmInfo), confinement(coldInfo));
+    assert.match(warmInfo.Mounts[0]?.Source ?? '', new RegExp(`^${ws.dir}-pins/[0-9a-f]{24}$`));
     assert.equal(warmInfo.HostConfig.ReadonlyRootfs, true);
     assert.deepEqual(warmInfo.HostConfig.CapDrop, ['ALL']);
     assert.equal(warmInfo.HostConfig.NetworkMode, 'none');

@@ -1,6 +1,7 @@
 // The real worker's /healthz, /readyz and /metrics (--metrics-addr) while it runs a real task
 // through the orchestrator, and after the orchestrator goes away.
 import assert from 'node:assert/strict';
+import { TEST_WORKER_ENV } from '../support/mount-roots.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,7 +34,7 @@ describe('metrics server of a real worker (--metrics-addr)', () => {
         '--reconnect-interval', '100ms',
         '--reconnect-max-interval', '200ms',
       ],
-      env: {},
+      env: TEST_WORKER_ENV,
       homeDir: '/nonexistent',
       hostname: 'm',
     });

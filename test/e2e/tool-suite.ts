@@ -2,6 +2,7 @@
 // Unix socket) → a fresh container on the real Docker engine → result. Nothing here is faked.
 // Run under each runtime tier by tools.test.ts (runc) and tools-runsc.test.ts (gVisor).
 import assert from 'node:assert/strict';
+import { TEST_WORKER_ENV } from '../support/mount-roots.js';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -65,7 +66,7 @@ export function describeToolSuite({ runtime, webRuntime }: SuiteRuntimes, extra?
           '--work-dir', workDir,
           '--search-url-template', `${web.origin}/search?q={query}`,
         ],
-        env: {},
+        env: TEST_WORKER_ENV,
         homeDir: '/nonexistent',
         hostname: 'e2e',
       });

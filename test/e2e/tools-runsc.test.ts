@@ -5,6 +5,7 @@
 // netstack does not start on this kernel (see scripts/ensure-docker.sh). A web tool configured
 // with plain runsc is not offered, and the worker says why.
 import assert from 'node:assert/strict';
+import { TEST_WORKER_ENV } from '../support/mount-roots.js';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,7 +23,7 @@ describeToolSuite({ runtime: 'runsc', webRuntime: 'runsc-hostnet' }, () => {
     try {
       const configFile = join(dir, 'worker.yaml');
       await writeFile(configFile, 'tools:\n  overrides:\n    fetch_url: { runtime: runsc }\n    file_read: { runtime: runsc }\n    grep: { runtime: no-such-runtime }\n');
-      const config = loadWorkerConfig({ argv: ['--config', configFile, '--work-dir', dir], env: {}, homeDir: '/nonexistent', hostname: 'e2e' });
+      const config = loadWorkerConfig({ argv: ['--config', configFile, '--work-dir', dir], env: TEST_WORKER_ENV, homeDir: '/nonexistent', hostname: 'e2e' });
       const lines: Array<Record<string, unknown>> = [];
       const logger = winston.createLogger({ format: winston.format.json(), transports: [new winston.transports.Stream({ stream: capture(lines) })] });
       const parts = await createWorker(config, logger, { tools: createBuiltinToolRegistry(config.tools), version: 'test', hostname: 'e2e' });

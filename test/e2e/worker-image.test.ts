@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
@@ -42,6 +42,7 @@ describe('worker image: docker run beside a host orchestrator', () => {
   let tasks: TaskServiceClient;
   let ws: Awaited<ReturnType<typeof makeWorkspace>>;
   let containerStarted = false;
+  let pinDir = '';
 
   const registered = async (): Promise<WorkerInfo | undefined> =>
     (await tasks.listWorkers({})).workers.find((w) => w.name === workerName && w.connected);
@@ -68,6 +69,13 @@ describe('worker image: docker run beside a host orchestrator', () => {
     tasks = createClient(TaskServiceDefinition, channel);
     ws = await makeWorkspace({ 'hello.txt': 'hello from a containerized worker\n' });
 
+    // The worker pins each judged mount directory with a bind mount in --mount-pin-dir; the
+    // engine must see those mounts, so that directory is a shared mount on the host and bound
+    // into the container with rshared propagation (the worker runs as root with CAP_SYS_ADMIN there).
+    pinDir = join(dir, 'pins');
+    await mkdir(pinDir, { mode: 0o700 });
+    await run('mount', ['--bind', pinDir, pinDir]);
+    await run('mount', ['--make-shared', pinDir]);
     const dockerGid = String((await stat(DOCKER_SOCKET)).gid);
     containerStarted = true; // from here on, after() removes it even if `docker run` fails half-way
     await dockerCli([
@@ -76,6 +84,8 @@ describe('worker image: docker run beside a host orchestrator', () => {
       '-v', `${DOCKER_SOCKET}:${DOCKER_SOCKET}`,
       '-v', `${socketDir}:${socketDir}`,
       '-v', `${ws.dir}:${ws.dir}`,
+      '--user', '0:0', '--cap-add', 'SYS_ADMIN', '--security-opt', 'apparmor=unconfined',
+      '-v', `${pinDir}:${pinDir}:rshared`,
       // The image's check, run every second so that the test need not wait the image's 30 s.
       '--health-interval', '1s', '--health-timeout', '5s', '--health-retries', '3',
       image,
@@ -83,6 +93,8 @@ describe('worker image: docker run beside a host orchestrator', () => {
       '--name', workerName,
       '--heartbeat-interval', '1s',
       '--reconnect-interval', '200ms',
+      '--mount-root', `${ws.dir}:owner`,
+      '--mount-pin-dir', pinDir,
     ]);
   }, { timeout: 20 * 60_000 });
 
@@ -91,6 +103,7 @@ describe('worker image: docker run beside a host orchestrator', () => {
     channel?.close();
     await orchestrator?.stop('SIGTERM');
     await ws?.cleanup();
+    if (pinDir) await run('umount', ['--lazy', pinDir]).catch(() => undefined);
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
@@ -110,13 +123,14 @@ describe('worker image: docker run beside a host orchestrator', () => {
     assert.ok(!modules.split('\n').includes('better-sqlite3'), 'better-sqlite3 is the orchestrator\'s only');
   });
 
-  it('registers with the host orchestrator as its non-root user, without the web tools (their egress proxy cannot listen here)', async () => {
+  it('registers with the host orchestrator (run as root in its container, to pin mounts), without the web tools (their egress proxy cannot listen here)', async () => {
     const worker = await waitUntil(registered, 60_000, 'registration of the containerized worker').catch(async (error: unknown) => {
       throw new Error(`${String(error)}; worker log:\n${await containerLogs()}`);
     });
     assert.ok(worker.capabilities?.toolTypes.includes('file_read'), JSON.stringify(worker.capabilities));
     assert.ok(!worker.capabilities?.toolTypes.includes('fetch_url'), JSON.stringify(worker.capabilities));
-    assert.equal(await dockerCli(['exec', containerName, 'id', '-u']), imageUser.split(':')[0]);
+    assert.equal(await dockerCli(['exec', containerName, 'id', '-u']), '0');
+    assert.doesNotMatch(await containerLogs(), /mount sources cannot be pinned/);
     assert.match(await containerLogs(), /web egress unavailable; web tools not offered.*EADDRNOTAVAIL/);
   });
 

@@ -1,5 +1,6 @@
 // The real worker against an orchestrator that requires a worker key.
 import assert from 'node:assert/strict';
+import { TEST_WORKER_ENV } from '../support/mount-roots.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,7 +28,7 @@ describe('worker key (real worker)', () => {
 
   const start = async (name: string, key?: string): Promise<WorkerParts> => {
     const argv = ['--orchestrator-addr', h.address, '--name', name, '--work-dir', join(dir, name), '--reconnect-interval', '100ms', '--reconnect-max-interval', '200ms'];
-    const config = loadWorkerConfig({ argv: key ? [...argv, '--worker-key', key] : argv, env: {}, homeDir: '/nonexistent', hostname: 'k' });
+    const config = loadWorkerConfig({ argv: key ? [...argv, '--worker-key', key] : argv, env: TEST_WORKER_ENV, homeDir: '/nonexistent', hostname: 'k' });
     const w = await createWorker(config, silentLogger(), { tools: createBuiltinToolRegistry(config.tools), version: 't', hostname: 'k' });
     workers.push(w);
     void w.agent.start().catch(() => undefined);

@@ -1,6 +1,8 @@
 // Every way a task can end, each produced for real (orchestrator → worker → container, or the
 // library executor where no orchestrator is involved), with its state, cause and retryable flag.
 import assert from 'node:assert/strict';
+import { TEST_MOUNT_ROOT_LIST, TEST_WORKER_ENV } from '../support/mount-roots.js';
+import { MountPinner } from '../../pkg/mounts/index.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -38,7 +40,7 @@ describe('every way a task can end, named (real containers)', () => {
         '--heartbeat-interval', '1s',
         '--work-dir', workDir,
       ],
-      env: {},
+      env: TEST_WORKER_ENV,
       homeDir: '/nonexistent',
       hostname: 'causes',
     });
@@ -135,7 +137,10 @@ describe('every way a task can end, named (real containers)', () => {
 
   it('engine unavailable: a task on an engine that does not answer fails retryable', async () => {
     const config = defaultWorkerConfig({ dockerSocket: join(workDir, 'no-engine.sock') });
-    const executor = createExecutorFor(config, new DockerEngine(config.dockerSocket), createBuiltinToolRegistry(config.tools), 'runc');
+    const executor = createExecutorFor(config, new DockerEngine(config.dockerSocket), createBuiltinToolRegistry(config.tools), 'runc', undefined, {
+      mountRoots: TEST_MOUNT_ROOT_LIST,
+      pinner: await MountPinner.create(join(workDir, 'pins')),
+    });
     const r = await executor.run('engine-down', Task.fromPartial({ toolType: 'list', mountSource: ws.dir, params: { $case: 'list', list: { path: '' } } }));
     assert.equal(r.state, 'FAILED');
     assert.equal(r.cause, 'ENGINE_UNAVAILABLE');

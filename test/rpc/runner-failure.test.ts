@@ -2,6 +2,7 @@
 // INTERNAL (retryable: the orchestrator runs it again while attempts remain), and the worker goes
 // on: it is not left holding the lease for ever.
 import assert from 'node:assert/strict';
+import { TEST_WORKER_ENV } from '../support/mount-roots.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -21,7 +22,7 @@ describe('a task runner that throws', () => {
     dir = await mkdtemp('/tmp/brf-');
     const config = loadWorkerConfig({
       argv: ['--orchestrator-addr', h.address, '--name', 'thrower', '--work-dir', dir, '--heartbeat-interval', '200ms'],
-      env: {},
+      env: TEST_WORKER_ENV,
       homeDir: '/nonexistent',
       hostname: 'h',
     });

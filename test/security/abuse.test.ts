@@ -2,6 +2,7 @@
 // typed cause while the worker stays bounded. The memory bomb and the sleep-spawning fork bomb are
 // test/faults/causes.test.ts's (OUT_OF_MEMORY, PID_LIMIT); here: the recursive fork bomb, filling
 // /tmp, a zombie storm, and 1 GiB of output through the real worker process, whose RSS is watched.
+import { TEST_WORKER_ENV } from '../support/mount-roots.js';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -81,7 +82,7 @@ describe('abuse suite (real containers)', () => {
         ['--import', 'tsx', join(ROOT, 'cmd/worker/main.ts'),
           '--orchestrator-addr', h.address, '--name', 'abuse-process-worker', '--config', FIXTURE,
           '--work-dir', workDir, '--heartbeat-interval', '1s', '--log-level', 'warn'],
-        { cwd: ROOT, env: { ...process.env, HOME: '/nonexistent', ORCHESTRATOR_URL: '' }, stdio: ['ignore', 'pipe', 'pipe'] },
+        { cwd: ROOT, env: { ...TEST_WORKER_ENV, ...process.env, HOME: '/nonexistent', ORCHESTRATOR_URL: '' }, stdio: ['ignore', 'pipe', 'pipe'] },
       );
       worker.stdout?.on('data', (chunk: Buffer) => (workerLog += chunk.toString()));
       worker.stderr?.on('data', (chunk: Buffer) => (workerLog += chunk.toString()));

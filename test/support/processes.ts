@@ -3,6 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { ROOT } from './examples.js';
+import { TEST_WORKER_ENV } from './mount-roots.js';
 
 export { ROOT };
 
@@ -19,7 +20,7 @@ export function startBin(name: 'worker' | 'orchestrator' | 'task', args: readonl
   const command = [...prefix, process.execPath, join(ROOT, 'bin', name), ...args];
   const child = spawn(command[0]!, command.slice(1), {
     cwd: ROOT,
-    env: { ...process.env, ORCHESTRATOR_URL: '', HOME: '/nonexistent' },
+    env: { ...TEST_WORKER_ENV, ...process.env, ORCHESTRATOR_URL: '', HOME: '/nonexistent' },
     stdio: [input ? 'pipe' : 'ignore', 'pipe', 'pipe'],
   });
   if (input) child.stdin?.end(input);
