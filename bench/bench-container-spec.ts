@@ -4,13 +4,16 @@ import type { Task } from '../pkg/gen/agent/v1/agent.js';
 import { evaluatePolicy, STRICT_DEFAULT_POLICY } from '../pkg/policy/index.js';
 import { taskContainerLabels, type ContainerSpec } from '../pkg/runtime/index.js';
 import { createBuiltinToolRegistry, WORKSPACE_DIR } from '../pkg/tools/index.js';
-import { containerUserFor, resolveMount } from '../pkg/worker/resolve-mount.js';
+import { taskUserFor } from '../pkg/mounts/index.js';
+import { resolveMount } from '../pkg/worker/resolve-mount.js';
 
 /**
  * The ContainerSpec the worker builds for `task` (see TaskExecutor.run), built the same way: the
  * tool's invocation, the mount resolved and owned as the worker sees it, the strict default
  * policy's adjusted limits and runtime, the worker's default tool settings. `workerId` goes on
- * the labels (the bench's cleanup finds its containers by it).
+ * the labels (the bench's cleanup finds its containers by it). The bench's own workspace is its
+ * mount root (as its owner), and it is bound by path, not pinned: the runner baselines measure
+ * the engine, not the worker's pinning, which the worker benchmarks include.
  */
 export async function benchContainerSpec(task: Pick<Task, 'toolType' | 'params'>, mountSource: string, workerId: string, bootId: string): Promise<ContainerSpec> {
   const config = loadWorkerConfig({ argv: [], env: {}, homeDir: '/nonexistent', hostname: 'bench' });
@@ -18,6 +21,7 @@ export async function benchContainerSpec(task: Pick<Task, 'toolType' | 'params'>
   if (tool === undefined) throw new Error(`no built-in tool ${task.toolType}`);
   const invocation = tool.buildInvocation(task.params);
   const resolved = await resolveMount(tool.type, tool.mount, mountSource, false);
+  await resolved?.directory.close();
   const evaluation = evaluatePolicy(STRICT_DEFAULT_POLICY, {
     taskId: 'bench',
     toolType: tool.type,
@@ -28,7 +32,8 @@ export async function benchContainerSpec(task: Pick<Task, 'toolType' | 'params'>
     limits: tool.limits,
     timeoutMs: tool.timeoutMs,
     outputCapBytes: config.outputCapBytes,
-    protectedFiles: [],
+    protectedPaths: [],
+    ...(resolved ? { mountRoots: [{ path: resolved.source, user: { kind: 'owner' as const } }] } : {}),
   });
   if (!evaluation.allowed) throw new Error(`the strict default policy refuses ${task.toolType}: ${evaluation.denial?.reason ?? ''}`);
   const { adjusted } = evaluation;
@@ -37,7 +42,7 @@ export async function benchContainerSpec(task: Pick<Task, 'toolType' | 'params'>
     argv: invocation.argv,
     ...(invocation.env ? { env: invocation.env } : {}),
     workingDir: WORKSPACE_DIR,
-    user: containerUserFor(resolved),
+    user: resolved ? taskUserFor(adjusted.mountUser ?? { kind: 'owner' }, resolved.directory) : '65534:65534',
     labels: taskContainerLabels({
       workerId,
       bootId,
@@ -45,7 +50,9 @@ export async function benchContainerSpec(task: Pick<Task, 'toolType' | 'params'>
       tool: tool.type,
       deadlineMs: Date.now() + adjusted.timeoutMs + 60_000,
     }),
-    ...(resolved ? { mount: { source: resolved.source, target: WORKSPACE_DIR, writable: adjusted.writable } } : {}),
+    ...(resolved
+      ? { mount: { source: resolved.source, target: WORKSPACE_DIR, writable: adjusted.writable, identity: resolved.directory.identity, origin: resolved.source } }
+      : {}),
     network: tool.network,
     limits: adjusted.limits,
     ...(adjusted.runtime ? { runtime: adjusted.runtime } : {}),
