@@ -80,7 +80,7 @@ say "fetch_url of the host itself (docker0, $bridge) and of cloud metadata are r
 say "a path that escapes the workspace is refused before any container starts"
 ./bin/task --orchestrator-addr "$addr" run file_read --mount "$ws" --param path=../../etc/passwd || echo "(exit code $?)"
 
-say "a directory outside the worker's mount roots is never mounted (here: the demo's own state)"
+say "the worker's own state is never mounted (nor anything outside its mount roots)"
 ./bin/task --orchestrator-addr "$addr" run list --mount "$demo" --param path=. || echo "(exit code $?)"
 
 say "worker log"
