@@ -31,7 +31,9 @@ export function createNetnsLab(count: number): NetnsLab {
   const lab: NetnsLab = {
     hostAddress: `${net}.1`,
     namespaces,
-    prefix: (index) => ['ip', 'netns', 'exec', namespaces[index]!.name],
+    // nsenter enters only the network namespace: `ip netns exec` would also give the program a
+    // mount namespace of its own, and the worker's mount pins must be seen by the engine.
+    prefix: (index) => ['nsenter', `--net=/run/netns/${namespaces[index]!.name}`, '--'],
     remove() {
       for (const [i, ns] of namespaces.entries()) {
         try {
