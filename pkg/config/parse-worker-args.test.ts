@@ -89,6 +89,7 @@ describe('parseWorkerArgs: defaults', () => {
         image: `baaaht/tools:${packageVersion}`,
         searchUrlTemplate: 'https://html.duckduckgo.com/html/?q={query}',
         maxFetchBytes: 5_242_880,
+        maxWriteBytes: 33_554_432,
         webNetwork: 'baaaht-egress',
         overrides: {},
         custom: [],
@@ -272,6 +273,7 @@ describe('parseWorkerArgs: precedence (flag > env > file > default)', () => {
         image: 'registry.example/tools:9',
         searchUrlTemplate: 'https://search.example/?q={query}',
         maxFetchBytes: 1_048_576,
+        maxWriteBytes: 33_554_432,
         webNetwork: 'web',
         overrides: {},
         custom: [],
@@ -374,6 +376,7 @@ describe('parseWorkerArgs: config files', () => {
       image: 'tools:dev',
       searchUrlTemplate: 'https://s.example/?q={query}',
       maxFetchBytes: 2_097_152,
+      maxWriteBytes: 33_554_432,
       webNetwork: 'webnet',
       overrides: {
         file_read: { limits: { memoryBytes: 67_108_864, cpus: 0.25, pids: 32 }, timeoutMs: 45_000 },
@@ -556,7 +559,13 @@ describe('parseWorkerArgs: custom tools (tools.custom)', () => {
       name: 'shell script placeholder',
       content: 'tools:\n  custom:\n    - name: zeros\n      command: [sh, -c, "head -c {size} /dev/zero"]\n      params:\n        size: { type: integer, required: true }\n',
       option: 'tools.custom[0].command[2]',
-      message: /^invalid value for tools\.custom\[0\]\.command\[2\] \(in .*custom-shell.*\.yaml\): placeholders inside a shell script \(sh -c\)/,
+      message: /^invalid value for tools\.custom\[0\]\.command\[2\] \(in .*custom-shell.*\.yaml\): tool "zeros": \{size\} is inside a longer argument/,
+    },
+    {
+      name: 'shell script placeholder with interpolate',
+      content: 'tools:\n  custom:\n    - name: zeros\n      interpolate: true\n      command: [sh, -c, "head -c {size} /dev/zero"]\n      params:\n        size: { type: integer, required: true }\n',
+      option: 'tools.custom[0].command[2]',
+      message: /^invalid value for tools\.custom\[0\]\.command\[2\] \(in .*custom-shell.*\.yaml\): tool "zeros":.*shell/,
     },
     {
       name: 'unknown key',

@@ -72,6 +72,7 @@ export function parseWorkerArgs(input: WorkerConfigInput): ParsedArgs<WorkerConf
         image: v.toolsImage,
         searchUrlTemplate: v.searchUrlTemplate,
         maxFetchBytes: v.maxFetchBytes,
+        maxWriteBytes: v.maxWriteBytes,
         webNetwork: v.webNetwork,
         overrides: v.toolOverrides,
         custom: compileCustomTools(v.customTools, loaded.configFile),

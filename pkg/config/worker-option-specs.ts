@@ -309,6 +309,14 @@ export function workerOptionSpecs(context: WorkerOptionContext) {
       doc: 'Largest response body fetch_url and web_search download (5MiB = 5242880 bytes).',
       parse: (raw) => parseByteSize(raw),
     },
+    maxWriteBytes: {
+      flag: 'max-write-bytes',
+      key: 'tools.maxWriteBytes',
+      default: '32MiB',
+      metavar: 'bytes',
+      doc: 'Largest file file_write and file_edit may leave behind; a larger write fails WRITE_LIMIT and the file is left as it was.',
+      parse: (raw) => parseByteSize(raw),
+    },
     webNetwork: {
       flag: 'web-network',
       key: 'tools.webNetwork',

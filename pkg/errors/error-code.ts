@@ -15,6 +15,8 @@ export const ERROR_CODES = [
   // The mount source changed (a path component was swapped, e.g. for a symbolic link) between
   // the moment it was judged and the moment it was bound: nothing was mounted.
   'MOUNT_CHANGED',
+  // A built-in tool would write more than --max-write-bytes to one file: nothing was written.
+  'WRITE_LIMIT',
   // The worker could not run it.
   'IMAGE_MISSING',
   'ENGINE_UNAVAILABLE',

@@ -19,6 +19,12 @@ export interface BuiltinToolOptions {
   /** Largest response body fetch_url and web_search download, in bytes. */
   readonly maxFetchBytes: number;
   /**
+   * Largest file file_write and file_edit leave behind, in bytes (DEFAULT_MAX_WRITE_BYTES when
+   * unset): a larger write fails WRITE_LIMIT and the file is left as it was. Writable mounts have
+   * no disk quota of their own; this bounds what one built-in task adds.
+   */
+  readonly maxWriteBytes?: number;
+  /**
    * Docker network the web tools join (`baaaht-egress` unless configured): the worker creates it
    * internal, so that their only way out is its egress proxy on the network's gateway.
    */

@@ -51,6 +51,11 @@ export interface ToolSpec {
    * tools' guard: GUARD_ESCAPE_EXIT); the task then fails PATH_ESCAPE rather than NON_ZERO_EXIT.
    */
   readonly escapeExitCode?: number;
+  /**
+   * Exit code by which the tool says it refused to write past its write cap (the file tools'
+   * guard: GUARD_WRITE_LIMIT_EXIT); the task then fails WRITE_LIMIT rather than NON_ZERO_EXIT.
+   */
+  readonly writeLimitExitCode?: number;
   /** An operator-registered tool (tools.custom), not a built-in one: policies may force a runtime on these. */
   readonly custom?: boolean;
   /**

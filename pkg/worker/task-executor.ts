@@ -213,6 +213,10 @@ export class TaskExecutor {
             const message = `${spec.type} refused a path that leaves the workspace through a symbolic or hard link (see stderr)`;
             return makeOutcome('FAILED', facts({ ...exit, error: { code: 'PATH_ESCAPE', message } }));
           }
+          if (spec.writeLimitExitCode !== undefined && event.exitCode === spec.writeLimitExitCode) {
+            const message = `${spec.type} would leave a file larger than its write cap, so it wrote nothing (see stderr; --max-write-bytes)`;
+            return makeOutcome('FAILED', facts({ ...exit, error: { code: 'WRITE_LIMIT', message } }));
+          }
           if (event.pidsLimitHit && event.exitCode !== 0) {
             const message = `${spec.type} hit its limit of ${adjusted.limits.pids} processes`;
             return makeOutcome('FAILED', facts({ ...exit, error: { code: 'PID_LIMIT', message } }));
