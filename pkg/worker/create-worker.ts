@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, realpathSync } from 'node:fs';
-import { MountPinner, openDirectory, type MountRoot, type PinnedMount } from '../mounts/index.js';
+import { MountPinner, openDirectory, type MountRoot, type PinnedMount, type PinsMounts } from '../mounts/index.js';
+import { enginePinsProblem } from './engine-sees-pins.js';
 import { WorkerError } from '../errors/index.js';
 import { protectedPathsFor } from './protected-paths.js';
 import { join } from 'node:path';
@@ -66,11 +67,16 @@ export async function createWorker(config: WorkerConfig, logger: Logger, options
   const policy = options.policy ?? new PolicyHolder(STRICT_DEFAULT_POLICY);
   mkdirSync(config.workDir, { recursive: true, mode: 0o700 });
   const audit = new AuditLog(config.auditLog);
-  const pinner = await MountPinner.create(config.mountPinDir);
-  const pinProblem = await pinner.probe();
-  if (pinProblem !== undefined) {
-    logger.warn('mount sources cannot be pinned: tasks with a mount are refused', { pinDir: config.mountPinDir, reason: pinProblem });
-  }
+  const realPinner = await MountPinner.create(config.mountPinDir);
+  let pinProblem = await realPinner.probe();
+  // Every task's pin goes through here: once the worker knows it cannot pin (or the engine does
+  // not see its pins), tasks with a mount are refused instead of seeing an empty workspace.
+  const pinner: PinsMounts = {
+    pin: (directory) =>
+      pinProblem === undefined
+        ? realPinner.pin(directory)
+        : Promise.reject(new WorkerError('POLICY_DENIED', `this worker cannot pin mount sources, so it mounts nothing: ${pinProblem}`)),
+  };
   const mountRoots = resolveMountRoots(config.mountRoots);
   if (mountRoots.length === 0 && policy.current.mountRoots.length === 0) {
     logger.warn('no mount roots: every task with a mount is refused (name them with --mount-root DIR)');
@@ -142,6 +148,19 @@ export async function createWorker(config: WorkerConfig, logger: Logger, options
     }
     if (present) toolTypes.push(spec.type);
     else logger.warn('tool image missing; tool not offered', { tool: spec.type, image: spec.image, fix: 'make images' });
+  }
+  if (pinProblem === undefined && checked.get(config.tools.image) === true) {
+    pinProblem = await enginePinsProblem({
+      pinner: realPinner,
+      runner: createContainerRunner(config, engine, runtimes.default, logger),
+      image: config.tools.image,
+      dir: config.workDir,
+      workerId: config.name,
+      bootId,
+    });
+  }
+  if (pinProblem !== undefined) {
+    logger.warn('mount sources cannot be pinned: tasks with a mount are refused', { pinDir: config.mountPinDir, reason: pinProblem });
   }
   const reaper = new ContainerReaper({
     docker: engine.docker,
@@ -287,7 +306,7 @@ export function createWarmPool(
  * MOUNT_CHANGED, and the key is not warmed).
  */
 export async function repinDirectory(
-  pinner: Pick<MountPinner, 'pin'>,
+  pinner: PinsMounts,
   mount: { readonly origin: string; readonly identity: string },
 ): Promise<PinnedMount> {
   const directory = await openDirectory(mount.origin);
