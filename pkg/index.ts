@@ -14,6 +14,7 @@ export { fetchUrl, fileRead, webSearch } from './library/tool-helpers.js';
 
 export { loadWorkerConfig, parseWorkerArgs, ConfigError, type WorkerConfig } from './config/index.js';
 export { ERROR_CODES, WorkerError, isWorkerError, type ErrorCode } from './errors/index.js';
+export { parseMountRoot, type MountRoot, type RootUser } from './mounts/index.js';
 export { createLogger, type Logger, type LogOptions } from './log/index.js';
 export {
   createBuiltinToolRegistry,
