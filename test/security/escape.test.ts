@@ -10,6 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { loadWorkerConfig } from '../../pkg/config/index.js';
+import { TEST_WORKER_ENV } from '../support/mount-roots.js';
+import { MountPinner } from '../../pkg/mounts/index.js';
 import { wrapExecutor, type ExecuteTaskResult, type Executor } from '../../pkg/index.js';
 import { DockerEngine } from '../../pkg/runtime/index.js';
 import { createBuiltinToolRegistry } from '../../pkg/tools/index.js';
@@ -30,12 +32,18 @@ describe('escape suite (real containers)', () => {
   before(async () => {
     const config = loadWorkerConfig({
       argv: ['--name', 'escape-worker', '--config', join(ROOT, 'test/fixtures/escape-tools.yaml')],
-      env: {},
+      env: TEST_WORKER_ENV,
       homeDir: '/nonexistent',
       hostname: 'escape',
     });
     const engine = new DockerEngine(config.dockerSocket, config.rpcTimeoutMs);
-    executor = wrapExecutor(createExecutorFor(config, engine, createBuiltinToolRegistry(config.tools), (await engine.runtimes()).default));
+    // Mounts under the tests' roots, pinned as the worker pins them.
+    executor = wrapExecutor(
+      createExecutorFor(config, engine, createBuiltinToolRegistry(config.tools), (await engine.runtimes()).default, undefined, {
+        mountRoots: config.mountRoots,
+        pinner: await MountPinner.create(join(await mkdtemp(join(tmpdir(), 'baaaht-escape-')), 'pins')),
+      }),
+    );
 
     // A file outside the workspace, on the same file system (so it can be hard-linked into it).
     outside = await mkdtemp(join(tmpdir(), 'baaaht-outside-'));

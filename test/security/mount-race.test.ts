@@ -97,10 +97,17 @@ for (const runtime of ['runc', 'runsc'] as const) {
       return worker;
     };
 
-    /** `pauseMs` after each task leaves the warm pool time to warm the next container. */
-    const runAll = async (worker: WorkerParts, label: string, pauseMs = 0): Promise<Tally> => {
+    /**
+     * `awaitWarm`: before each task, give the warm pool up to 3 s to have a container warm (a
+     * refill that finds the path swapped drops its key, and the next task runs cold).
+     */
+    const runAll = async (worker: WorkerParts, label: string, awaitWarm = false): Promise<Tally> => {
       const tally: Tally = { byOutcome: new Map(), inside: 0, outside: 0 };
       await pool(perMode, 3, async (index) => {
+        if (awaitWarm) {
+          const deadline = Date.now() + 3_000;
+          while ((worker.warmPool?.stats().totals.warm ?? 0) === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+        }
         const write = index % 2 === 1;
         const task = Task.fromPartial({
           toolType: write ? 'file_write' : 'file_read',
@@ -126,7 +133,6 @@ for (const runtime of ['runc', 'runsc'] as const) {
         if (outcome.state !== 'COMPLETED') {
           assert.ok(REFUSALS.has(outcome.error?.code ?? ''), `task ${index} ended ${key}: ${outcome.error?.message}`);
         }
-        if (pauseMs > 0) await new Promise((resolve) => setTimeout(resolve, pauseMs));
       });
       return tally;
     };
@@ -140,7 +146,7 @@ for (const runtime of ['runc', 'runsc'] as const) {
       let exchanges = '';
       exchanger.stdout?.on('data', (chunk: Buffer) => (exchanges += chunk.toString()));
       const coldTally = await runAll(cold, 'cold');
-      const warmTally = await runAll(warm, 'warm', 300);
+      const warmTally = await runAll(warm, 'warm', true);
       exchanger.kill('SIGTERM');
       await once(exchanger, 'close');
       const summary = {
