@@ -16,7 +16,7 @@ export interface PinnedMount {
   readonly identity: string;
   /** The real path it was judged at. */
   readonly origin: string;
-  /** Unmounts and removes the pin (idempotent; a container already started keeps its own bind). */
+  /** Unmounts and removes the pin (idempotent, never rejects; a container already started keeps its own bind). */
   release(): Promise<void>;
 }
 
@@ -77,8 +77,10 @@ export class MountPinner implements PinsMounts {
     const path = join(this.dir, randomBytes(12).toString('hex'));
     await mkdir(path, { mode: 0o700 });
     let mounted = false;
+    // Never rejects: a pin that cannot be removed now stays in the 0700 pin dir (no one else can
+    // reach it) and is swept at the next start.
     const release = once(async () => {
-      if (mounted) await unmount(path);
+      if (mounted) await unmount(path).catch(() => undefined);
       await rmdir(path).catch(() => undefined);
     });
     try {

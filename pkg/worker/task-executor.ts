@@ -190,8 +190,9 @@ export class TaskExecutor {
       );
       for await (const event of events) {
         if (event.type === 'started') {
-          // The container holds its own bind now: the pin is no longer needed.
-          await pinned?.release();
+          // The container holds its own bind now: the pin is no longer needed (removed off the
+          // task's path; the finally below waits for it).
+          void pinned?.release();
           runtime = event.runtime;
           profile = `${event.profile} policy=${policy.mode}`;
           await onProgress?.({ type: 'running', containerId: event.containerId, runtime, profile });
