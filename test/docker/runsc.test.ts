@@ -68,7 +68,9 @@ describe('gVisor (runsc) on the real engine', () => {
       });
 
       it('the read-only workspace is not writable', async () => {
-        const r = await sh(runtime, 'echo x > /workspace/hello.txt 2>&1; echo rc=$?; cat /workspace/hello.txt', {
+        // The group puts the shell's own error on stdout too (`cmd > file 2>&1` opens the file
+        // first and leaves that error on stderr, whose place among stdout's lines is not fixed).
+        const r = await sh(runtime, '{ echo x > /workspace/hello.txt; } 2>&1; echo rc=$?; cat /workspace/hello.txt', {
           mount: { source: ws.dir, target: '/workspace', writable: false, identity: 'not-checked', origin: ws.dir },
         });
         assert.match(r.output, /Read-only file system/);
