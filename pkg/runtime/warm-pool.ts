@@ -100,6 +100,8 @@ interface KeyEntry {
 const DEADLINE_SLACK_MS = 30_000;
 /** After a failed warm-up, the key is not warmed again for this long. */
 const RETRY_AFTER_FAILURE_MS = 5_000;
+/** After a key's directory was found away from its path, the key is not warmed again for this long. */
+const RETRY_AFTER_MOVE_MS = 250;
 const EMPTY = new Uint8Array(0);
 
 /**
@@ -354,9 +356,10 @@ export class WarmPool implements RunsContainers {
     } catch (error) {
       this.live.delete(slot);
       if (isWorkerError(error) && (error.code === 'MOUNT_CHANGED' || error.code === 'MOUNT_NOT_FOUND')) {
-        // The key's directory is no longer at its path: forget the key (a task judged anew makes it again).
-        this.entries.delete(entry.key);
-        this.options.logger?.debug('warm pool: the directory of a key moved; key dropped', { key: entry.description, error: error.message });
+        // The key's directory is not at its path now: no container is warmed for it until a little
+        // later. Its warm containers stay: each holds the very directory the key names.
+        entry.retryAfterMs = this.now() + RETRY_AFTER_MOVE_MS;
+        this.options.logger?.debug('warm pool: the directory of a key is not at its path; not warmed now', { key: entry.description, error: error.message });
         return;
       }
       entry.retryAfterMs = this.now() + RETRY_AFTER_FAILURE_MS;

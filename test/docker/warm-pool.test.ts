@@ -1,6 +1,7 @@
 // The warm pool against the real Docker engine: claims, refill, prediction, expiry, caps, stops,
 // confinement, gVisor, close, and the reaper after a crash.
 import { statSync } from 'node:fs';
+import { rename } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { identityOf, MountPinner } from '../../pkg/mounts/index.js';
 import { repinDirectory } from '../../pkg/worker/create-worker.js';
@@ -156,6 +157,30 @@ describe('WarmPool (real Docker)', () => {
     await waitUntil(async () => (await poolContainers(workerId)).length === 2, 10_000, 'two pool containers');
     const ids = (await poolContainers(workerId)).map((c) => c.Id);
     assert.ok(!ids.includes(first.containerId) && !ids.includes(second.containerId), 'refilled with new containers');
+  });
+
+  it("keeps a key's warm containers when its directory leaves its path: they hold that directory, and are claimed and removed as usual", async () => {
+    const moving = await makeWorkspace({ 'hello.txt': 'from the moved directory\n' });
+    const movedTo = `${moving.dir}-moved`;
+    try {
+      const { pool, workerId, spec } = makePool({ perKey: 2 });
+      const movingMount = { source: moving.dir, target: '/workspace', writable: false, identity: identityOf(statSync(moving.dir, { bigint: true })), origin: moving.dir };
+      const taskSpec = spec(['cat', 'hello.txt'], { mount: movingMount });
+      await warmUp(pool, taskSpec, 2);
+      await rename(moving.dir, movedTo); // a refill now finds nothing at the key's path
+      const hitsBefore = pool.stats().totals.hits;
+      for (let i = 0; i < 2; i++) {
+        const result = await collect(pool.run(taskSpec, run));
+        assert.equal(result.stdout.toString(), 'from the moved directory\n');
+        await sleep(500); // the refill after the run tries the key's path, and finds nothing there
+      }
+      assert.equal(pool.stats().totals.hits, hitsBefore + 2, 'both warm containers were claimed');
+      await pool.close();
+      assert.deepEqual(await poolContainers(workerId), [], 'no warm container is left behind');
+    } finally {
+      await rename(movedTo, moving.dir).catch(() => undefined);
+      await moving.cleanup();
+    }
   });
 
   it('runs a task of another key cold (a miss), then warms that key', async () => {
