@@ -4,7 +4,7 @@ import { quoteValue } from './quote-value.js';
 
 /**
  * The argv of a configured tool for a task's values (CustomParams.values, hostile input).
- * Every sent key must be a declared parameter, every required one must be sent, and every value
+ * Every sent key must be a declared parameter, every required one must be sent and not empty, and every value
  * must pass its parameter's rules; absent optional ones take their default, or drop the element
  * that is exactly their placeholder. Each value is put inside its own element as it is: never
  * split, never seen by a shell. Throws INVALID_PARAMS naming the parameters at fault.
@@ -22,6 +22,13 @@ export function buildConfiguredArgv(tool: CompiledConfiguredTool, values: unknow
   for (const param of tool.params.values()) {
     if (Object.hasOwn(sent, param.name)) {
       const value = sent[param.name];
+      // A required string sent empty is as missing as one not sent (proto3 cannot tell them apart
+      // for a built-in field either); an optional one may be sent empty on purpose. (An empty
+      // integer or boolean fails its own rule below.)
+      if (param.required && param.type === 'string' && value === '') {
+        missing.push(param.name);
+        continue;
+      }
       const problem = typeof value === 'string' ? param.problemWith(value) : 'must be a string';
       if (problem !== undefined) {
         throw new WorkerError('INVALID_PARAMS', `${tool.name}: parameter ${quoteValue(param.name)} ${problem}`);

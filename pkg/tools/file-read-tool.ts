@@ -4,13 +4,15 @@ import type { ToolSpec } from './tool-spec.js';
 import { FILE_TOOL_DEFAULTS } from './builtin-tool-limits.js';
 import { expectParams } from './expect-params.js';
 import { resolveToolSettings } from './resolve-tool-settings.js';
-import { resolveWorkspacePath } from './resolve-workspace-path.js';
+import { resolveFileTarget } from './resolve-file-target.js';
 
 const TYPE = 'file_read';
 
 /**
  * file_read {path}: `baaaht-fs read /workspace/PATH`, which refuses a symbolic link in any component
- * and a file with more than one hard link (PATH_ESCAPE on stderr, exit 3).
+ * and a file with more than one hard link (PATH_ESCAPE on stderr, exit 3). `path` is required: an
+ * empty path (or `.`, `/workspace`) names the workspace itself, never a file, and is refused with
+ * INVALID_PARAMS before any container exists.
  */
 export function createFileReadTool(options: BuiltinToolOptions): ToolSpec {
   const settings = resolveToolSettings(options, TYPE, FILE_TOOL_DEFAULTS);
@@ -22,7 +24,7 @@ export function createFileReadTool(options: BuiltinToolOptions): ToolSpec {
     escapeExitCode: GUARD_ESCAPE_EXIT,
     buildInvocation(params) {
       const { path } = expectParams(params, 'fileRead', TYPE);
-      return { argv: ['baaaht-fs', 'read', resolveWorkspacePath(path)] };
+      return { argv: ['baaaht-fs', 'read', resolveFileTarget(path)] };
     },
   };
 }
