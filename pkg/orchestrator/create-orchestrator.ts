@@ -9,6 +9,7 @@ import { insecureWarning } from '../rpc/insecure-warning.js';
 import { startMetricsServer, type MetricsServer } from '../metrics/index.js';
 import { createServerCredentials } from './create-server-credentials.js';
 import { createAgentService } from './agent-service.js';
+import { chooseHeartbeatInterval } from './choose-heartbeat-interval.js';
 import { createErrorMiddleware } from './error-middleware.js';
 import { orchestratorReadiness } from './health-readiness.js';
 import { createHealthService } from './health-service.js';
@@ -39,7 +40,7 @@ export interface OrchestratorOptions {
   readonly subscriberStallMs?: number;
   /** Output held by retained results, in all (oldest results go first). Default 64 MiB. */
   readonly maxRetainedOutputBytes?: number;
-  /** Heartbeat interval told to workers. Default workerTimeoutMs / 3. */
+  /** Heartbeat interval told to workers. Default, and at most, workerTimeoutMs / 3 (see chooseHeartbeatInterval). */
   readonly heartbeatIntervalMs?: number;
   /**
    * How often leases, heartbeats and retention are checked (TaskBroker.sweep). Default
@@ -91,7 +92,7 @@ export function createOrchestrator(
   const now = options.now ?? Date.now;
   const outputCapBytes =
     options.outputCapBytes ?? Math.max(0, Math.min(10 * MiB, Math.floor((config.maxSendMsgSize - 64 * 1024) / 2)));
-  const heartbeatIntervalMs = options.heartbeatIntervalMs ?? Math.max(100, Math.floor(config.workerTimeoutMs / 3));
+  const heartbeatIntervalMs = chooseHeartbeatInterval(config.workerTimeoutMs, options.heartbeatIntervalMs);
   const workerKeys = createWorkerKeys(config);
   const clientAuth = clientAuthMode({
     tokens: createClientTokens(config.clientTokens ?? []),

@@ -22,6 +22,7 @@ import type { EngineHealth } from './engine-health.js';
 import { Outbox } from './outbox.js';
 import { OutputCoalescer } from './output-coalescer.js';
 import type { OutputLog, OutputStreamName } from './output-log.js';
+import { heartbeatInterval } from './heartbeat-interval.js';
 import { reconnectDelay } from './reconnect-delay.js';
 import type { ResultSpool, SpooledResult } from './result-spool.js';
 import { TaskAbortReason } from './task-abort-reason.js';
@@ -452,7 +453,11 @@ export class WorkerAgent {
     const beat = new BeatSignal();
     const link: Link = { number: ++this.sessions, outbox, outputOffsets: registration.outputOffsets, beatNow: () => beat.ring() };
     this.link = link;
-    const heartbeats = this.heartbeatLoop(agentId, signal, beat, () => session.abort(new Error('orchestrator forgot this worker')));
+    const intervalMs = heartbeatInterval(config.heartbeatIntervalMs, registration.heartbeatIntervalMs);
+    if (intervalMs !== config.heartbeatIntervalMs) {
+      logger.info('heartbeating at the orchestrator\'s interval', { intervalMs, configuredMs: config.heartbeatIntervalMs });
+    }
+    const heartbeats = this.heartbeatLoop(agentId, intervalMs, signal, beat, () => session.abort(new Error('orchestrator forgot this worker')));
     try {
       await outbox.send({ taskId: '', leaseEpoch: 0, event: { $case: 'hello', hello: { agentId } } });
       const stream = this.client.taskStream(outbox.messages(), { signal, metadata: this.agentMetadata() });
@@ -487,7 +492,8 @@ export class WorkerAgent {
     }
   }
 
-  private async heartbeatLoop(agentId: string, signal: AbortSignal, beat: BeatSignal, forgotten: () => void): Promise<void> {
+  /** Beats every `intervalMs` (chosen at registration by heartbeatInterval) until `signal`. */
+  private async heartbeatLoop(agentId: string, intervalMs: number, signal: AbortSignal, beat: BeatSignal, forgotten: () => void): Promise<void> {
     const { config, logger, engineHealth, spool } = this.options;
     while (!signal.aborted) {
       try {
@@ -518,7 +524,7 @@ export class WorkerAgent {
         if (signal.aborted) return;
         logger.warn('heartbeat failed', { error: describe(error) });
       }
-      await beat.wait(config.heartbeatIntervalMs, signal);
+      await beat.wait(intervalMs, signal);
     }
   }
 

@@ -161,7 +161,14 @@ export interface Capabilities {
 
 export interface RegisterResponse {
   agentId: string;
-  /** How often the orchestrator expects a heartbeat. */
+  /**
+   * How often the orchestrator expects a heartbeat, in milliseconds. The orchestrator sends at
+   * most a third of its worker timeout (--worker-timeout), so that a worker may miss two beats
+   * before it is dropped, and never less than 100 ms nor more than 5 min. The worker heartbeats
+   * at the smaller of this and its own --heartbeat-interval, clamped to 100 ms .. 5 min: the
+   * orchestrator can make a worker beat more often (down to 100 ms), never more rarely. 0 (an
+   * older orchestrator) means "use your own interval".
+   */
   heartbeatIntervalMs: number;
   /** True when agent_id in the request was known and is kept. */
   resumed: boolean;
