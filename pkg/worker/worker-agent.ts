@@ -27,6 +27,7 @@ import { reconnectDelay } from './reconnect-delay.js';
 import type { ResultSpool, SpooledResult } from './result-spool.js';
 import { TaskAbortReason } from './task-abort-reason.js';
 import type { TaskExecutor } from './task-executor.js';
+import { isAddressableTaskId } from './is-addressable-task-id.js';
 import { makeOutcome, type FinalState, type TaskOutcome, type TaskProgress } from './task-outcome.js';
 import { TaskQueue } from './task-queue.js';
 import type { TaskRecords, TaskRecordWriter } from './task-records.js';
@@ -559,9 +560,21 @@ export class WorkerAgent {
 
   private accept(taskId: string, leaseEpoch: number, attempt: number, task: Task | undefined): void {
     const { logger, executor } = this.options;
+    // The orchestrator is trusted to assign work, not to be well formed: a result can only be
+    // addressed by its task id, and the protocol has no message for "your assignment had none"
+    // (WorkerMessage.task_id empty is the stream's hello). So an assignment without a usable
+    // task id is logged and dropped, with nothing run, spooled or sent; the link goes on.
+    if (!isAddressableTaskId(taskId)) {
+      logger.warn('assignment without a usable task id dropped: nothing run, no result sent', {
+        taskId: JSON.stringify(taskId.slice(0, 64)),
+        length: taskId.length,
+        leaseEpoch,
+      });
+      return;
+    }
     const record: TaskRecord = { taskId, leaseEpoch, attempt, tool: task?.toolType ?? '', session: this.link?.number };
-    if (!task || taskId === '') {
-      void this.complete(record, makeOutcome('FAILED', { durationMs: 0, runtime: '', error: { code: 'INVALID_PARAMS', message: 'assignment without a task or task id' } }));
+    if (!task) {
+      void this.complete(record, makeOutcome('FAILED', { durationMs: 0, runtime: '', error: { code: 'INVALID_PARAMS', message: 'assignment without a task' } }));
       return;
     }
     const existing = this.tasks.get(taskId);
