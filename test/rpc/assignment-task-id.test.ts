@@ -11,9 +11,9 @@ import { after, before, describe, it } from 'node:test';
 import { createServer, type Server } from 'nice-grpc';
 import { loadWorkerConfig } from '../../pkg/config/index.js';
 import { AgentServiceDefinition, Task, type OrchestratorMessage, type WorkerMessage } from '../../pkg/gen/agent/v1/agent.js';
-import { ResultSpool, WorkerAgent, type TaskExecutor } from '../../pkg/worker/index.js';
+import { type TaskExecutor, type WorkerAgent } from '../../pkg/worker/index.js';
 import { makeOutcome } from '../../pkg/worker/task-outcome.js';
-import { silentLogger, waitFor } from './harness.js';
+import { waitFor, testWorkerAgent } from './harness.js';
 
 const read = (path: string) => Task.fromPartial({ toolType: 'file_read', params: { $case: 'fileRead', fileRead: { path } } });
 const assign = (taskId: string, leaseEpoch = 1): OrchestratorMessage => ({ taskId, command: { $case: 'assign', assign: { task: read('a.txt'), leaseEpoch, attempt: 1 } } });
@@ -62,17 +62,7 @@ describe('assignments without a usable task id (scripted orchestrator, real Work
       cancelTask: () => false,
       abort: () => false,
     };
-    agent = new WorkerAgent({
-      config,
-      executor: executor as unknown as TaskExecutor,
-      spool: new ResultSpool(join(dir, 'results'), 1024 * 1024),
-      toolTypes: ['file_read'],
-      runtimes: ['runc'],
-      logger: silentLogger(),
-      version: 't',
-      hostname: 'h',
-      bootId: 'boot',
-    });
+    agent = testWorkerAgent(config, executor as unknown as TaskExecutor, dir);
     void agent.start().catch(() => undefined);
   });
 

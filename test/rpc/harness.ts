@@ -7,11 +7,31 @@ import type { OrchestratorConfig } from '../../pkg/config/orchestrator-config.js
 import { TaskServiceDefinition, type TaskEvent, type TaskResult, type TaskServiceClient } from '../../pkg/gen/agent/v1/agent.js';
 import { createOrchestrator, type Orchestrator, type OrchestratorOptions } from '../../pkg/orchestrator/index.js';
 import { createGrpcChannel } from '../../pkg/rpc/create-channel.js';
+import type { WorkerConfig } from '../../pkg/config/worker-config.js';
+import { ResultSpool, WorkerAgent, type TaskExecutor } from '../../pkg/worker/index.js';
 
 export const MiB = 1024 * 1024;
 
 export function silentLogger(): winston.Logger {
   return winston.createLogger({ silent: true });
+}
+
+/**
+ * A real WorkerAgent (the link under test) over an executor the test provides, serving
+ * file_read under runc, its results spooled in `<dir>/results`. Not started.
+ */
+export function testWorkerAgent(config: WorkerConfig, executor: TaskExecutor, dir: string): WorkerAgent {
+  return new WorkerAgent({
+    config,
+    executor,
+    spool: new ResultSpool(join(dir, 'results'), 1024 * 1024),
+    toolTypes: ['file_read'],
+    runtimes: ['runc'],
+    logger: silentLogger(),
+    version: 't',
+    hostname: 'h',
+    bootId: 'boot',
+  });
 }
 
 export interface Harness {

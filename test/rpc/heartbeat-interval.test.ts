@@ -8,10 +8,10 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { loadWorkerConfig } from '../../pkg/config/index.js';
 import { TaskState, type Task } from '../../pkg/gen/agent/v1/agent.js';
-import { ResultSpool, WorkerAgent, type TaskExecutor } from '../../pkg/worker/index.js';
+import { type TaskExecutor, type WorkerAgent } from '../../pkg/worker/index.js';
 import { makeOutcome, type TaskOutcome } from '../../pkg/worker/task-outcome.js';
 import { TEST_WORKER_ENV } from '../support/mount-roots.js';
-import { collect, silentLogger, startOrchestrator, waitFor, type Harness } from './harness.js';
+import { collect, startOrchestrator, waitFor, type Harness, testWorkerAgent } from './harness.js';
 
 const WORKER_TIMEOUT_MS = 1500;
 
@@ -59,17 +59,7 @@ describe('a worker whose own heartbeat interval is longer than the orchestratorâ
       hostname: 'h',
     });
     assert.equal(config.heartbeatIntervalMs, 30_000);
-    agent = new WorkerAgent({
-      config,
-      executor: gated.executor,
-      spool: new ResultSpool(join(dir, 'results'), 1024 * 1024),
-      toolTypes: ['file_read'],
-      runtimes: ['runc'],
-      logger: silentLogger(),
-      version: 't',
-      hostname: 'h',
-      bootId: 'boot',
-    });
+    agent = testWorkerAgent(config, gated.executor, dir);
     void agent.start().catch(() => undefined);
     await waitFor(() => agent.connectionState === 'READY', 10_000);
   });

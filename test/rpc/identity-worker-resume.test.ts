@@ -9,10 +9,10 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { loadWorkerConfig } from '../../pkg/config/index.js';
 import { TaskState, type Task } from '../../pkg/gen/agent/v1/agent.js';
-import { ResultSpool, WorkerAgent, type TaskExecutor } from '../../pkg/worker/index.js';
+import { type TaskExecutor, type WorkerAgent } from '../../pkg/worker/index.js';
 import { makeOutcome, type TaskProgress, type TaskOutcome } from '../../pkg/worker/task-outcome.js';
 import { createFakeWorker } from './fake-worker.js';
-import { collect, silentLogger, startOrchestrator, waitFor, type Harness } from './harness.js';
+import { collect, startOrchestrator, waitFor, type Harness, testWorkerAgent } from './harness.js';
 
 /** A Unix-socket relay to the orchestrator whose connections the test can cut, and hold off. */
 interface Relay {
@@ -107,17 +107,7 @@ describe('the real WorkerAgent proves its identity with its resume token', () =>
       homeDir: '/nonexistent',
       hostname: 'h',
     });
-    agent = new WorkerAgent({
-      config,
-      executor: gated.executor,
-      spool: new ResultSpool(join(dir, 'results'), 1024 * 1024),
-      toolTypes: ['file_read'],
-      runtimes: ['runc'],
-      logger: silentLogger(),
-      version: 't',
-      hostname: 'h',
-      bootId: 'boot',
-    });
+    agent = testWorkerAgent(config, gated.executor, dir);
     agent.onConnectionStateChange((state) => states.push(state));
     void agent.start().catch(() => undefined);
     await waitFor(() => agent.connectionState === 'READY', 10_000);

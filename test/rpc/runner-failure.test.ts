@@ -4,13 +4,12 @@
 import assert from 'node:assert/strict';
 import { TEST_WORKER_ENV } from '../support/mount-roots.js';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { loadWorkerConfig } from '../../pkg/config/index.js';
 import { Task, TaskState } from '../../pkg/gen/agent/v1/agent.js';
-import { ResultSpool, WorkerAgent, type TaskExecutor } from '../../pkg/worker/index.js';
+import { type TaskExecutor, type WorkerAgent } from '../../pkg/worker/index.js';
 import { makeOutcome } from '../../pkg/worker/task-outcome.js';
-import { collect, silentLogger, startOrchestrator, waitFor, type Harness } from './harness.js';
+import { collect, startOrchestrator, waitFor, type Harness, testWorkerAgent } from './harness.js';
 
 describe('a task runner that throws', () => {
   let h: Harness;
@@ -37,17 +36,7 @@ describe('a task runner that throws', () => {
       cancel: () => false,
       abort: () => false,
     } as unknown as TaskExecutor;
-    agent = new WorkerAgent({
-      config,
-      executor,
-      spool: new ResultSpool(join(dir, 'results'), 1024 * 1024),
-      toolTypes: ['file_read'],
-      runtimes: ['runc'],
-      logger: silentLogger(),
-      version: 't',
-      hostname: 'h',
-      bootId: 'boot',
-    });
+    agent = testWorkerAgent(config, executor, dir);
     void agent.start().catch(() => undefined);
     await waitFor(() => agent.connectionState === 'READY', 10_000);
   });
