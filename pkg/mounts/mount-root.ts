@@ -50,12 +50,17 @@ export function normalizeRoot(dir: string): string {
   return path.length > 1 && path.endsWith(sep) ? path.slice(0, -1) : path;
 }
 
-/** The root with the longest path that contains `realPath` (whole components: `/a` does not contain `/ab`). Pure. */
+/** Whether `path` is `dir` or lies below it, by whole components (`/a` does not contain `/ab`). Pure. */
+export function pathContains(dir: string, path: string): boolean {
+  if (dir === sep) return path.startsWith(sep);
+  return path === dir || path.startsWith(dir + sep);
+}
+
+/** The root with the longest path that contains `realPath` (see pathContains). Pure. */
 export function findMountRoot(roots: readonly MountRoot[], realPath: string): MountRoot | undefined {
   let best: MountRoot | undefined;
   for (const root of roots) {
-    const inside = root.path === sep ? realPath.startsWith(sep) : realPath === root.path || realPath.startsWith(root.path + sep);
-    if (inside && (best === undefined || root.path.length > best.path.length)) best = root;
+    if (pathContains(root.path, realPath) && (best === undefined || root.path.length > best.path.length)) best = root;
   }
   return best;
 }

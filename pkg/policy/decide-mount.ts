@@ -1,6 +1,5 @@
-import { sep } from 'node:path';
 import { isWorkerError } from '../errors/index.js';
-import { findMountRoot, formatMountRoot, type MountRoot } from '../mounts/mount-root.js';
+import { findMountRoot, formatMountRoot, pathContains, type MountRoot } from '../mounts/mount-root.js';
 import { checkMountAllowed } from '../worker/check-mount-allowed.js';
 import type { Decision, MountRule, Policy } from './policy.js';
 
@@ -93,7 +92,7 @@ const RESTRICTIVENESS = { readwrite: 0, readonly: 1, denied: 2 } as const;
 export function findMountRule(rules: readonly MountRule[], source: string): MountRule | undefined {
   let best: MountRule | undefined;
   for (const rule of rules) {
-    if (!prefixContains(rule.prefix, source)) continue;
+    if (!pathContains(rule.prefix, source)) continue;
     if (
       best === undefined ||
       rule.prefix.length > best.prefix.length ||
@@ -103,9 +102,4 @@ export function findMountRule(rules: readonly MountRule[], source: string): Moun
     }
   }
   return best;
-}
-
-function prefixContains(prefix: string, path: string): boolean {
-  if (prefix === sep) return path.startsWith(sep);
-  return path === prefix || path.startsWith(prefix + sep);
 }

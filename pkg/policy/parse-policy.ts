@@ -4,7 +4,7 @@ import { InvalidValueError, showValue } from '../config/invalid-value-error.js';
 import { parseByteSize } from '../config/parse-byte-size.js';
 import { parseDuration } from '../config/parse-duration.js';
 import { formatCidr, parseCidr } from '../egress/ip-address.js';
-import { parseRootUser, type MountRoot } from '../mounts/mount-root.js';
+import { normalizeRoot, parseRootUser, type MountRoot } from '../mounts/mount-root.js';
 import { normalizeImagePattern } from './normalize-image-ref.js';
 import type { Caps, EgressRules, ImageRules, MountAccess, MountRule, Policy, PolicyMode, RuntimeRules } from './policy.js';
 import { PolicyError } from './policy-error.js';
@@ -110,8 +110,7 @@ function mountPrefix(value: unknown, keyPath: string): string {
   if (typeof value !== 'string' || !posix.isAbsolute(value) || value.includes('\0')) {
     throw new KeyError(keyPath, `${showValue(value)} is not an absolute host path`);
   }
-  const normalized = posix.normalize(value);
-  return normalized.length > 1 && normalized.endsWith('/') ? normalized.slice(0, -1) : normalized;
+  return normalizeRoot(value);
 }
 
 function parseImages(value: unknown): ImageRules {

@@ -3,7 +3,7 @@ import { mkdirSync, realpathSync } from 'node:fs';
 import { MountPinner, openDirectory, type MountRoot, type PinnedMount, type PinsMounts } from '../mounts/index.js';
 import { enginePinsProblem } from './engine-sees-pins.js';
 import { WorkerError } from '../errors/index.js';
-import { protectedPathsFor } from './protected-paths.js';
+import { dockerSocketPaths, protectedPathsFor } from './protected-paths.js';
 import { join } from 'node:path';
 import type { WorkerConfig } from '../config/worker-config.js';
 import type { Logger } from '../log/index.js';
@@ -250,7 +250,7 @@ export function createExecutorFor(
     cancelGraceMs: config.cancelGraceMs,
     defaultRuntime,
     ...rest,
-    protectedPaths: [...protectedFilesFor(config.dockerSocket), ...(rest.protectedPaths ?? [])],
+    protectedPaths: [...new Set([...dockerSocketPaths(config.dockerSocket), ...(rest.protectedPaths ?? [])])],
   });
 }
 
@@ -331,13 +331,3 @@ export function resolveMountRoots(roots: readonly MountRoot[]): MountRoot[] {
   });
 }
 
-/** The Docker socket as configured and as it really is (e.g. /var/run/docker.sock → /run/docker.sock). */
-function protectedFilesFor(dockerSocket: string): string[] {
-  const files = new Set([dockerSocket, '/var/run/docker.sock', '/run/docker.sock']);
-  try {
-    files.add(realpathSync(dockerSocket));
-  } catch {
-    // not there (yet): the configured path still counts
-  }
-  return [...files];
-}

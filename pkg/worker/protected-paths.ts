@@ -8,6 +8,11 @@ export function orchestratorDataPaths(home: string = homedir()): string[] {
   return [join(home, '.local', 'share', 'baaaht'), '/var/lib/baaaht'];
 }
 
+/** The Docker socket as configured, at its usual places, and as it really is (e.g. /var/run/docker.sock → /run/docker.sock). */
+export function dockerSocketPaths(dockerSocket: string): string[] {
+  return withRealPaths([dockerSocket, '/var/run/docker.sock', '/run/docker.sock']);
+}
+
 /**
  * Every path a task may never mount, nor any directory that contains one or lies inside one:
  * the Docker socket (as configured and as it really is), the worker's own state (work dir with
@@ -19,10 +24,8 @@ export function protectedPathsFor(
   config: Pick<WorkerConfig, 'dockerSocket' | 'workDir' | 'auditLog' | 'mountPinDir' | 'tlsFiles' | 'neverMount'> & { readonly configFile?: string },
   policyFile?: string,
 ): string[] {
-  const paths = [
-    config.dockerSocket,
-    '/var/run/docker.sock',
-    '/run/docker.sock',
+  return withRealPaths([
+    ...dockerSocketPaths(config.dockerSocket),
     config.workDir,
     config.auditLog,
     config.mountPinDir,
@@ -31,7 +34,11 @@ export function protectedPathsFor(
     ...(policyFile ? [policyFile] : []),
     ...orchestratorDataPaths(),
     ...config.neverMount,
-  ];
+  ]);
+}
+
+/** Each path as given and, when it exists, by its real path (mounts are judged by real path). */
+function withRealPaths(paths: readonly string[]): string[] {
   const all = new Set(paths);
   for (const path of paths) {
     try {
