@@ -1,4 +1,4 @@
-import { dirname, sep } from 'node:path';
+import { pathContains } from '../mounts/mount-root.js';
 import { WorkerError } from '../errors/index.js';
 
 /** Host trees a task can never mount, whatever it asks: the host's root and its kernel/system views. */
@@ -17,17 +17,10 @@ export function checkMountAllowed(source: string, protectedPaths: readonly strin
   };
   if (source === '/' || source === '') deny("it is the host's root");
   for (const tree of FORBIDDEN_TREES) {
-    if (source === tree || source.startsWith(tree + sep)) deny(`${tree} is never mounted`);
+    if (pathContains(tree, source)) deny(`${tree} is never mounted`);
   }
   for (const path of protectedPaths) {
-    if (source === path || isAncestor(source, path)) deny(`it contains ${path}, which tasks never mount`);
-    if (isAncestor(path, source)) deny(`it is inside ${path}, which tasks never mount`);
-  }
-}
-
-function isAncestor(dir: string, file: string): boolean {
-  for (let parent = dirname(file); ; parent = dirname(parent)) {
-    if (parent === dir) return true;
-    if (parent === dirname(parent)) return false;
+    if (pathContains(source, path)) deny(`it contains ${path}, which tasks never mount`);
+    if (pathContains(path, source)) deny(`it is inside ${path}, which tasks never mount`);
   }
 }

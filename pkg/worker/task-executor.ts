@@ -146,8 +146,8 @@ export class TaskExecutor {
         if (pinner === undefined) throw new WorkerError('POLICY_DENIED', 'this executor cannot pin mount sources, so it mounts nothing');
         pinned = await pinner.pin(resolved.directory);
       }
-      const mount = resolved && pinned ? { pinned, writable: adjusted.writable } : undefined;
-      const user = resolved ? taskUserFor(adjusted.mountUser ?? NOBODY, resolved.directory) : taskUserFor(NOBODY, { uid: 0, gid: 0 });
+      // No mount: nobody; a mount: the user its root names (its owner, for `owner`).
+      const user = taskUserFor(adjusted.mountUser ?? NOBODY, resolved?.directory ?? { uid: 0, gid: 0 });
       const specRuntime = adjusted.runtime;
       runtime = specRuntime ?? this.options.defaultRuntime;
       const engineRuntimes = this.options.engineRuntimes;
@@ -179,8 +179,8 @@ export class TaskExecutor {
             tool: spec.type,
             deadlineMs: Date.now() + timeoutMs + this.options.cancelGraceMs + DEADLINE_SLACK_MS,
           }),
-          ...(mount
-            ? { mount: { source: mount.pinned.path, target: WORKSPACE_DIR, writable: mount.writable, identity: mount.pinned.identity, origin: mount.pinned.origin } }
+          ...(pinned
+            ? { mount: { source: pinned.path, target: WORKSPACE_DIR, writable: adjusted.writable, identity: pinned.identity, origin: pinned.origin } }
             : {}),
           network: spec.network,
           limits: adjusted.limits,
