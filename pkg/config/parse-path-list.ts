@@ -1,19 +1,7 @@
 import { isAbsolute, normalize } from 'node:path';
 import { InvalidValueError, showValue } from './invalid-value-error.js';
+import { listItems } from './list-items.js';
 import { formatMountRoot, parseMountRoot, type MountRoot } from '../mounts/mount-root.js';
-
-/** Items of a repeatable path option: comma-separated text (flags, env) or a list (config file). */
-function listItems(raw: unknown, what: string): string[] {
-  if (raw === '' || raw === undefined || raw === null) return [];
-  if (typeof raw === 'string') return raw.split(',').map((item) => item.trim()).filter((item) => item !== '');
-  if (Array.isArray(raw)) {
-    return raw.map((item: unknown) => {
-      if (typeof item === 'string' || typeof item === 'number') return String(item).trim();
-      throw new InvalidValueError(`${showValue(item)} is not ${what}`);
-    });
-  }
-  throw new InvalidValueError(`${showValue(raw)} is not ${what}, nor a list of them`);
-}
 
 /** `--mount-root DIR[:owner|:UID[:GID]]`, repeatable (or comma-separated; a list in the config file). */
 export function parseMountRoots(raw: unknown): readonly MountRoot[] {

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { InvalidValueError, showValue } from './invalid-value-error.js';
+import { listItems } from './list-items.js';
 
 const USER_NAME = /^[a-z_][a-z0-9_.-]{0,31}\$?$/i;
 const MAX_UID = 0xfffffffe;
@@ -40,19 +41,7 @@ export function formatSocketOwners(value: object): string {
 }
 
 function socketOwnerItems(raw: unknown): string[] {
-  if (raw === '' || raw === undefined || raw === null) return [];
-  if (typeof raw === 'number') return [String(raw)];
-  if (Array.isArray(raw)) {
-    return raw.map((item: unknown) => {
-      if (typeof item === 'number' || typeof item === 'string') return String(item).trim();
-      throw new InvalidValueError(`${showValue(item)} is not a uid or a user name`);
-    });
-  }
-  if (typeof raw !== 'string') throw new InvalidValueError(`${showValue(raw)} is not a list of uids or user names`);
-  return raw
-    .split(',')
-    .map((item) => item.trim())
-    .filter((item) => item !== '');
+  return listItems(raw, 'a uid or a user name');
 }
 
 function readPasswdOrNothing(readPasswd: PasswdReader): string {
