@@ -11,7 +11,8 @@ export {
   type RunsContainers,
   type StartedContainer,
 } from './container-runner.js';
-export { WarmPool, type WarmKeyStats, type WarmPoolLogger, type WarmPoolOptions, type WarmPoolStats } from './warm-pool.js';
+export { WarmPool } from './warm-pool.js';
+export type { WarmKeyStats, WarmPoolLogger, WarmPoolOptions, WarmPoolStats } from './warm-pool-options.js';
 export { isKeyInUse, planWarmStep, type WarmKeyState, type WarmPoolLimits, type WarmStep } from './plan-warm-pool.js';
 export { describeWarmKey, warmKeySpec, warmPoolKey, type WarmKeySpec } from './warm-pool-key.js';
 export { encodeShimHeader, WARM_SHIM_LABEL, WARM_SHIM_PATH, WARM_SHIM_PROTOCOL } from './warm-shim.js';
