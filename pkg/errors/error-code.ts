@@ -17,6 +17,8 @@ export const ERROR_CODES = [
   'MOUNT_CHANGED',
   // A built-in tool would write more than --max-write-bytes to one file: nothing was written.
   'WRITE_LIMIT',
+  // The task names a session (Task.session_id); sessions are not supported yet.
+  'SESSION_UNSUPPORTED',
   // The worker could not run it.
   'IMAGE_MISSING',
   'ENGINE_UNAVAILABLE',

@@ -289,7 +289,7 @@ export function createTaskBroker(options: TaskBrokerOptions): TaskBroker {
 
   function pushCancel(worker: WorkerRecord, record: TaskRecord): void {
     if (!record.cancel) return;
-    worker.commands.push({ taskId: record.taskId, command: { $case: 'cancel', cancel: { ...record.cancel } } });
+    worker.commands.push({ taskId: record.taskId, command: { $case: 'cancel', cancel: { ...record.cancel, leaseEpoch: record.leaseEpoch } } });
   }
 
   function assign(record: TaskRecord, worker: WorkerRecord): void {

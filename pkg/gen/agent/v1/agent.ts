@@ -14,6 +14,14 @@ export const protobufPackage = "agent.v1";
 /**
  * The agent protocol between the baaaht orchestrator (gRPC server) and its workers (clients),
  * and the client-facing task service of the orchestrator.
+ *
+ * Protocol version 2. The normative rules (MUST / SHOULD), with sequence diagrams, the status
+ * code of every refusal and the table of causes, are docs/protocol.md; these comments say the
+ * same briefly. Where they differ, docs/protocol.md is right and this file has a bug.
+ *
+ * Code generation: the file uses proto3 `optional`, so it needs protoc 3.15 or newer (Debian
+ * 12's protobuf-compiler, 3.21, works; the protoc bundled in Debian 12's python3-grpc-tools is
+ * too old). `make proto` regenerates pkg/gen; CI checks that it changes nothing.
  */
 
 export enum OutputStream {
@@ -50,6 +58,61 @@ export function outputStreamToJSON(object: OutputStream): string {
     case OutputStream.OUTPUT_STREAM_STDERR:
       return "OUTPUT_STREAM_STDERR";
     case OutputStream.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+export enum CancelOutcome {
+  CANCEL_OUTCOME_UNSPECIFIED = 0,
+  /**
+   * CANCEL_OUTCOME_CANCELLING - Queued or running here: a `completed` with cause CANCELLED (or the result it reached
+   * first) follows.
+   */
+  CANCEL_OUTCOME_CANCELLING = 1,
+  /** CANCEL_OUTCOME_FINISHED - Already finished here: its result was sent or is waiting to be resent; no other follows. */
+  CANCEL_OUTCOME_FINISHED = 2,
+  /**
+   * CANCEL_OUTCOME_UNKNOWN - Not known here: nothing runs. The worker remembers the cancel for a while (at least its
+   * heartbeat timeout's worth); an assignment of that task with the same or a lower epoch that
+   * arrives later ends CANCELLED at once, without a container.
+   */
+  CANCEL_OUTCOME_UNKNOWN = 3,
+  UNRECOGNIZED = -1,
+}
+
+export function cancelOutcomeFromJSON(object: any): CancelOutcome {
+  switch (object) {
+    case 0:
+    case "CANCEL_OUTCOME_UNSPECIFIED":
+      return CancelOutcome.CANCEL_OUTCOME_UNSPECIFIED;
+    case 1:
+    case "CANCEL_OUTCOME_CANCELLING":
+      return CancelOutcome.CANCEL_OUTCOME_CANCELLING;
+    case 2:
+    case "CANCEL_OUTCOME_FINISHED":
+      return CancelOutcome.CANCEL_OUTCOME_FINISHED;
+    case 3:
+    case "CANCEL_OUTCOME_UNKNOWN":
+      return CancelOutcome.CANCEL_OUTCOME_UNKNOWN;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return CancelOutcome.UNRECOGNIZED;
+  }
+}
+
+export function cancelOutcomeToJSON(object: CancelOutcome): string {
+  switch (object) {
+    case CancelOutcome.CANCEL_OUTCOME_UNSPECIFIED:
+      return "CANCEL_OUTCOME_UNSPECIFIED";
+    case CancelOutcome.CANCEL_OUTCOME_CANCELLING:
+      return "CANCEL_OUTCOME_CANCELLING";
+    case CancelOutcome.CANCEL_OUTCOME_FINISHED:
+      return "CANCEL_OUTCOME_FINISHED";
+    case CancelOutcome.CANCEL_OUTCOME_UNKNOWN:
+      return "CANCEL_OUTCOME_UNKNOWN";
+    case CancelOutcome.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
   }
@@ -144,6 +207,17 @@ export interface RegisterRequest {
   group: string;
   /** The secret RegisterResponse.resume_token returned for agent_id; required to resume it. */
   resumeToken: string;
+  /**
+   * The highest protocol version this worker speaks (this file: 2). 0: a worker older than the
+   * field, which speaks version 1. See RegisterResponse.protocol_version.
+   */
+  protocolVersion: number;
+  /**
+   * The largest message this worker accepts (its gRPC receive limit, --max-recv-msg-size).
+   * The orchestrator MUST NOT send it a larger one: an assignment that would not fit fails
+   * MESSAGE_TOO_LARGE without being sent. 0: unknown; 4 MiB (gRPC's default) is assumed.
+   */
+  maxReceiveMessageBytes: number;
 }
 
 export interface RegisterRequest_LabelsEntry {
@@ -176,7 +250,9 @@ export interface RegisterResponse {
    * True when the orchestrator places output chunks by OutputChunk.offset and drops bytes it
    * already has: the worker may then resend a result's output as output chunks (from offset 0)
    * followed by a `completed` without output, instead of one whole result that may exceed the
-   * largest gRPC message. False (an older orchestrator): the worker resends the result whole.
+   * largest gRPC message. False (an older orchestrator): the worker resends the result whole,
+   * its output cut to fit max_receive_message_bytes (and marked truncated). Every version-2
+   * orchestrator sets it.
    */
   outputOffsets: boolean;
   /**
@@ -186,6 +262,18 @@ export interface RegisterResponse {
    * The same token when agent_id was resumed. Never shown by ListWorkers.
    */
   resumeToken: string;
+  /**
+   * The protocol version of this registration: the smaller of the worker's and the
+   * orchestrator's. An orchestrator that cannot speak down to the worker's version fails
+   * Register FAILED_PRECONDITION. Versions only add: a version-2 peer talking to a version-1
+   * peer leaves out what version 2 added. 0: an orchestrator older than the field (version 1).
+   */
+  protocolVersion: number;
+  /**
+   * The largest message the orchestrator accepts (--max-recv-msg-size). The worker MUST NOT
+   * send a larger one. 0: unknown; 4 MiB (gRPC's default) is assumed.
+   */
+  maxReceiveMessageBytes: number;
 }
 
 export interface UnregisterRequest {
@@ -198,6 +286,10 @@ export interface UnregisterResponse {
 
 export interface HeartbeatRequest {
   agentId: string;
+  /**
+   * The task ids of `leases`, for display (ListWorkers). The orchestrator renews and claims by
+   * `leases` only; an id here without its lease renews nothing.
+   */
   activeTaskIds: string[];
   /** Unix epoch milliseconds at the worker. */
   timestampMs: number;
@@ -240,6 +332,7 @@ export interface WorkerMessage {
     | { $case: "running"; running: TaskRunning }
     | { $case: "output"; output: OutputChunk }
     | { $case: "completed"; completed: TaskResult }
+    | { $case: "cancelReply"; cancelReply: CancelReply }
     | undefined;
 }
 
@@ -271,6 +364,14 @@ export interface OutputChunk {
   offset?: number | undefined;
 }
 
+/**
+ * The worker's answer to every CancelCommand, for the same task id (and the epoch it holds,
+ * or the cancel's when it holds none).
+ */
+export interface CancelReply {
+  outcome: CancelOutcome;
+}
+
 export interface OrchestratorMessage {
   taskId: string;
   command?: { $case: "assign"; assign: TaskAssignment } | { $case: "cancel"; cancel: CancelCommand } | {
@@ -289,10 +390,17 @@ export interface TaskAssignment {
   attempt: number;
 }
 
-/** The orchestrator has stored the result of (task_id, lease_epoch): the worker may forget it. */
+/**
+ * The orchestrator's answer to every `completed` (task_id, lease_epoch): the worker MUST keep
+ * the result (and resend it after a reconnect) until it gets one, and forget it after either.
+ */
 export interface ResultAck {
   leaseEpoch: number;
-  /** False when the result was refused (a stale lease, or a result already recorded). */
+  /**
+   * True: the result is stored (or was stored before: a resend of a stored result is
+   * accepted again). False: it is refused and never will be stored -- the lease is no longer in
+   * force, or the sender is not its holder; the task's outcome is decided elsewhere.
+   */
   accepted: boolean;
 }
 
@@ -300,6 +408,8 @@ export interface CancelCommand {
   /** Skip the grace period and kill at once. */
   force: boolean;
   reason: string;
+  /** The lease to cancel; 0: whichever lease of the task the worker holds. */
+  leaseEpoch: number;
 }
 
 export interface Task {
@@ -313,6 +423,11 @@ export interface Task {
   writable: boolean;
   /** 0 means the tool spec's default; larger than the spec's timeout is clamped to it. */
   timeoutMs: number;
+  /**
+   * Reserved for sessions (one container kept for an agent's sequence of calls). Not supported
+   * yet: a task that sets it is refused -- by the orchestrator at submission with
+   * INVALID_ARGUMENT, by a worker with cause SESSION_UNSUPPORTED -- and never runs without one.
+   */
   sessionId: string;
   params?:
     | { $case: "fileRead"; fileRead: FileReadParams }
@@ -377,7 +492,10 @@ export interface CustomParams_ValuesEntry {
 }
 
 export interface TaskError {
-  /** Stable code, e.g. PATH_ESCAPE, UNKNOWN_TOOL, IMAGE_MISSING (see pkg/errors/codes.ts). */
+  /**
+   * Stable code, e.g. PATH_ESCAPE, UNKNOWN_TOOL, IMAGE_MISSING: one of the causes listed at
+   * TaskResult.cause (the table is docs/protocol.md, section "Causes").
+   */
   code: string;
   message: string;
 }
@@ -401,8 +519,15 @@ export interface TaskResult {
   worker: string;
   runtime: string;
   /**
-   * Why the task ended: COMPLETED, NON_ZERO_EXIT, OUTPUT_TRUNCATED, TIMEOUT, CANCELLED,
-   * OUT_OF_MEMORY, PID_LIMIT, or the error code when the task could not run.
+   * Why the task ended; a closed list (docs/protocol.md, "Causes", has each one's state and
+   * whether it is retryable). The tool exited by itself: COMPLETED, NON_ZERO_EXIT,
+   * OUTPUT_TRUNCATED. Otherwise the error code that ended it (also TaskError.code):
+   * UNKNOWN_TOOL, INVALID_PARAMS, PATH_ESCAPE, INVALID_URL, INVALID_PATTERN, MOUNT_NOT_FOUND,
+   * MESSAGE_TOO_LARGE, POLICY_DENIED, MOUNT_CHANGED, WRITE_LIMIT, SESSION_UNSUPPORTED,
+   * IMAGE_MISSING, ENGINE_UNAVAILABLE, CONTAINER_FAILED, ISOLATION_CHECK_FAILED, NO_WORKER,
+   * WORKER_SHUTDOWN, WORKER_LOST, TOOL_TIMEOUT (state TIMEOUT), OUT_OF_MEMORY, PID_LIMIT,
+   * CANCELLED, INTERNAL. A receiver MUST treat a cause it does not know as a failure that is
+   * not retryable.
    */
   cause: string;
   /** Whether running the same task again may succeed (e.g. WORKER_SHUTDOWN, ENGINE_UNAVAILABLE). */
@@ -558,6 +683,8 @@ function createBaseRegisterRequest(): RegisterRequest {
     bootId: "",
     group: "",
     resumeToken: "",
+    protocolVersion: 0,
+    maxReceiveMessageBytes: 0,
   };
 }
 
@@ -592,6 +719,12 @@ export const RegisterRequest = {
     }
     if (message.resumeToken !== "") {
       writer.uint32(82).string(message.resumeToken);
+    }
+    if (message.protocolVersion !== 0) {
+      writer.uint32(88).uint32(message.protocolVersion);
+    }
+    if (message.maxReceiveMessageBytes !== 0) {
+      writer.uint32(96).uint32(message.maxReceiveMessageBytes);
     }
     return writer;
   },
@@ -676,6 +809,20 @@ export const RegisterRequest = {
 
           message.resumeToken = reader.string();
           continue;
+        case 11:
+          if (tag !== 88) {
+            break;
+          }
+
+          message.protocolVersion = reader.uint32();
+          continue;
+        case 12:
+          if (tag !== 96) {
+            break;
+          }
+
+          message.maxReceiveMessageBytes = reader.uint32();
+          continue;
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -702,6 +849,10 @@ export const RegisterRequest = {
       bootId: isSet(object.bootId) ? globalThis.String(object.bootId) : "",
       group: isSet(object.group) ? globalThis.String(object.group) : "",
       resumeToken: isSet(object.resumeToken) ? globalThis.String(object.resumeToken) : "",
+      protocolVersion: isSet(object.protocolVersion) ? globalThis.Number(object.protocolVersion) : 0,
+      maxReceiveMessageBytes: isSet(object.maxReceiveMessageBytes)
+        ? globalThis.Number(object.maxReceiveMessageBytes)
+        : 0,
     };
   },
 
@@ -743,6 +894,12 @@ export const RegisterRequest = {
     if (message.resumeToken !== "") {
       obj.resumeToken = message.resumeToken;
     }
+    if (message.protocolVersion !== 0) {
+      obj.protocolVersion = Math.round(message.protocolVersion);
+    }
+    if (message.maxReceiveMessageBytes !== 0) {
+      obj.maxReceiveMessageBytes = Math.round(message.maxReceiveMessageBytes);
+    }
     return obj;
   },
 
@@ -768,6 +925,8 @@ export const RegisterRequest = {
     message.bootId = object.bootId ?? "";
     message.group = object.group ?? "";
     message.resumeToken = object.resumeToken ?? "";
+    message.protocolVersion = object.protocolVersion ?? 0;
+    message.maxReceiveMessageBytes = object.maxReceiveMessageBytes ?? 0;
     return message;
   },
 };
@@ -938,7 +1097,15 @@ export const Capabilities = {
 };
 
 function createBaseRegisterResponse(): RegisterResponse {
-  return { agentId: "", heartbeatIntervalMs: 0, resumed: false, outputOffsets: false, resumeToken: "" };
+  return {
+    agentId: "",
+    heartbeatIntervalMs: 0,
+    resumed: false,
+    outputOffsets: false,
+    resumeToken: "",
+    protocolVersion: 0,
+    maxReceiveMessageBytes: 0,
+  };
 }
 
 export const RegisterResponse = {
@@ -957,6 +1124,12 @@ export const RegisterResponse = {
     }
     if (message.resumeToken !== "") {
       writer.uint32(42).string(message.resumeToken);
+    }
+    if (message.protocolVersion !== 0) {
+      writer.uint32(48).uint32(message.protocolVersion);
+    }
+    if (message.maxReceiveMessageBytes !== 0) {
+      writer.uint32(56).uint32(message.maxReceiveMessageBytes);
     }
     return writer;
   },
@@ -1003,6 +1176,20 @@ export const RegisterResponse = {
 
           message.resumeToken = reader.string();
           continue;
+        case 6:
+          if (tag !== 48) {
+            break;
+          }
+
+          message.protocolVersion = reader.uint32();
+          continue;
+        case 7:
+          if (tag !== 56) {
+            break;
+          }
+
+          message.maxReceiveMessageBytes = reader.uint32();
+          continue;
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -1019,6 +1206,10 @@ export const RegisterResponse = {
       resumed: isSet(object.resumed) ? globalThis.Boolean(object.resumed) : false,
       outputOffsets: isSet(object.outputOffsets) ? globalThis.Boolean(object.outputOffsets) : false,
       resumeToken: isSet(object.resumeToken) ? globalThis.String(object.resumeToken) : "",
+      protocolVersion: isSet(object.protocolVersion) ? globalThis.Number(object.protocolVersion) : 0,
+      maxReceiveMessageBytes: isSet(object.maxReceiveMessageBytes)
+        ? globalThis.Number(object.maxReceiveMessageBytes)
+        : 0,
     };
   },
 
@@ -1039,6 +1230,12 @@ export const RegisterResponse = {
     if (message.resumeToken !== "") {
       obj.resumeToken = message.resumeToken;
     }
+    if (message.protocolVersion !== 0) {
+      obj.protocolVersion = Math.round(message.protocolVersion);
+    }
+    if (message.maxReceiveMessageBytes !== 0) {
+      obj.maxReceiveMessageBytes = Math.round(message.maxReceiveMessageBytes);
+    }
     return obj;
   },
 
@@ -1052,6 +1249,8 @@ export const RegisterResponse = {
     message.resumed = object.resumed ?? false;
     message.outputOffsets = object.outputOffsets ?? false;
     message.resumeToken = object.resumeToken ?? "";
+    message.protocolVersion = object.protocolVersion ?? 0;
+    message.maxReceiveMessageBytes = object.maxReceiveMessageBytes ?? 0;
     return message;
   },
 };
@@ -1491,6 +1690,9 @@ export const WorkerMessage = {
       case "completed":
         TaskResult.encode(message.event.completed, writer.uint32(114).fork()).ldelim();
         break;
+      case "cancelReply":
+        CancelReply.encode(message.event.cancelReply, writer.uint32(122).fork()).ldelim();
+        break;
     }
     return writer;
   },
@@ -1551,6 +1753,13 @@ export const WorkerMessage = {
 
           message.event = { $case: "completed", completed: TaskResult.decode(reader, reader.uint32()) };
           continue;
+        case 15:
+          if (tag !== 122) {
+            break;
+          }
+
+          message.event = { $case: "cancelReply", cancelReply: CancelReply.decode(reader, reader.uint32()) };
+          continue;
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -1574,6 +1783,8 @@ export const WorkerMessage = {
         ? { $case: "output", output: OutputChunk.fromJSON(object.output) }
         : isSet(object.completed)
         ? { $case: "completed", completed: TaskResult.fromJSON(object.completed) }
+        : isSet(object.cancelReply)
+        ? { $case: "cancelReply", cancelReply: CancelReply.fromJSON(object.cancelReply) }
         : undefined,
     };
   },
@@ -1601,6 +1812,9 @@ export const WorkerMessage = {
     if (message.event?.$case === "completed") {
       obj.completed = TaskResult.toJSON(message.event.completed);
     }
+    if (message.event?.$case === "cancelReply") {
+      obj.cancelReply = CancelReply.toJSON(message.event.cancelReply);
+    }
     return obj;
   },
 
@@ -1627,6 +1841,13 @@ export const WorkerMessage = {
       object.event?.$case === "completed" && object.event?.completed !== undefined && object.event?.completed !== null
     ) {
       message.event = { $case: "completed", completed: TaskResult.fromPartial(object.event.completed) };
+    }
+    if (
+      object.event?.$case === "cancelReply" &&
+      object.event?.cancelReply !== undefined &&
+      object.event?.cancelReply !== null
+    ) {
+      message.event = { $case: "cancelReply", cancelReply: CancelReply.fromPartial(object.event.cancelReply) };
     }
     return message;
   },
@@ -1924,6 +2145,63 @@ export const OutputChunk = {
   },
 };
 
+function createBaseCancelReply(): CancelReply {
+  return { outcome: 0 };
+}
+
+export const CancelReply = {
+  encode(message: CancelReply, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.outcome !== 0) {
+      writer.uint32(8).int32(message.outcome);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): CancelReply {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseCancelReply();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 8) {
+            break;
+          }
+
+          message.outcome = reader.int32() as any;
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): CancelReply {
+    return { outcome: isSet(object.outcome) ? cancelOutcomeFromJSON(object.outcome) : 0 };
+  },
+
+  toJSON(message: CancelReply): unknown {
+    const obj: any = {};
+    if (message.outcome !== 0) {
+      obj.outcome = cancelOutcomeToJSON(message.outcome);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<CancelReply>): CancelReply {
+    return CancelReply.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<CancelReply>): CancelReply {
+    const message = createBaseCancelReply();
+    message.outcome = object.outcome ?? 0;
+    return message;
+  },
+};
+
 function createBaseOrchestratorMessage(): OrchestratorMessage {
   return { taskId: "", command: undefined };
 }
@@ -2204,7 +2482,7 @@ export const ResultAck = {
 };
 
 function createBaseCancelCommand(): CancelCommand {
-  return { force: false, reason: "" };
+  return { force: false, reason: "", leaseEpoch: 0 };
 }
 
 export const CancelCommand = {
@@ -2214,6 +2492,9 @@ export const CancelCommand = {
     }
     if (message.reason !== "") {
       writer.uint32(18).string(message.reason);
+    }
+    if (message.leaseEpoch !== 0) {
+      writer.uint32(24).uint64(message.leaseEpoch);
     }
     return writer;
   },
@@ -2239,6 +2520,13 @@ export const CancelCommand = {
 
           message.reason = reader.string();
           continue;
+        case 3:
+          if (tag !== 24) {
+            break;
+          }
+
+          message.leaseEpoch = longToNumber(reader.uint64() as Long);
+          continue;
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -2252,6 +2540,7 @@ export const CancelCommand = {
     return {
       force: isSet(object.force) ? globalThis.Boolean(object.force) : false,
       reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+      leaseEpoch: isSet(object.leaseEpoch) ? globalThis.Number(object.leaseEpoch) : 0,
     };
   },
 
@@ -2263,6 +2552,9 @@ export const CancelCommand = {
     if (message.reason !== "") {
       obj.reason = message.reason;
     }
+    if (message.leaseEpoch !== 0) {
+      obj.leaseEpoch = Math.round(message.leaseEpoch);
+    }
     return obj;
   },
 
@@ -2273,6 +2565,7 @@ export const CancelCommand = {
     const message = createBaseCancelCommand();
     message.force = object.force ?? false;
     message.reason = object.reason ?? "";
+    message.leaseEpoch = object.leaseEpoch ?? 0;
     return message;
   },
 };
@@ -5357,7 +5650,11 @@ export const AgentServiceDefinition = {
       responseStream: false,
       options: {},
     },
-    /** A worker leaves. Tasks it still held are failed by the orchestrator. Needs the agent's token. */
+    /**
+     * A worker leaves (it is shutting down). Its leases are lost at once: each task it still held
+     * runs again on another worker while attempts remain, else fails WORKER_LOST. Needs the
+     * agent's token.
+     */
     unregister: {
       name: "Unregister",
       requestType: UnregisterRequest,
@@ -5366,7 +5663,7 @@ export const AgentServiceDefinition = {
       responseStream: false,
       options: {},
     },
-    /** Liveness and the ids of the tasks the worker is running. Needs the agent's token. */
+    /** Liveness and the leases the worker holds (each renewed by it). Needs the agent's token. */
     heartbeat: {
       name: "Heartbeat",
       requestType: HeartbeatRequest,
@@ -5378,8 +5675,9 @@ export const AgentServiceDefinition = {
     /**
      * The long-lived task channel, opened by the worker after Register. The worker's first
      * message is `hello`; the orchestrator then pushes assignments and cancels, and the worker
-     * pushes each task's progress. Every message carries the task id (empty only for `hello`).
-     * Needs the token of the agent id named in `hello`.
+     * pushes each task's progress. Every message carries the task id (empty only for `hello`)
+     * and, except `hello`, the lease epoch it is about. Needs the token of the agent id named in
+     * `hello`.
      */
     taskStream: {
       name: "TaskStream",
@@ -5395,18 +5693,23 @@ export const AgentServiceDefinition = {
 export interface AgentServiceImplementation<CallContextExt = {}> {
   /** A worker announces itself and receives its agent id. */
   register(request: RegisterRequest, context: CallContext & CallContextExt): Promise<DeepPartial<RegisterResponse>>;
-  /** A worker leaves. Tasks it still held are failed by the orchestrator. Needs the agent's token. */
+  /**
+   * A worker leaves (it is shutting down). Its leases are lost at once: each task it still held
+   * runs again on another worker while attempts remain, else fails WORKER_LOST. Needs the
+   * agent's token.
+   */
   unregister(
     request: UnregisterRequest,
     context: CallContext & CallContextExt,
   ): Promise<DeepPartial<UnregisterResponse>>;
-  /** Liveness and the ids of the tasks the worker is running. Needs the agent's token. */
+  /** Liveness and the leases the worker holds (each renewed by it). Needs the agent's token. */
   heartbeat(request: HeartbeatRequest, context: CallContext & CallContextExt): Promise<DeepPartial<HeartbeatResponse>>;
   /**
    * The long-lived task channel, opened by the worker after Register. The worker's first
    * message is `hello`; the orchestrator then pushes assignments and cancels, and the worker
-   * pushes each task's progress. Every message carries the task id (empty only for `hello`).
-   * Needs the token of the agent id named in `hello`.
+   * pushes each task's progress. Every message carries the task id (empty only for `hello`)
+   * and, except `hello`, the lease epoch it is about. Needs the token of the agent id named in
+   * `hello`.
    */
   taskStream(
     request: AsyncIterable<WorkerMessage>,
@@ -5417,18 +5720,23 @@ export interface AgentServiceImplementation<CallContextExt = {}> {
 export interface AgentServiceClient<CallOptionsExt = {}> {
   /** A worker announces itself and receives its agent id. */
   register(request: DeepPartial<RegisterRequest>, options?: CallOptions & CallOptionsExt): Promise<RegisterResponse>;
-  /** A worker leaves. Tasks it still held are failed by the orchestrator. Needs the agent's token. */
+  /**
+   * A worker leaves (it is shutting down). Its leases are lost at once: each task it still held
+   * runs again on another worker while attempts remain, else fails WORKER_LOST. Needs the
+   * agent's token.
+   */
   unregister(
     request: DeepPartial<UnregisterRequest>,
     options?: CallOptions & CallOptionsExt,
   ): Promise<UnregisterResponse>;
-  /** Liveness and the ids of the tasks the worker is running. Needs the agent's token. */
+  /** Liveness and the leases the worker holds (each renewed by it). Needs the agent's token. */
   heartbeat(request: DeepPartial<HeartbeatRequest>, options?: CallOptions & CallOptionsExt): Promise<HeartbeatResponse>;
   /**
    * The long-lived task channel, opened by the worker after Register. The worker's first
    * message is `hello`; the orchestrator then pushes assignments and cancels, and the worker
-   * pushes each task's progress. Every message carries the task id (empty only for `hello`).
-   * Needs the token of the agent id named in `hello`.
+   * pushes each task's progress. Every message carries the task id (empty only for `hello`)
+   * and, except `hello`, the lease epoch it is about. Needs the token of the agent id named in
+   * `hello`.
    */
   taskStream(
     request: AsyncIterable<DeepPartial<WorkerMessage>>,
