@@ -15,7 +15,8 @@ export interface CurlLimits {
  * announced; the egress proxy's byte cap and the worker's output cap cover the rest). Every
  * request, redirects included, goes through the worker's egress proxy (`--proxy`; `--noproxy ''`
  * so that no NO_PROXY exception applies), which decides where it may go: without one the tool
- * refuses (POLICY_DENIED).
+ * refuses (POLICY_DENIED). `--no-buffer` writes the body as it arrives: curl's stdout is a pipe,
+ * which it would otherwise fill in blocks and send only when full or at exit.
  */
 export function buildCurlInvocation(url: URL, limits: CurlLimits, context: InvocationContext | undefined, tool: string): ToolInvocation {
   const proxy = context?.egressProxyUrl;
@@ -33,6 +34,7 @@ export function buildCurlInvocation(url: URL, limits: CurlLimits, context: Invoc
       '',
       '--silent',
       '--show-error',
+      '--no-buffer',
       '--location',
       '--max-redirs',
       '5',

@@ -279,7 +279,7 @@ describe('list', () => {
 });
 
 const curlArgs = (maxFilesize: string, maxTime: string, url: string): string[] => [
-  'curl', '--disable', '--globoff', '--proxy', CONTEXT.egressProxyUrl, '--noproxy', '', '--silent', '--show-error', '--location', '--max-redirs', '5',
+  'curl', '--disable', '--globoff', '--proxy', CONTEXT.egressProxyUrl, '--noproxy', '', '--silent', '--show-error', '--no-buffer', '--location', '--max-redirs', '5',
   '--proto', '=http,https', '--proto-redir', '=http,https', '--max-filesize', maxFilesize,
   '--max-time', maxTime, '--fail-with-body', '--url', url,
 ];

@@ -3,17 +3,18 @@
 // Run under each runtime tier by tools.test.ts (runc) and tools-runsc.test.ts (gVisor).
 import assert from 'node:assert/strict';
 import { TEST_WORKER_ENV } from '../support/mount-roots.js';
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { loadWorkerConfig } from '../../pkg/config/index.js';
-import { Task, TaskState, type TaskEvent } from '../../pkg/gen/agent/v1/agent.js';
+import { OutputStream, Task, TaskState, type TaskEvent } from '../../pkg/gen/agent/v1/agent.js';
 import { engineNanoCpus } from '../../pkg/runtime/index.js';
 import { createBuiltinToolRegistry, defineCustomTool, FILE_TOOL_LIMITS, WEB_TOOL_LIMITS } from '../../pkg/tools/index.js';
 import { createWorker, type WorkerParts } from '../../pkg/worker/index.js';
 import { docker, makeWorkspace, managedContainers, TOOLS_IMAGE, WORKSPACE_UID } from '../support/docker-fixtures.js';
-import { startWebServer, PAGE_HTML, type WebServer } from '../support/web-server.js';
+import { requestOk, startWebServer, PAGE_HTML, type WebServer } from '../support/web-server.js';
 import { collect, MiB, silentLogger, startOrchestrator, type Harness } from '../rpc/harness.js';
 
 const OUTPUT_CAP = 10 * MiB;
@@ -245,6 +246,29 @@ export function describeToolSuite({ runtime, webRuntime }: SuiteRuntimes, extra?
       assert.equal(r.stdout, PAGE_HTML);
       const missing = await run({ toolType: 'fetch_url', params: { $case: 'fetchUrl', fetchUrl: { url: `${web.origin}/nope` } } });
       assert.notEqual(missing.result.exitCode, 0, 'an HTTP error is a failed fetch');
+    });
+
+    it('fetch_url streams the body as it arrives, not when curl exits', async () => {
+      // The server sends "first part", then waits for /release before "second part": the first
+      // part must reach the client while the fetch is still running.
+      const key = randomBytes(6).toString('hex');
+      const events = h.tasks.runTask({ task: Task.fromPartial({ toolType: 'fetch_url', params: { $case: 'fetchUrl', fetchUrl: { url: `${web.origin}/drip?k=${key}` } } }) });
+      let seen = '';
+      let firstAlone = false;
+      let result: TaskEvent['event'] | undefined;
+      for await (const e of events) {
+        if (e.event?.$case === 'output' && e.event.output.stream === OutputStream.OUTPUT_STREAM_STDOUT) {
+          if (seen === '') {
+            firstAlone = e.event.output.data.toString() === 'first part\n';
+            assert.ok(await requestOk(`${web.origin}/release?k=${key}`), 'released the rest');
+          }
+          seen += e.event.output.data.toString();
+        }
+        if (e.event?.$case === 'result') result = e.event;
+      }
+      assert.equal(result?.$case === 'result' && result.result.state, TaskState.TASK_STATE_COMPLETED);
+      assert.equal(seen, 'first part\nsecond part\n');
+      assert.ok(firstAlone, 'the first part arrived on its own, before the server sent the rest');
     });
 
     it('web_search queries the configured search URL with the query encoded', async () => {

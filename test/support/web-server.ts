@@ -39,7 +39,8 @@ const PORT = 8080;
 /**
  * The server (perl-base of the tools image, one process per connection). Paths: /page,
  * /slow (1.5 s), /search?q=, /redirect (to /page), /to?u=URL (302 to URL), /big?n=BYTES (no
- * Content-Length), /stall (headers, then nothing), /ready; anything else 404.
+ * Content-Length), /stall (headers, then nothing), /drip?k=KEY ("first part", then "second part"
+ * once /release?k=KEY was requested, or after 20 s), /ready; anything else 404.
  */
 const SERVER = String.raw`
 use strict; use IO::Socket::INET;
@@ -69,6 +70,13 @@ while (1) {
     my $left = $p{n} // 0; my $chunk = 'x' x 65536;
     while ($left > 0) { my $n = $left < 65536 ? $left : 65536; print $c substr($chunk, 0, $n) or last; $left -= $n; }
   }
+  elsif ($path eq '/drip') {
+    my $k = $p{k} // ''; $k =~ s/[^a-z0-9]//g;
+    print $c "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\nfirst part\n";
+    for (1 .. 200) { last if -e "/tmp/release-$k"; select(undef, undef, undef, 0.1); }
+    print $c "second part\n";
+  }
+  elsif ($path eq '/release') { my $k = $p{k} // ''; $k =~ s/[^a-z0-9]//g; open(my $f, '>', "/tmp/release-$k"); close $f; $reply->('200 OK', 'text/plain', "released\n"); }
   elsif ($path eq '/stall') { print $c "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nstarted\n"; sleep 600; }
   else { $reply->('404 Not Found', 'text/plain', "not here\n"); }
   close $c; exit 0;
@@ -144,17 +152,22 @@ export async function startWebServer(options: { range?: 'public' | 'private' } =
 }
 
 /** Polls the server from the host (which reaches containers on its bridges) until it answers. */
+/** A GET from the host straight to the server (not through any proxy): true on 200. */
+export function requestOk(url: string): Promise<boolean> {
+  return new Promise<boolean>((resolve) => {
+    const req = get(url, { timeout: 1_000 }, (res) => {
+      res.resume();
+      resolve(res.statusCode === 200);
+    });
+    req.on('error', () => resolve(false));
+    req.on('timeout', () => req.destroy());
+  });
+}
+
 async function waitReady(url: string): Promise<void> {
   const deadline = Date.now() + 10_000;
   for (;;) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const req = get(url, { timeout: 1_000 }, (res) => {
-        res.resume();
-        resolve(res.statusCode === 200);
-      });
-      req.on('error', () => resolve(false));
-      req.on('timeout', () => req.destroy());
-    });
+    const ok = await requestOk(url);
     if (ok) return;
     if (Date.now() > deadline) throw new Error(`test web server at ${url} did not answer`);
     await new Promise((resolve) => setTimeout(resolve, 50));
