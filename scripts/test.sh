@@ -8,13 +8,14 @@ cd "$(dirname "$0")/.."
 
 tier=${1:-all}
 [ -d node_modules ] || npm ci --no-audit --no-fund
+bash scripts/gen-proto.sh --check   # pkg/gen is what proto/ generates
 npm run --silent build
 npm run --silent typecheck   # the tests too: they are not part of the build
 npm run --silent bench:typecheck   # and the benchmark
 
 unit_files=$(find pkg cmd -name '*.test.ts' -not -path '*/node_modules/*' | sort)
 rpc_files=$(find test/rpc test/deploy -name '*.test.ts' 2>/dev/null | sort || true)
-docker_files=$(find test/docker test/e2e test/faults test/security -name '*.test.ts' 2>/dev/null | sort || true)
+docker_files=$(find test/docker test/e2e test/faults test/security test/conformance -name '*.test.ts' 2>/dev/null | sort || true)
 
 case "$tier" in
   unit) files="$unit_files" ;;
