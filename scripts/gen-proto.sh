@@ -10,7 +10,9 @@ cd "$(dirname "$0")/.."
 mode=${1:-write}
 if ! command -v protoc >/dev/null 2>&1; then
   echo "[gen-proto] installing Debian's protobuf-compiler" >&2
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq protobuf-compiler >/dev/null
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get install -y -qq --no-install-recommends protobuf-compiler >/dev/null 2>&1 \
+    || { apt-get update -qq && apt-get install -y -qq --no-install-recommends protobuf-compiler >/dev/null; }
 fi
 version=$(protoc --version | awk '{print $2}')
 case "$version" in
