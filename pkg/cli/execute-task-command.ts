@@ -1,7 +1,7 @@
 import { ClientError, Status } from 'nice-grpc-common';
 import { isWorkerError } from '../errors/index.js';
-import { OutputStream, TaskState, type Task, type TaskResult, type TaskServiceClient } from '../gen/agent/v1/agent.js';
-import { paramsFromStrings } from '../tools/index.js';
+import { TaskState, type Task, type TaskResult, type TaskServiceClient } from '../gen/agent/v1/agent.js';
+import { paramsFromStrings, streamName } from '../protocol/index.js';
 import type { CliOutput } from './cli-output.js';
 import { describeRpcError } from './describe-rpc-error.js';
 import { EXIT, exitCodeForResult } from './exit-codes.js';
@@ -157,7 +157,7 @@ async function followTask(command: Extract<TaskCommand, { kind: 'run' }>, task: 
       taskId = event.taskId;
       const e = event.event;
       if (e?.$case === 'output') {
-        const isStdout = e.output.stream === OutputStream.OUTPUT_STREAM_STDOUT;
+        const isStdout = streamName(e.output.stream) === 'stdout';
         if (isStdout) seen.stdoutBytes += e.output.data.length;
         else seen.stderrBytes += e.output.data.length;
         display.progress({ bytes: seen.stdoutBytes + seen.stderrBytes });

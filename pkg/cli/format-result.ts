@@ -1,4 +1,5 @@
-import { TaskState, type GetTaskResponse, type TaskResult } from '../gen/agent/v1/agent.js';
+import type { GetTaskResponse, TaskResult } from '../gen/agent/v1/agent.js';
+import { taskStateName } from '../protocol/index.js';
 import { paintState, plain, type Paint } from './terminal-style.js';
 
 /** What `task run --json` prints, and `task get --json` for a finished task. */
@@ -33,11 +34,8 @@ export type PendingTaskJson = {
   readonly [K in keyof ResultJson]: K extends 'taskId' | 'state' | 'worker' | 'attempt' ? ResultJson[K] : null;
 };
 
-/** `COMPLETED`, `FAILED`, `TIMEOUT`, `CANCELLED` (or `UNSPECIFIED`...) for a TaskState. */
-export function stateName(state: TaskState): string {
-  const name = TaskState[state] as string | undefined;
-  return name === undefined ? `UNKNOWN_${state}` : name.replace(/^TASK_STATE_/, '');
-}
+/** `COMPLETED`, `FAILED`, `TIMEOUT`, `CANCELLED` (or `UNSPECIFIED`...) for a TaskState (pkg/protocol's taskStateName). */
+export const stateName = taskStateName;
 
 export function toResultJson(taskId: string, result: TaskResult): ResultJson {
   return {

@@ -3,7 +3,7 @@ import { CONFIGURED_PARAM_KEYS } from '../tools/compile-configured-param.js';
 import type { ConfiguredParam, ConfiguredToolDefinition } from '../tools/configured-tool-definition.js';
 import type { MountUse, ResourceLimits } from '../tools/tool-spec.js';
 import { isToolDefinitionError } from '../tools/tool-definition-error.js';
-import { BUILTIN_TOOL_TYPES } from '../tools/tool-type-params.js';
+import { BUILTIN_TOOL_TYPES } from '../protocol/tool-params.js';
 import { ConfigError } from './config-error.js';
 import { InvalidValueError, showValue } from './invalid-value-error.js';
 import { parseByteSize } from './parse-byte-size.js';

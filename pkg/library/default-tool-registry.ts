@@ -3,7 +3,8 @@ import { loadWorkerConfig } from '../config/index.js';
 import type { WorkerConfig } from '../config/worker-config.js';
 import type { LogOptions } from '../log/log-options.js';
 import type { BuiltinToolOptions } from '../tools/builtin-tool-options.js';
-import { BUILTIN_TOOL_TYPES, createBuiltinToolRegistry, type ToolRegistry, type ToolSpec } from '../tools/index.js';
+import { BUILTIN_TOOL_TYPES } from '../protocol/index.js';
+import { createBuiltinToolRegistry, type ToolRegistry, type ToolSpec } from '../tools/index.js';
 
 /**
  * The library's convenience registry: the built-in tools with default settings, plus what a

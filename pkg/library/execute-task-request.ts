@@ -1,7 +1,7 @@
 import ms from 'ms';
 import { WorkerError } from '../errors/index.js';
 import { Task } from '../gen/agent/v1/agent.js';
-import { paramsCaseForTool, type TaskParams } from '../tools/index.js';
+import { paramsCaseForTool, type TaskParams } from '../protocol/index.js';
 
 /** A task as a program hands it to the library. */
 export interface ExecuteTaskRequest {

@@ -1,6 +1,6 @@
 import { WorkerError } from '../errors/index.js';
 import type { CompiledConfiguredTool } from './compile-configured-tool.js';
-import { quoteValue } from './quote-value.js';
+import { quoteValue } from '../errors/quote-value.js';
 
 /**
  * The argv of a configured tool for a task's values (CustomParams.values, hostile input).

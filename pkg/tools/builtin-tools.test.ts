@@ -11,7 +11,7 @@ import { createFindTool } from './find-tool.js';
 import { createGrepTool } from './grep-tool.js';
 import { createListTool } from './list-tool.js';
 import type { TaskParams, ToolSpec } from './tool-spec.js';
-import { BUILTIN_TOOL_TYPES, paramsCaseForTool } from './tool-type-params.js';
+import { BUILTIN_TOOL_TYPES, paramsCaseForTool } from '../protocol/tool-params.js';
 import { createWebSearchTool } from './web-search-tool.js';
 import { throwsCode } from '../../test/support/throws-code.js';
 

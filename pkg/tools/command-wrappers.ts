@@ -1,4 +1,4 @@
-import { quoteValue } from './quote-value.js';
+import { quoteValue } from '../errors/quote-value.js';
 import type { CommandView, UnsafePlaceholder } from './command-view.js';
 
 /** How a program that runs another program (`timeout 10 sh -c ...`) lays out its arguments. */

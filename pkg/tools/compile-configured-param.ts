@@ -1,5 +1,5 @@
 import { DEFAULT_MAX_STRING_LENGTH, type ConfiguredParam } from './configured-tool-definition.js';
-import { quoteValue } from './quote-value.js';
+import { quoteValue } from '../errors/quote-value.js';
 
 /** A declared parameter, ready to judge task values. */
 export interface CompiledParam {

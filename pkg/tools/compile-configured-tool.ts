@@ -3,7 +3,7 @@ import { compileConfiguredParam, showValue, type CompiledParam } from './compile
 import { findUnsafePlaceholder } from './find-unsafe-placeholder.js';
 import { parseCommandTemplate, placeholderNames, TemplateSyntaxError, type TemplatePart } from './parse-command-template.js';
 import { ToolDefinitionError } from './tool-definition-error.js';
-import { TOOL_TYPE_PATTERN } from './validate-tool-spec.js';
+import { TOOL_TYPE_PATTERN } from '../protocol/tool-params.js';
 
 /** One argv element of a configured tool, parsed. */
 export interface CompiledCommandElement {

@@ -2,9 +2,9 @@ import { WorkerError } from '../errors/index.js';
 import type { BuiltinToolOptions } from './builtin-tool-options.js';
 import { createBuiltinTools } from './create-builtin-tools.js';
 import { createConfiguredTool } from './create-configured-tool.js';
-import { quoteValue } from './quote-value.js';
+import { quoteValue } from '../errors/quote-value.js';
 import { ToolRegistry } from './tool-registry.js';
-import { isBuiltinToolType } from './tool-type-params.js';
+import { isBuiltinToolType } from '../protocol/tool-params.js';
 
 /**
  * A registry holding the eight built-in tools, overrides applied, then the operator's configured

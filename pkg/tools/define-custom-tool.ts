@@ -2,7 +2,7 @@ import { WorkerError, isWorkerError } from '../errors/index.js';
 import type { MountUse, ResourceLimits, ToolSpec } from './tool-spec.js';
 import { FILE_TOOL_LIMITS, FILE_TOOL_TIMEOUT_MS } from './builtin-tool-limits.js';
 import { expectParams } from './expect-params.js';
-import { quoteValue } from './quote-value.js';
+import { quoteValue } from '../errors/quote-value.js';
 import { validateToolSpec } from './validate-tool-spec.js';
 
 export type CustomToolValues = Readonly<Record<string, string>>;

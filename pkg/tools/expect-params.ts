@@ -1,7 +1,7 @@
 import { WorkerError } from '../errors/index.js';
 import type { TaskParams } from './tool-spec.js';
-import { PARAMS_MESSAGE_NAMES, type ParamsCase, type ParamsValue } from './tool-type-params.js';
-import { quoteValue } from './quote-value.js';
+import { PARAMS_MESSAGE_NAMES, type ParamsCase, type ParamsValue } from '../protocol/tool-params.js';
+import { quoteValue } from '../errors/quote-value.js';
 
 /**
  * Returns the task's params when they are of the case the tool takes; otherwise throws

@@ -4,7 +4,7 @@ import type { ToolSpec } from './tool-spec.js';
 import { SEARCH_TOOL_DEFAULTS } from './builtin-tool-limits.js';
 import { confine, GUARD_ESCAPE_EXIT } from './confine.js';
 import { expectParams } from './expect-params.js';
-import { quoteValue } from './quote-value.js';
+import { quoteValue } from '../errors/quote-value.js';
 import { resolveToolSettings } from './resolve-tool-settings.js';
 import { resolveWorkspacePath } from './resolve-workspace-path.js';
 import { validateTextField } from './validate-text-field.js';

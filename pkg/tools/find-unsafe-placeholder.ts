@@ -2,7 +2,7 @@ import { basename, placeholderFrom, viewCommand, type CommandView, type UnsafePl
 import { findWrappedProgram, OPAQUE_RUNNERS, WRAPPERS } from './command-wrappers.js';
 import { findInterpreterProblem, interpreterRule } from './interpreter-rules.js';
 import type { TemplatePart } from './parse-command-template.js';
-import { quoteValue } from './quote-value.js';
+import { quoteValue } from '../errors/quote-value.js';
 
 /** Programs read as shells: a placeholder must never reach their script or options. */
 export const SHELL_NAMES: ReadonlySet<string> = new Set(['sh', 'bash', 'dash', 'zsh', 'ash', 'ksh', 'mksh', 'pdksh', 'posh', 'yash', 'hush', 'rbash', 'fish', 'csh', 'tcsh']);

@@ -24,7 +24,7 @@ export { createWebSearchTool, MAX_QUERY_CHARS } from './web-search-tool.js';
 export { createBuiltinTools } from './create-builtin-tools.js';
 export { ToolRegistry, type RegisterOptions } from './tool-registry.js';
 export { createBuiltinToolRegistry } from './create-builtin-tool-registry.js';
-export { TOOL_TYPE_PATTERN, validateToolSpec } from './validate-tool-spec.js';
+export { validateToolSpec } from './validate-tool-spec.js';
 export { defineCustomTool, type CustomToolDefinition, type CustomToolValues } from './define-custom-tool.js';
 export {
   CONFIGURED_PARAM_NAME,
@@ -43,6 +43,7 @@ export {
   BUILTIN_TOOL_PARAMS_CASES,
   BUILTIN_TOOL_TYPES,
   PARAMS_MESSAGE_NAMES,
+  TOOL_TYPE_PATTERN,
   isBuiltinToolType,
   paramsCaseForTool,
   toolTypeForParamsCase,
@@ -50,6 +51,6 @@ export {
   type BuiltinToolType,
   type ParamsCase,
   type ParamsValue,
-} from './tool-type-params.js';
-export { PARAM_KEYS, paramsFromStrings, type ParamValue } from './params-from-strings.js';
+} from '../protocol/tool-params.js';
+export { PARAM_KEYS, paramsFromStrings, type ParamValue } from '../protocol/params-from-strings.js';
 export { confine, GUARD_ESCAPE_EXIT } from './confine.js';

@@ -1,4 +1,4 @@
-import { quoteValue } from './quote-value.js';
+import { quoteValue } from '../errors/quote-value.js';
 import type { CommandView, UnsafePlaceholder } from './command-view.js';
 
 /** How an interpreter takes its code: an option's value (-e, -c) or its first operand. */

@@ -1,5 +1,5 @@
 import { CONFIGURED_PARAM_NAME } from './configured-tool-definition.js';
-import { quoteValue } from './quote-value.js';
+import { quoteValue } from '../errors/quote-value.js';
 
 /** A piece of one command element: literal text, or a parameter's value. */
 export type TemplatePart = { readonly kind: 'text'; readonly text: string } | { readonly kind: 'param'; readonly name: string };

@@ -1,5 +1,5 @@
 import { WorkerError } from '../errors/index.js';
-import { quoteValue } from './quote-value.js';
+import { quoteValue } from '../errors/quote-value.js';
 
 export const MAX_URL_BYTES = 8192;
 

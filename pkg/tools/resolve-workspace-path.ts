@@ -1,6 +1,6 @@
 import { WorkerError } from '../errors/index.js';
 import { WORKSPACE_DIR } from './tool-spec.js';
-import { quoteValue } from './quote-value.js';
+import { quoteValue } from '../errors/quote-value.js';
 import { validateTextField } from './validate-text-field.js';
 
 /** Longest path accepted, in UTF-8 bytes (Linux PATH_MAX). */

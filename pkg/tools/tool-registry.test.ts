@@ -6,7 +6,7 @@ import { createBuiltinToolRegistry } from './create-builtin-tool-registry.js';
 import { defineCustomTool } from './define-custom-tool.js';
 import { ToolRegistry } from './tool-registry.js';
 import type { ToolSpec } from './tool-spec.js';
-import { BUILTIN_TOOL_TYPES } from './tool-type-params.js';
+import { BUILTIN_TOOL_TYPES } from '../protocol/tool-params.js';
 import { throwsCode } from '../../test/support/throws-code.js';
 
 const OPTIONS: BuiltinToolOptions = {

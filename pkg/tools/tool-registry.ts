@@ -1,7 +1,7 @@
 import { WorkerError } from '../errors/index.js';
 import type { ToolSpec } from './tool-spec.js';
-import { quoteValue } from './quote-value.js';
-import { isBuiltinToolType } from './tool-type-params.js';
+import { quoteValue } from '../errors/quote-value.js';
+import { isBuiltinToolType } from '../protocol/tool-params.js';
 import { validateToolSpec } from './validate-tool-spec.js';
 
 export interface RegisterOptions {

@@ -1,7 +1,7 @@
-import type { Task } from '../gen/agent/v1/agent.js';
+import type { TaskParams } from '../protocol/tool-params.js';
 
 /** The typed parameters of a task: one case per built-in tool, `custom` for registered tools. */
-export type TaskParams = NonNullable<Task['params']>;
+export type { TaskParams };
 
 export interface ResourceLimits {
   /** CPU share, e.g. 0.1 for a tenth of one core. */

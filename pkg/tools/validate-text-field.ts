@@ -1,5 +1,5 @@
 import { WorkerError } from '../errors/index.js';
-import { quoteValue } from './quote-value.js';
+import { quoteValue } from '../errors/quote-value.js';
 
 export interface TextFieldRules {
   /** Refuse the empty string (and, with `trim`, a string of only white space). */

@@ -1,8 +1,8 @@
 import { WorkerError } from '../errors/index.js';
 import type { ToolSpec } from './tool-spec.js';
-import { quoteValue } from './quote-value.js';
+import { quoteValue } from '../errors/quote-value.js';
+import { TOOL_TYPE_PATTERN } from '../protocol/tool-params.js';
 
-export const TOOL_TYPE_PATTERN = /^[a-z][a-z0-9_-]{0,63}$/;
 const MOUNT_USES: readonly unknown[] = ['none', 'read', 'write'];
 
 /**

@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { isWorkerError } from '../errors/index.js';
 import { parseHttpUrl } from './parse-http-url.js';
-import { quoteValue } from './quote-value.js';
+import { quoteValue } from '../errors/quote-value.js';
 import { resolveFileTarget } from './resolve-file-target.js';
 import { MAX_PATH_BYTES, resolveWorkspacePath } from './resolve-workspace-path.js';
 import { MAX_PATTERN_BYTES, validateGrepPattern } from './validate-grep-pattern.js';

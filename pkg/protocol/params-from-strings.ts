@@ -1,7 +1,6 @@
 import { WorkerError } from '../errors/index.js';
-import type { TaskParams } from './tool-spec.js';
-import { quoteValue } from './quote-value.js';
-import { type BuiltinParamsCase, isBuiltinToolType, paramsCaseForTool } from './tool-type-params.js';
+import { quoteValue } from '../errors/quote-value.js';
+import { type BuiltinParamsCase, isBuiltinToolType, paramsCaseForTool, type TaskParams } from './tool-params.js';
 
 /** The keys each built-in params case takes: the proto field names (snake_case). */
 export const PARAM_KEYS = Object.freeze({

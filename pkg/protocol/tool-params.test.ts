@@ -6,7 +6,7 @@ import {
   isBuiltinToolType,
   paramsCaseForTool,
   toolTypeForParamsCase,
-} from './tool-type-params.js';
+} from './tool-params.js';
 
 describe('tool type ↔ params case', () => {
   it('maps each built-in tool to its case and back', () => {

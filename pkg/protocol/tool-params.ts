@@ -1,4 +1,10 @@
-import type { TaskParams } from './tool-spec.js';
+import type { Task } from '../gen/agent/v1/agent.js';
+
+/** The task's `params` oneof (Task.params): one case per built-in tool, and `custom`. */
+export type TaskParams = NonNullable<Task['params']>;
+
+/** What a tool type (Task.tool_type) looks like: built-in and configured tools alike. */
+export const TOOL_TYPE_PATTERN = /^[a-z][a-z0-9_-]{0,63}$/;
 
 /** A case of the task's `params` oneof, e.g. `fileRead` or `custom`. */
 export type ParamsCase = TaskParams['$case'];
