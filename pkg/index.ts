@@ -26,4 +26,6 @@ export {
   type ToolInvocation,
   type ToolSpec,
 } from './tools/index.js';
-export { TaskExecutor, WorkerAgent, createWorker, type FinalState, type TaskOutcome, type WorkerState } from './worker/index.js';
+export { TaskExecutor, WorkerAgent, createWorker, type FinalState, type RunOutcome, type WorkerState } from './worker/index.js';
+/** @deprecated Renamed RunOutcome (how one run of a task ended); this name goes in the next major version. */
+export type TaskOutcome = import('./worker/index.js').RunOutcome;

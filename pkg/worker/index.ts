@@ -16,8 +16,9 @@ export {
   type TaskRecordStart,
   type TaskRecordTimes,
 } from './task-records.js';
-export { makeOutcome, type FinalState, type TaskOutcome, type TaskProgress } from './task-outcome.js';
-export { ReconnectExhaustedError, WorkerAgent, type WorkerAgentOptions } from './worker-agent.js';
+export { makeOutcome, type FinalState, type RunOutcome, type TaskProgress } from './run-outcome.js';
+export { ReconnectExhaustedError } from './orchestrator-link.js';
+export { WorkerAgent, type WorkerAgentOptions } from './worker-agent.js';
 export type { WorkerState } from './worker-state.js';
 export { WorkerMetrics, type WorkerMetricsOptions, type WorkerMetricsSources } from './worker-metrics.js';
 export { workerReadiness, type Readiness, type ReadinessFacts } from './worker-readiness.js';

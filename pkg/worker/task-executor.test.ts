@@ -19,7 +19,7 @@ import {
 } from '../tools/index.js';
 import { TaskAbortReason } from './task-abort-reason.js';
 import { TaskExecutor, type TaskExecutorOptions } from './task-executor.js';
-import type { TaskProgress } from './task-outcome.js';
+import type { TaskProgress } from './run-outcome.js';
 
 type Script = (signal: AbortSignal, spec: ContainerSpec) => AsyncGenerator<RunEvent>;
 

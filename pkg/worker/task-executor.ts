@@ -9,7 +9,7 @@ import type { EngineHealthView } from './engine-health.js';
 import { NOBODY, taskUserFor, type MountRoot, type PinnedMount, type PinsMounts } from '../mounts/index.js';
 import { resolveMount, type ResolvedMount } from './resolve-mount.js';
 import { abortKindOf, TaskAbortReason, type TaskAbortKind } from './task-abort-reason.js';
-import { makeOutcome, type OutcomeFacts, type TaskOutcome, type TaskProgress } from './task-outcome.js';
+import { makeOutcome, type OutcomeFacts, type RunOutcome, type TaskProgress } from './run-outcome.js';
 import { toolRuntimeProblem } from './tool-runtime-problem.js';
 
 export interface TaskExecutorOptions {
@@ -88,7 +88,7 @@ export class TaskExecutor {
     return true;
   }
 
-  async run(taskId: string, task: Task, { signal, onProgress }: RunTaskOptions = {}): Promise<TaskOutcome> {
+  async run(taskId: string, task: Task, { signal, onProgress }: RunTaskOptions = {}): Promise<RunOutcome> {
     const startedAt = performance.now();
     const facts = (more: Omit<OutcomeFacts, 'durationMs' | 'runtime' | 'profile'> = {}): OutcomeFacts => ({
       ...more,
@@ -110,7 +110,7 @@ export class TaskExecutor {
     if (signal?.aborted) forwardCallerAbort();
     let resolved: ResolvedMount | undefined;
     let pinned: PinnedMount | undefined;
-    const stopped = (more: Omit<OutcomeFacts, 'durationMs' | 'runtime' | 'profile' | 'error'> = {}): TaskOutcome => {
+    const stopped = (more: Omit<OutcomeFacts, 'durationMs' | 'runtime' | 'profile' | 'error'> = {}): RunOutcome => {
       const kind = abortKindOf(controller.signal.reason);
       const state = kind === 'TIMEOUT' ? 'TIMEOUT' : kind === 'ENGINE_UNAVAILABLE' ? 'FAILED' : 'CANCELLED';
       return makeOutcome(state, facts({ ...more, error: stopError(kind, timeoutMs) }));

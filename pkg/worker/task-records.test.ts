@@ -3,7 +3,7 @@ import { lstat, lutimes, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, u
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { makeOutcome } from './task-outcome.js';
+import { makeOutcome } from './run-outcome.js';
 import { isRecordableTaskId, taskIdOfRecordName, TaskRecords, type TaskRecordResult, type TaskRecordsLogger } from './task-records.js';
 
 const HOUR = 3_600_000;

@@ -3,7 +3,8 @@ import { lstat, mkdir, open, readdir, rename, rm, type FileHandle } from 'node:f
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { OutputStreamName } from './output-log.js';
-import type { FinalState, TaskOutcome } from './task-outcome.js';
+import { describeError } from './describe-error.js';
+import type { FinalState, RunOutcome } from './run-outcome.js';
 
 /** Task ids that may name a record directory; the id comes from the wire, anything else is not recorded. */
 const TASK_ID = '[A-Za-z0-9_-]{1,128}';
@@ -166,7 +167,7 @@ export class TaskRecords {
     try {
       entries = await readdir(dir, { withFileTypes: true });
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') logger.warn('could not list the task records', { dir, error: describe(error) });
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') logger.warn('could not list the task records', { dir, error: describeError(error) });
       return 0;
     }
     let removed = 0;
@@ -183,7 +184,7 @@ export class TaskRecords {
         await removal;
         removed++;
       } catch (error) {
-        logger.warn('could not remove an old task record', { path, error: describe(error) });
+        logger.warn('could not remove an old task record', { path, error: describeError(error) });
       } finally {
         this.removing.delete(taskId);
       }
@@ -278,7 +279,7 @@ export class TaskRecordWriter {
   }
 
   /** The task is over: writes result.json behind what was queued. Only the first call counts; never rejects. */
-  finish(outcome: TaskOutcome, times: TaskRecordTimes): Promise<void> {
+  finish(outcome: RunOutcome, times: TaskRecordTimes): Promise<void> {
     if (this.ended) return this.done;
     this.ended = true;
     this.chain
@@ -303,7 +304,7 @@ export class TaskRecordWriter {
     return this.done;
   }
 
-  private result(outcome: TaskOutcome, times: TaskRecordTimes): TaskRecordResult {
+  private result(outcome: RunOutcome, times: TaskRecordTimes): TaskRecordResult {
     return {
       taskId: this.taskId,
       tool: this.start.tool,
@@ -351,7 +352,7 @@ export class TaskRecordWriter {
   private fail(message: string, error: unknown): void {
     if (this.failed) return;
     this.failed = true;
-    this.context.logger.warn(message, { taskId: this.taskId, dir: this.dir, error: describe(error) });
+    this.context.logger.warn(message, { taskId: this.taskId, dir: this.dir, error: describeError(error) });
   }
 }
 
@@ -377,8 +378,4 @@ async function writeAll(file: FileHandle, buffers: readonly Buffer[]): Promise<v
 
 function byteLength(buffers: readonly Buffer[]): number {
   return buffers.reduce((sum, buffer) => sum + buffer.length, 0);
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

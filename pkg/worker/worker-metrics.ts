@@ -1,6 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { OutputStreamName } from '../runtime/index.js';
-import type { TaskOutcome } from './task-outcome.js';
+import type { RunOutcome } from './run-outcome.js';
 
 /** What the metrics read at scrape time rather than count as it happens. */
 export interface WorkerMetricsSources {
@@ -107,7 +107,7 @@ export class WorkerMetrics {
   }
 
   /** A task reached its final state (also one that never ran: withdrawn, refused while draining). */
-  taskFinished(tool: string, outcome: Pick<TaskOutcome, 'state' | 'cause'>): void {
+  taskFinished(tool: string, outcome: Pick<RunOutcome, 'state' | 'cause'>): void {
     this.tasks.inc({ tool, state: outcome.state, cause: outcome.cause });
   }
 

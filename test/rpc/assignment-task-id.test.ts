@@ -12,7 +12,7 @@ import { createServer, type Server } from 'nice-grpc';
 import { loadWorkerConfig } from '../../pkg/config/index.js';
 import { AgentServiceDefinition, Task, type OrchestratorMessage, type WorkerMessage } from '../../pkg/gen/agent/v1/agent.js';
 import { type TaskExecutor, type WorkerAgent } from '../../pkg/worker/index.js';
-import { makeOutcome } from '../../pkg/worker/task-outcome.js';
+import { makeOutcome } from '../../pkg/worker/run-outcome.js';
 import { waitFor, testWorkerAgent } from './harness.js';
 
 const read = (path: string) => Task.fromPartial({ toolType: 'file_read', params: { $case: 'fileRead', fileRead: { path } } });

@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { loadWorkerConfig } from '../../pkg/config/index.js';
 import { TaskState, type Task } from '../../pkg/gen/agent/v1/agent.js';
 import { type TaskExecutor, type WorkerAgent } from '../../pkg/worker/index.js';
-import { makeOutcome, type TaskOutcome } from '../../pkg/worker/task-outcome.js';
+import { makeOutcome, type RunOutcome } from '../../pkg/worker/run-outcome.js';
 import { TEST_WORKER_ENV } from '../support/mount-roots.js';
 import { collect, startOrchestrator, waitFor, type Harness, testWorkerAgent } from './harness.js';
 
@@ -22,7 +22,7 @@ function gatedExecutor() {
     get activeTaskIds() {
       return [...gates.keys()];
     },
-    async run(taskId: string): Promise<TaskOutcome> {
+    async run(taskId: string): Promise<RunOutcome> {
       await new Promise<void>((resolve) => gates.set(taskId, resolve));
       gates.delete(taskId);
       return makeOutcome('COMPLETED', { durationMs: 1, runtime: 'runc', exitCode: 0 });

@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { loadWorkerConfig } from '../../pkg/config/index.js';
 import { TaskState, type Task } from '../../pkg/gen/agent/v1/agent.js';
 import { type TaskExecutor, type WorkerAgent } from '../../pkg/worker/index.js';
-import { makeOutcome, type TaskProgress, type TaskOutcome } from '../../pkg/worker/task-outcome.js';
+import { makeOutcome, type TaskProgress, type RunOutcome } from '../../pkg/worker/run-outcome.js';
 import { createFakeWorker } from './fake-worker.js';
 import { collect, startOrchestrator, waitFor, type Harness, testWorkerAgent } from './harness.js';
 
@@ -64,7 +64,7 @@ function gatedExecutor() {
     get activeTaskIds() {
       return [...gates.keys()];
     },
-    async run(taskId: string, _task: Task, options: { onProgress?: (event: TaskProgress) => void | Promise<void> } = {}): Promise<TaskOutcome> {
+    async run(taskId: string, _task: Task, options: { onProgress?: (event: TaskProgress) => void | Promise<void> } = {}): Promise<RunOutcome> {
       const stdout = await new Promise<string>((resolve) => {
         gates.set(taskId, resolve);
         void options.onProgress?.({ type: 'running', containerId: `c-${taskId.slice(0, 8)}`, runtime: 'runc', profile: 'test' });

@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { loadWorkerConfig } from '../../pkg/config/index.js';
 import { Task, TaskState } from '../../pkg/gen/agent/v1/agent.js';
 import { type TaskExecutor, type WorkerAgent } from '../../pkg/worker/index.js';
-import { makeOutcome } from '../../pkg/worker/task-outcome.js';
+import { makeOutcome } from '../../pkg/worker/run-outcome.js';
 import { collect, startOrchestrator, waitFor, type Harness, testWorkerAgent } from './harness.js';
 
 describe('a task runner that throws', () => {

@@ -13,7 +13,7 @@ import { Task } from '../../pkg/gen/agent/v1/agent.js';
 import { parsePolicy, type Policy } from '../../pkg/policy/index.js';
 import { DockerEngine } from '../../pkg/runtime/index.js';
 import { createBuiltinToolRegistry } from '../../pkg/tools/index.js';
-import { createExecutorFor, type TaskExecutor, type TaskOutcome } from '../../pkg/worker/index.js';
+import { createExecutorFor, type TaskExecutor, type RunOutcome } from '../../pkg/worker/index.js';
 import { startWebEgress, type WebEgress } from '../../pkg/worker/start-web-egress.js';
 import { docker, managedContainers } from '../support/docker-fixtures.js';
 import { dockerBridgeAddress, PAGE_HTML, startWebServer, type WebServer } from '../support/web-server.js';
@@ -57,7 +57,7 @@ describe('egress control of the web tools (real engine, real proxy)', () => {
     await docker.getNetwork(networkName).remove().catch(() => undefined);
   });
 
-  const fetchUrl = async (url: string, timeoutMs = 0): Promise<TaskOutcome & { out: string; err: string }> => {
+  const fetchUrl = async (url: string, timeoutMs = 0): Promise<RunOutcome & { out: string; err: string }> => {
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     const outcome = await executor.run(

@@ -16,7 +16,7 @@ import { loadWorkerConfig } from '../../pkg/config/index.js';
 import { Task } from '../../pkg/gen/agent/v1/agent.js';
 import { createBuiltinToolRegistry } from '../../pkg/tools/index.js';
 import { createWorker, type WorkerParts } from '../../pkg/worker/create-worker.js';
-import type { TaskOutcome } from '../../pkg/worker/index.js';
+import type { RunOutcome } from '../../pkg/worker/index.js';
 import { docker } from '../support/docker-fixtures.js';
 import { silentLogger } from '../rpc/harness.js';
 import { ROOT } from '../support/processes.js';
@@ -121,7 +121,7 @@ for (const runtime of (process.env['RACE_RUNTIMES']?.split(',') ?? ['runc', 'run
             : { $case: 'fileRead', fileRead: { path: 'f.txt' } },
         });
         let stdout = '';
-        const outcome: TaskOutcome = await worker.executor.run(`race-${label}-${index}`, task, {
+        const outcome: RunOutcome = await worker.executor.run(`race-${label}-${index}`, task, {
           onProgress: (event) => {
             if (event.type === 'output' && event.stream === 'stdout') stdout += Buffer.from(event.data).toString();
           },

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { makeOutcome } from './task-outcome.js';
+import { makeOutcome } from './run-outcome.js';
 
 describe('makeOutcome: every ending has a cause and a retryable flag', () => {
   const cases: Array<[string, Parameters<typeof makeOutcome>, string, boolean]> = [

@@ -3,8 +3,8 @@ import type { OutputStreamName } from '../runtime/index.js';
 
 export type FinalState = 'COMPLETED' | 'FAILED' | 'TIMEOUT' | 'CANCELLED';
 
-/** How one task ended. Output is not here: it was streamed as TaskProgress events. */
-export interface TaskOutcome {
+/** How one run of a task ended, as the executor saw it. Output is not here: it was streamed as TaskProgress events. */
+export interface RunOutcome {
   readonly state: FinalState;
   /** Why: the exit cause when the tool exited by itself, else the error's code. Always set. */
   readonly cause: TerminationCause;
@@ -37,7 +37,7 @@ export interface OutcomeFacts {
 }
 
 /** The one place a cause and its retryable flag are derived: from the error, else from the exit. */
-export function makeOutcome(state: FinalState, facts: OutcomeFacts): TaskOutcome {
+export function makeOutcome(state: FinalState, facts: OutcomeFacts): RunOutcome {
   const exitCode = facts.exitCode ?? -1;
   const stdoutTruncated = facts.stdoutTruncated ?? false;
   const stderrTruncated = facts.stderrTruncated ?? false;

@@ -1,0 +1,216 @@
+import type { CancelCommand, Task, WorkerMessage } from '../gen/agent/v1/agent.js';
+import type { Logger } from '../log/index.js';
+import type { AssignedTask } from './assigned-task.js';
+import { describeError } from './describe-error.js';
+import { isAddressableTaskId } from './is-addressable-task-id.js';
+import { OutputCoalescer } from './output-coalescer.js';
+import type { OutputLog, OutputStreamName } from './output-log.js';
+import type { ResultDelivery } from './result-delivery.js';
+import type { ResultSpool } from './result-spool.js';
+import { makeOutcome, type RunOutcome, type TaskProgress } from './run-outcome.js';
+import type { StreamSession } from './stream-session.js';
+import type { TaskExecutor } from './task-executor.js';
+import { TaskQueue } from './task-queue.js';
+import type { TaskRecords } from './task-records.js';
+import type { WorkerMetrics } from './worker-metrics.js';
+
+export interface AssignmentsOptions {
+  readonly maxConcurrentTasks: number;
+  readonly executor: TaskExecutor;
+  /** Gives each task its output log (kept with the result until it is acknowledged). */
+  readonly spool: ResultSpool;
+  readonly delivery: ResultDelivery;
+  readonly logger: Logger;
+  readonly metrics?: WorkerMetrics;
+  readonly taskRecords?: TaskRecords;
+  /** The task stream open now, if any. */
+  readonly session: () => StreamSession | undefined;
+  /** False once the worker drains or stops: new assignments are refused (WORKER_SHUTDOWN). */
+  readonly accepting: () => boolean;
+}
+
+/**
+ * The assignments this worker holds: takes them from the task stream, runs them through the
+ * executor (at most maxConcurrentTasks at once, the rest waiting in order), cancels them on
+ * request, streams their progress on the session they started on, and hands each result to
+ * delivery.
+ */
+export class Assignments {
+  private readonly tasks = new Map<string, AssignedTask>();
+  private readonly queue: TaskQueue;
+
+  constructor(private readonly options: AssignmentsOptions) {
+    this.queue = new TaskQueue(options.maxConcurrentTasks);
+  }
+
+  /** Tasks queued or running here. */
+  get taskIds(): string[] {
+    return [...this.tasks.keys()];
+  }
+
+  get size(): number {
+    return this.tasks.size;
+  }
+
+  get running(): number {
+    return this.queue.running;
+  }
+
+  get queued(): number {
+    return this.queue.queued;
+  }
+
+  has(taskId: string): boolean {
+    return this.tasks.has(taskId);
+  }
+
+  /** (task id, lease epoch) of every task queued or running here. */
+  leases(): Array<{ taskId: string; leaseEpoch: number }> {
+    return [...this.tasks.values()].map(({ taskId, leaseEpoch }) => ({ taskId, leaseEpoch }));
+  }
+
+  /** Settles once every task held now has ended and its result was handed to delivery. */
+  settled(): Promise<unknown> {
+    return Promise.allSettled([...this.tasks.values()].map((task) => task.done));
+  }
+
+  /** Ends every task still waiting for a slot, without running it (the worker stops). */
+  withdrawQueued(message: string): void {
+    for (const task of this.tasks.values()) {
+      if (this.queue.withdraw(task.taskId)) void this.complete(task, stopOutcome('WORKER_SHUTDOWN', message));
+    }
+  }
+
+  cancel(taskId: string, command: CancelCommand): void {
+    const task = this.tasks.get(taskId);
+    if (task && this.queue.withdraw(taskId)) {
+      void this.complete(task, stopOutcome('CANCELLED', 'the task was cancelled before it started'));
+    } else {
+      this.options.executor.cancelTask(taskId, { force: command.force, kind: 'ORCHESTRATOR_CANCEL' });
+    }
+  }
+
+  accept(taskId: string, leaseEpoch: number, attempt: number, task: Task | undefined): void {
+    const { logger, executor } = this.options;
+    // The orchestrator is trusted to assign work, not to be well formed: a result can only be
+    // addressed by its task id, and the protocol has no message for "your assignment had none"
+    // (WorkerMessage.task_id empty is the stream's hello). So an assignment without a usable
+    // task id is logged and dropped, with nothing run, spooled or sent; the link goes on.
+    if (!isAddressableTaskId(taskId)) {
+      logger.warn('assignment without a usable task id dropped: nothing run, no result sent', {
+        taskId: JSON.stringify(taskId.slice(0, 64)),
+        length: taskId.length,
+        leaseEpoch,
+      });
+      return;
+    }
+    const assigned: AssignedTask = { taskId, leaseEpoch, attempt, tool: task?.toolType ?? '', session: this.options.session()?.number };
+    if (!task) {
+      void this.complete(assigned, makeOutcome('FAILED', { durationMs: 0, runtime: '', error: { code: 'INVALID_PARAMS', message: 'assignment without a task' } }));
+      return;
+    }
+    const existing = this.tasks.get(taskId);
+    if (existing) {
+      if (existing.leaseEpoch === leaseEpoch) return; // the same assignment again after a reconnect
+      logger.warn('task assigned again under a newer lease while the old run goes on', { taskId, leaseEpoch });
+      return;
+    }
+    if (!this.options.accepting()) {
+      void this.complete(assigned, stopOutcome('WORKER_SHUTDOWN', 'the worker is draining and takes no new tasks'));
+      return;
+    }
+    this.tasks.set(taskId, assigned);
+    const output = this.options.spool.outputLog(taskId, leaseEpoch);
+    assigned.output = output;
+    assigned.recordFiles = this.options.taskRecords?.begin(taskId, { tool: task.toolType, attempt, leaseEpoch });
+    assigned.coalescer = new OutputCoalescer((stream, data) => this.sendOutput(assigned, output, stream, data));
+    void this.send(assigned, { $case: 'accepted', accepted: { queuePosition: this.queue.queued } });
+    logger.info('task accepted', { taskId, tool: task.toolType, leaseEpoch, attempt });
+    assigned.done = this.queue
+      .run(taskId, async () => {
+        assigned.startedAt = performance.now();
+        const outcome = await executor.run(taskId, task, { onProgress: (event) => this.progress(assigned, event) });
+        this.options.metrics?.taskRan(task.toolType, outcome.durationMs);
+        try {
+          await assigned.coalescer?.flush();
+        } catch (error) {
+          logger.error('could not keep the output of a task', { taskId, error: describeError(error) });
+        }
+        logger.info('task finished', {
+          taskId,
+          tool: task.toolType,
+          state: outcome.state,
+          cause: outcome.cause,
+          exitCode: outcome.exitCode,
+          durationMs: outcome.durationMs,
+        });
+        await this.complete(assigned, outcome);
+      })
+      .catch(async (error: unknown) => {
+        logger.error('task runner failed', { taskId, error: describeError(error) });
+        // Never answered: fail it, rather than heartbeat its lease for ever.
+        if (this.tasks.get(taskId) !== assigned) return;
+        const durationMs = assigned.startedAt === undefined ? 0 : Math.round(performance.now() - assigned.startedAt);
+        const failed = makeOutcome('FAILED', { durationMs, runtime: '', error: { code: 'INTERNAL', message: 'internal error in the worker (its log says more)' } });
+        await this.complete(assigned, failed).catch((again: unknown) => {
+          logger.error('could not report the failure of a task', { taskId, error: describeError(again) });
+        });
+      });
+  }
+
+  private progress(task: AssignedTask, event: TaskProgress): Promise<void> {
+    const { metrics } = this.options;
+    if (event.type === 'running') {
+      if (task.startedAt !== undefined) metrics?.containerStarted(performance.now() - task.startedAt);
+      return this.send(task, { $case: 'running', running: event });
+    }
+    metrics?.output(event.stream, event.data.length);
+    // Resolves once the chunk is kept and (when a whole chunk is ready) the link has room: a slow
+    // link pauses the executor, and with it the container's output stream.
+    return task.coalescer?.push(event.stream, event.data) ?? Promise.resolve();
+  }
+
+  /** A coalesced chunk: kept for resends, and sent on the task's session while it is intact. */
+  private async sendOutput(task: AssignedTask, log: OutputLog, stream: OutputStreamName, data: Buffer): Promise<void> {
+    const offset = log.length(stream);
+    task.recordFiles?.output(stream, data);
+    await Promise.all([log.append(stream, data), this.send(task, { $case: 'output', output: { stream, data, offset } })]);
+  }
+
+  /** Sends on the session the task has used so far; a message that cannot go marks the task's output incomplete. */
+  private async send(task: AssignedTask, event: TaskEvent): Promise<void> {
+    const session = this.options.session();
+    if (!session || task.session !== session.number) {
+      task.session = undefined;
+      return;
+    }
+    if (event.$case === 'output') await session.sendOutput(task.taskId, task.leaseEpoch, event.output);
+    else await session.sendEvent(task.taskId, task.leaseEpoch, event);
+  }
+
+  /** Delivers the result, then (--task-records) finishes the task's record behind it. */
+  private async complete(task: AssignedTask, outcome: RunOutcome): Promise<void> {
+    const finishedAt = Date.now();
+    const startedAt = task.startedAt === undefined ? undefined : Math.round(finishedAt - (performance.now() - task.startedAt));
+    const recordFiles =
+      task.recordFiles ?? this.options.taskRecords?.begin(task.taskId, { tool: task.tool, attempt: task.attempt, leaseEpoch: task.leaseEpoch });
+    try {
+      if (this.tasks.get(task.taskId) === task) this.tasks.delete(task.taskId);
+      this.options.metrics?.taskFinished(task.tool, outcome);
+      task.coalescer?.close();
+      await this.options.delivery.deliver(task, outcome);
+    } finally {
+      // Behind the result, never in its way (it logs its own failures).
+      void recordFiles?.finish(outcome, { finishedAt, ...(startedAt === undefined ? {} : { startedAt }) });
+    }
+  }
+}
+
+/** What a task sends while it runs: accepted, running, and its output with each chunk's offset. */
+type TaskEvent =
+  | Extract<NonNullable<WorkerMessage['event']>, { $case: 'accepted' | 'running' }>
+  | { readonly $case: 'output'; readonly output: { readonly stream: OutputStreamName; readonly data: Buffer; readonly offset: number } };
+
+function stopOutcome(code: 'WORKER_SHUTDOWN' | 'CANCELLED', message: string): RunOutcome {
+  return makeOutcome('CANCELLED', { durationMs: 0, runtime: '', error: { code, message } });
+}

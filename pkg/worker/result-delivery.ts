@@ -1,0 +1,130 @@
+import { TaskState, type WorkerMessage } from '../gen/agent/v1/agent.js';
+import type { Logger } from '../log/index.js';
+import type { AssignedTask } from './assigned-task.js';
+import { describeError } from './describe-error.js';
+import type { OutputStreamName } from './output-log.js';
+import type { ResultSpool, SpooledResult } from './result-spool.js';
+import type { FinalState, RunOutcome } from './run-outcome.js';
+import type { StreamSession } from './stream-session.js';
+
+const STATE_TO_WIRE: Readonly<Record<FinalState, TaskState>> = {
+  COMPLETED: TaskState.TASK_STATE_COMPLETED,
+  FAILED: TaskState.TASK_STATE_FAILED,
+  TIMEOUT: TaskState.TASK_STATE_TIMEOUT,
+  CANCELLED: TaskState.TASK_STATE_CANCELLED,
+};
+
+export interface ResultDeliveryOptions {
+  /** Results waiting for the orchestrator's ack (kept across outages and restarts). */
+  readonly spool: ResultSpool;
+  readonly logger: Logger;
+  /** The worker's name, in every result. */
+  readonly workerName: string;
+  /** The task stream open now, if any. */
+  readonly session: () => StreamSession | undefined;
+  /** Whether a task is still held by the assignments (its result is on its way: not resent). */
+  readonly isAssigned: (taskId: string) => boolean;
+}
+
+/** What delivery needs to know of a finished assignment: `session` is where its output went out whole. */
+export type FinishedAssignment = Pick<AssignedTask, 'taskId' | 'leaseEpoch' | 'attempt' | 'output' | 'session'>;
+
+/**
+ * Results, from a task's end to the orchestrator's ack: each is spooled (spool: memory, then
+ * disk) until acknowledged, sent on the live session, and resent after every reconnect.
+ */
+export class ResultDelivery {
+  constructor(private readonly options: ResultDeliveryOptions) {}
+
+  /**
+   * Spools the whole result until the orchestrator acks it, and sends it: without the output when
+   * every chunk went out on the live session, whole otherwise (or on the next session).
+   */
+  async deliver(task: FinishedAssignment, outcome: RunOutcome): Promise<void> {
+    const spooled: SpooledResult = { message: this.resultMessage(task, outcome), output: task.output };
+    try {
+      await this.options.spool.add(spooled.message, task.output);
+    } catch (error) {
+      this.options.logger.error('could not store a result', { taskId: task.taskId, error: describeError(error) });
+    }
+    const session = this.options.session();
+    if (!session) return; // delivered by resend() on the next session
+    if (task.session === session.number) await session.send(spooled.message);
+    else await this.deliverWhole(session, spooled);
+  }
+
+  /** Results from before this session (an outage, a restart) go out again, whole. */
+  async resend(session: StreamSession): Promise<void> {
+    try {
+      for await (const spooled of this.options.spool.all()) {
+        if (session.closed) return;
+        if (this.options.isAssigned(spooled.message.taskId)) continue; // finishing right now: sent by deliver()
+        await this.deliverWhole(session, spooled);
+      }
+    } catch (error) {
+      this.options.logger.error('could not resend stored results', { error: describeError(error) });
+    }
+  }
+
+  /** The orchestrator's ResultAck: it has the result, or refused it for good; either way it is forgotten. */
+  async ack(taskId: string, leaseEpoch: number, accepted: boolean): Promise<void> {
+    const known = await this.options.spool.ack(taskId, leaseEpoch);
+    if (known && !accepted) {
+      this.options.logger.warn('orchestrator refused a result (its lease was taken away)', { taskId, leaseEpoch });
+    }
+  }
+
+  /**
+   * A spooled result whose output the orchestrator may have missed: its output again as chunks
+   * from offset 0 (the orchestrator keeps what it lacks), then the result without output; to an
+   * orchestrator that does not place chunks by offset, one message with the output inside.
+   */
+  private async deliverWhole(session: StreamSession, { message, output }: SpooledResult): Promise<void> {
+    const completed = message.event?.$case === 'completed' ? message.event.completed : undefined;
+    if (output === undefined || completed === undefined || completed.outputIncluded) {
+      await session.send(message);
+      return;
+    }
+    const { taskId, leaseEpoch } = message;
+    if (!session.outputOffsets) {
+      const streams: Record<OutputStreamName, Buffer[]> = { stdout: [], stderr: [] };
+      for await (const chunk of output.chunks()) streams[chunk.stream].push(chunk.data);
+      const whole = { ...completed, stdout: Buffer.concat(streams.stdout), stderr: Buffer.concat(streams.stderr), outputIncluded: true };
+      await session.sendEvent(taskId, leaseEpoch, { $case: 'completed', completed: whole });
+      return;
+    }
+    for await (const chunk of output.chunks()) {
+      if (session.closed) return; // the next session sends it all again
+      await session.sendOutput(taskId, leaseEpoch, chunk);
+    }
+    await session.send(message);
+  }
+
+  /** The `completed` message, without the output (it went, or goes again, as chunks). */
+  private resultMessage(task: FinishedAssignment, outcome: RunOutcome): WorkerMessage {
+    return {
+      taskId: task.taskId,
+      leaseEpoch: task.leaseEpoch,
+      event: {
+        $case: 'completed',
+        completed: {
+          state: STATE_TO_WIRE[outcome.state],
+          exitCode: outcome.exitCode,
+          stdout: Buffer.alloc(0),
+          stderr: Buffer.alloc(0),
+          stdoutTruncated: outcome.stdoutTruncated,
+          stderrTruncated: outcome.stderrTruncated,
+          durationMs: outcome.durationMs,
+          error: outcome.error,
+          worker: this.options.workerName,
+          runtime: outcome.runtime,
+          profile: outcome.profile,
+          cause: outcome.cause,
+          retryable: outcome.retryable,
+          outputIncluded: false,
+          attempt: task.attempt,
+        },
+      },
+    };
+  }
+}
