@@ -21,7 +21,7 @@ export {
 export { createTaskService } from './task-service.js';
 export { createErrorMiddleware, toServerError } from './error-middleware.js';
 export { selectWorker, type WorkerCandidate, type WorkerChoice, type DispatchRequest } from './select-worker.js';
-export { validateTask, isBuiltinTool, type TaskLimits } from './validate-task.js';
+export { validateTask, type TaskLimits } from './validate-task.js';
 export { openTaskStore, IN_MEMORY, TASK_DB_FILE, type TaskStore, type StoredTask, type StoredTaskState, type RetentionLimits } from './task-store.js';
 export { judgeCompleted, afterLeaseLoss, afterResult, type CompletedVerdict } from './lease-rules.js';
 export { checkSocketMode, prepareUnixSocket, bindUnixSocket } from './unix-socket.js';

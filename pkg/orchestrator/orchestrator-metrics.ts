@@ -1,6 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { TaskState, type TaskResult } from '../gen/agent/v1/agent.js';
-import { BUILTIN_TOOL_TYPES, TOOL_TYPE_PATTERN } from '../tools/index.js';
+import { BUILTIN_TOOL_TYPES, TOOL_TYPE_PATTERN } from '../protocol/index.js';
 import type { BrokerObserver, LeaseLossDecision, ObservedTask, ObservedWorker, WorkerRemoval } from './broker-observer.js';
 import { BoundedLabel, causeLabel, stateLabel } from './orchestrator-metrics-labels.js';
 import type { TaskBroker } from './task-broker.js';

@@ -1,4 +1,4 @@
-import type { OrchestratorError } from './task-outcome.js';
+import type { OrchestratorError } from './attempt-outcome.js';
 import { describePlacement, isUnconstrained, matchesPlacement, type PlacedWorker, type Placement } from '../placement/placement.js';
 
 /** What dispatch needs to know of a registered worker. */

@@ -1,5 +1,5 @@
 import { ServerError, Status } from 'nice-grpc-common';
-import { quoteValue } from '../tools/quote-value.js';
+import { quoteValue } from '../errors/quote-value.js';
 import type { RunTaskRequest, Task, TaskServiceImplementation } from '../gen/agent/v1/agent.js';
 import type { ClientAuthContext } from './client-auth-middleware.js';
 import { canAccessTask, listedOwner, type ClientIdentity } from './client-identity.js';

@@ -1,6 +1,6 @@
 import { Task } from '../gen/agent/v1/agent.js';
-import { BUILTIN_TOOL_TYPES, paramsCaseForTool } from '../tools/index.js';
-import type { OrchestratorError } from './task-outcome.js';
+import { isBuiltinToolType, paramsCaseForTool } from '../protocol/index.js';
+import type { OrchestratorError } from './attempt-outcome.js';
 import { groupNameProblem, labelsProblem } from '../placement/label-rules.js';
 import type { Placement } from '../placement/placement.js';
 import { hasControlCharacters } from './validate-registration.js';
@@ -35,10 +35,6 @@ export function checkRequestNames(task: Task, placement: Placement): string | un
   return labelsProblem(placement.labels);
 }
 
-export function isBuiltinTool(toolType: string): boolean {
-  return (BUILTIN_TOOL_TYPES as readonly string[]).includes(toolType);
-}
-
 /**
  * Cheap, structural checks at submission; deep validation (paths, URLs, patterns) is the
  * worker's. Returns the error to finish the task with, or undefined when it may be dispatched.
@@ -49,7 +45,7 @@ export function validateTask(task: Task, limits: TaskLimits): OrchestratorError 
   }
   const actual = task.params?.$case;
   const expected = paramsCaseForTool(task.toolType);
-  if (isBuiltinTool(task.toolType)) {
+  if (isBuiltinToolType(task.toolType)) {
     if (actual !== expected) {
       const got = actual === undefined ? 'no params' : `params case ${actual}`;
       return { code: 'INVALID_PARAMS', message: `${task.toolType} expects params case ${expected}, got ${got}` };

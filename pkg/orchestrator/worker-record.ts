@@ -1,6 +1,7 @@
 import type { Capabilities, OrchestratorMessage, WorkerInfo } from '../gen/agent/v1/agent.js';
 import { createAsyncQueue, type AsyncQueue } from '../async/async-queue.js';
 import type { WorkerCandidate } from './select-worker.js';
+import type { LeaseHolder } from './task-store.js';
 
 /** What a worker says about itself when it registers. */
 export interface WorkerRegistration {
@@ -75,6 +76,11 @@ export function createWorkerRecord(
     commands: createAsyncQueue<OrchestratorMessage>(),
     stream: undefined,
   };
+}
+
+/** Who holds a lease given to this worker, as the store keeps it (its agent id and token hash). */
+export function leaseHolderOf(worker: WorkerRecord): LeaseHolder {
+  return { agentId: worker.agentId, tokenHash: worker.tokenHash };
 }
 
 /** Whether the dispatcher may send it new tasks (slots and connection aside). */

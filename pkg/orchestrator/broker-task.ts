@@ -1,5 +1,5 @@
 import { TaskState, type Task, type TaskResult } from '../gen/agent/v1/agent.js';
-import { createOutputBuffer, type OutputBuffer } from './output-buffer.js';
+import { createAttemptOutput, type AttemptOutput } from './attempt-output.js';
 import type { CancelRequest } from './task-store.js';
 import { createTaskSubscriber, type TaskSubscriber } from './task-subscriber.js';
 import type { WorkerRecord } from './worker-record.js';
@@ -12,8 +12,8 @@ import type { Placement } from '../placement/placement.js';
  */
 export type TaskPhase = 'queued' | 'assigned' | 'running' | 'finished';
 
-/** An unfinished task as the broker tracks it (its durable part mirrors the TaskStore row). */
-export interface TaskRecord {
+/** An unfinished task as the broker tracks it in memory (its durable part mirrors the TaskStore row). */
+export interface BrokerTask {
   readonly taskId: string;
   /** Submission order: the queue is kept in it. */
   readonly seq: number;
@@ -48,18 +48,12 @@ export interface TaskRecord {
   holdUntilMs: number;
   /** The result of the last retryable end (a lost lease, a retryable result): final if no retry happens. */
   lastFailure: TaskResult | undefined;
-  /** Output of the current attempt, capped, for the result. */
-  stdout: OutputBuffer;
-  stderr: OutputBuffer;
-  /**
-   * Bytes of each stream of the current attempt received so far (not capped): a chunk with an
-   * offset below it repeats what came already (a resend) and is trimmed to what is new.
-   */
-  streamed: { stdout: number; stderr: number };
+  /** Output of the current attempt: capped for the result, and what came of each stream. */
+  output: AttemptOutput;
   readonly subscriber: TaskSubscriber;
 }
 
-export function createTaskRecord(input: {
+export function createBrokerTask(input: {
   taskId: string;
   seq: number;
   task: Task;
@@ -69,7 +63,7 @@ export function createTaskRecord(input: {
   outputCapBytes: number;
   subscriberBufferBytes: number;
   subscriberStallMs?: number;
-}): TaskRecord {
+}): BrokerTask {
   return {
     taskId: input.taskId,
     seq: input.seq,
@@ -89,9 +83,7 @@ export function createTaskRecord(input: {
     cancel: undefined,
     holdUntilMs: 0,
     lastFailure: undefined,
-    stdout: createOutputBuffer(input.outputCapBytes),
-    stderr: createOutputBuffer(input.outputCapBytes),
-    streamed: { stdout: 0, stderr: 0 },
+    output: createAttemptOutput(input.outputCapBytes),
     subscriber: createTaskSubscriber({
       maxBufferedBytes: input.subscriberBufferBytes,
       ...(input.subscriberStallMs === undefined ? {} : { stallMs: input.subscriberStallMs }),
@@ -99,15 +91,25 @@ export function createTaskRecord(input: {
   };
 }
 
+/** Leased to a worker: assigned or running. */
+export function isLeased(task: BrokerTask): boolean {
+  return task.phase === 'assigned' || task.phase === 'running';
+}
+
 /** Whether (task, epoch) is the task's lease in force. */
-export function holdsLease(record: TaskRecord, leaseEpoch: number): boolean {
-  return (record.phase === 'assigned' || record.phase === 'running') && leaseEpoch > 0 && leaseEpoch === record.leaseEpoch;
+export function holdsLease(task: BrokerTask, leaseEpoch: number): boolean {
+  return isLeased(task) && leaseEpoch > 0 && leaseEpoch === task.leaseEpoch;
+}
+
+/** The lease holder's name (or the last one's), for messages and views. */
+export function holderName(task: BrokerTask): string {
+  return task.worker ? task.worker.registration.name : task.workerName || 'unknown';
 }
 
 /** Where a queued task goes in the queue: after every task submitted before it. */
-export function queueIndex(queue: readonly TaskRecord[], record: TaskRecord): number {
+export function queueIndex(queue: readonly BrokerTask[], task: BrokerTask): number {
   let index = queue.length;
-  while (index > 0 && queue[index - 1]!.seq > record.seq) index -= 1;
+  while (index > 0 && queue[index - 1]!.seq > task.seq) index -= 1;
   return index;
 }
 

@@ -1,6 +1,6 @@
 import { exitCause, isRetryable, type ErrorCode } from '../errors/index.js';
 import { TaskState, type TaskResult } from '../gen/agent/v1/agent.js';
-import type { TaskRecord } from './task-record.js';
+import type { BrokerTask } from './broker-task.js';
 
 /** An error the orchestrator itself ends a task with. */
 export interface OrchestratorError {
@@ -8,8 +8,11 @@ export interface OrchestratorError {
   readonly message: string;
 }
 
-/** How a task ended, before the orchestrator adds the output, the worker's name and the attempt. */
-export interface TaskOutcome
+/**
+ * How one attempt of a task ended (the worker's `completed`, or the orchestrator's own decision),
+ * before the orchestrator adds the output, the worker's name and the attempt number.
+ */
+export interface AttemptOutcome
   extends Pick<
     TaskResult,
     'state' | 'exitCode' | 'durationMs' | 'error' | 'runtime' | 'profile' | 'stdoutTruncated' | 'stderrTruncated' | 'cause' | 'retryable'
@@ -33,7 +36,7 @@ export function orchestratorOutcome(
   error: OrchestratorError,
   durationMs = 0,
   state: TaskState = TaskState.TASK_STATE_FAILED,
-): TaskOutcome {
+): AttemptOutcome {
   return {
     state,
     exitCode: NO_EXIT_CODE,
@@ -52,7 +55,7 @@ export function orchestratorOutcome(
  * The worker's `completed` message. A non-final state is a protocol error and fails the task
  * (INTERNAL); a missing cause is derived from the state, error and exit code.
  */
-export function workerOutcome(result: TaskResult): TaskOutcome {
+export function workerOutcome(result: TaskResult): AttemptOutcome {
   if (!FINAL_STATES.has(result.state)) {
     return orchestratorOutcome(
       { code: 'INTERNAL', message: `the worker reported a non-final state (${result.state}) as the result` },
@@ -93,20 +96,20 @@ function deriveCause(result: TaskResult): string {
  * else the chunks assembled so far), capped at `capBytes` per stream, the lease holder's name
  * and the attempt.
  */
-export function assembleResult(record: TaskRecord, outcome: TaskOutcome, capBytes: number): TaskResult {
+export function assembleResult(task: BrokerTask, outcome: AttemptOutcome, capBytes: number): TaskResult {
   const { output, ...rest } = outcome;
-  const stdout = output ? output.stdout.subarray(0, capBytes) : record.stdout.bytes();
-  const stderr = output ? output.stderr.subarray(0, capBytes) : record.stderr.bytes();
-  const cutStdout = output ? output.stdout.length > capBytes : record.stdout.truncated;
-  const cutStderr = output ? output.stderr.length > capBytes : record.stderr.truncated;
+  const stdout = output ? output.stdout.subarray(0, capBytes) : task.output.stdout.bytes();
+  const stderr = output ? output.stderr.subarray(0, capBytes) : task.output.stderr.bytes();
+  const cutStdout = output ? output.stdout.length > capBytes : task.output.stdout.truncated;
+  const cutStderr = output ? output.stderr.length > capBytes : task.output.stderr.truncated;
   return {
     ...rest,
     stdout: Buffer.from(stdout),
     stderr: Buffer.from(stderr),
     stdoutTruncated: outcome.stdoutTruncated || cutStdout,
     stderrTruncated: outcome.stderrTruncated || cutStderr,
-    worker: record.worker?.registration.name ?? record.workerName,
+    worker: task.worker?.registration.name ?? task.workerName,
     outputIncluded: true,
-    attempt: record.attempt,
+    attempt: task.attempt,
   };
 }

@@ -1,0 +1,295 @@
+// The broker in process: a fake clock, the task store in memory, workers as sessions of the
+// broker itself (no sockets). The RPC tests (test/rpc) check the same over the wire.
+import assert from 'node:assert/strict';
+import { afterEach, describe, it } from 'node:test';
+import winston from 'winston';
+import { OutputStream, Task, TaskResult, TaskState, type OrchestratorMessage, type TaskEvent, type WorkerMessage } from '../gen/agent/v1/agent.js';
+import { ANY_PLACEMENT } from '../placement/placement.js';
+import { createTaskBroker, type SubmittedTask, type TaskBroker, type WorkerSession } from './task-broker.js';
+import { IN_MEMORY, openTaskStore, type TaskStore } from './task-store.js';
+
+const WORKER_TIMEOUT_MS = 10_000;
+const job = Task.fromPartial({ toolType: 'job', params: { $case: 'custom', custom: { values: {} } } });
+
+interface TestWorker {
+  readonly agentId: string;
+  readonly session: WorkerSession;
+  /** Every command queued for it now (assign, cancel, ack), in order. */
+  take(): Promise<OrchestratorMessage[]>;
+  /** A message on its stream; leaseEpoch defaults to 1. */
+  send(taskId: string, event: WorkerMessage['event'], leaseEpoch?: number): void;
+  complete(taskId: string, leaseEpoch: number, result?: Partial<TaskResult>): void;
+  /** A heartbeat naming `leases` (none by default: the worker is alive, its leases are not renewed). */
+  beat(leases?: ReadonlyArray<{ taskId: string; leaseEpoch: number }>): void;
+}
+
+interface TestBroker {
+  readonly broker: TaskBroker;
+  advance(ms: number): void;
+  addWorker(name: string, options?: { slots?: number }): TestWorker;
+  submit(task?: Task): { submitted: SubmittedTask; events: Promise<TaskEvent[]> };
+}
+
+let open: Array<{ broker: TaskBroker; store: TaskStore }> = [];
+afterEach(() => {
+  for (const { broker, store } of open) {
+    broker.shutdown('test over');
+    broker.close();
+    store.close();
+  }
+  open = [];
+});
+
+function startBroker(maxAttempts = 2): TestBroker {
+  let t = 1_000_000;
+  const store = openTaskStore(IN_MEMORY);
+  const broker = createTaskBroker({
+    logger: winston.createLogger({ silent: true }),
+    store,
+    workerTimeoutMs: WORKER_TIMEOUT_MS,
+    maxAttempts,
+    retention: { retentionMs: 60_000, maxEntries: 100, maxBytes: 1024 * 1024 },
+    outputCapBytes: 1024,
+    subscriberBufferBytes: 1024 * 1024,
+    maxTaskBytes: 1024 * 1024,
+    now: () => t,
+  });
+  open.push({ broker, store });
+  return {
+    broker,
+    advance: (ms) => void (t += ms),
+    addWorker(name, options = {}) {
+      const registered = broker.registerWorker(
+        {
+          name,
+          hostname: 'h',
+          pid: 1,
+          version: 'v',
+          group: 'default',
+          labels: {},
+          capabilities: { toolTypes: ['job'], maxConcurrentTasks: options.slots ?? 1, runtimes: ['runc'] },
+          bootId: `boot-${name}`,
+        },
+        { agentId: '', token: '' },
+      );
+      if (registered.kind !== 'registered') throw new Error(`${name} not registered`);
+      const { agentId } = registered;
+      const session = broker.openSession(agentId);
+      assert.ok(session);
+      const commands = session.commands(new AbortController().signal);
+      const worker: TestWorker = {
+        agentId,
+        session,
+        async take() {
+          const taken: OrchestratorMessage[] = [];
+          while (session.worker.commands.size > 0) {
+            const next = await commands.next();
+            if (next.done) break;
+            taken.push(next.value);
+          }
+          return taken;
+        },
+        send(taskId, event, leaseEpoch = 1) {
+          void session.receive({ taskId, leaseEpoch, event });
+        },
+        complete(taskId, leaseEpoch, result = {}) {
+          const completed = TaskResult.fromPartial({ state: TaskState.TASK_STATE_COMPLETED, runtime: 'runc', ...result });
+          worker.send(taskId, { $case: 'completed', completed }, leaseEpoch);
+        },
+        beat(leases = []) {
+          const healthy = { draining: false, healthy: true, healthDetail: '' };
+          assert.equal(broker.heartbeat(agentId, { activeTaskIds: leases.map((l) => l.taskId), leases, condition: healthy }), true);
+        },
+      };
+      worker.beat();
+      return worker;
+    },
+    submit(task = job) {
+      const submitted = broker.submit(task, ANY_PLACEMENT);
+      const events = (async () => {
+        const seen: TaskEvent[] = [];
+        for await (const event of submitted.events(new AbortController().signal)) seen.push(event);
+        return seen;
+      })();
+      return { submitted, events };
+    },
+  };
+}
+
+const output = (stream: OutputStream, text: string, offset?: number): WorkerMessage['event'] => ({
+  $case: 'output',
+  output: { stream, data: Buffer.from(text), ...(offset === undefined ? {} : { offset }) },
+});
+const STDOUT = OutputStream.OUTPUT_STREAM_STDOUT;
+const STDERR = OutputStream.OUTPUT_STREAM_STDERR;
+
+/** What a command is, in short: `assign 1/1` (epoch/attempt), `cancel 1 force`, `ack 1 true`. */
+function describeCommand(message: OrchestratorMessage): string {
+  const c = message.command;
+  switch (c?.$case) {
+    case 'assign':
+      return `assign ${c.assign.leaseEpoch}/${c.assign.attempt}`;
+    case 'cancel':
+      return `cancel ${c.cancel.leaseEpoch}${c.cancel.force ? ' force' : ''}`;
+    case 'ack':
+      return `ack ${c.ack.leaseEpoch} ${c.ack.accepted}`;
+    default:
+      return 'nothing';
+  }
+}
+const commandsOf = async (worker: TestWorker): Promise<string[]> => (await worker.take()).map(describeCommand);
+
+/** What a client saw, in short: `submitted w1`, `running`, `stdout abc`, `result COMPLETED`. */
+function describeEvent(event: TaskEvent): string {
+  const e = event.event;
+  switch (e?.$case) {
+    case 'submitted':
+      return `submitted ${e.submitted.worker}`;
+    case 'running':
+      return 'running';
+    case 'output':
+      return `${e.output.stream === STDOUT ? 'stdout' : 'stderr'} ${e.output.data.toString()}`;
+    case 'result':
+      return `result ${e.result.cause}`;
+    default:
+      return 'nothing';
+  }
+}
+
+/** Workers w1 and w2, and a task leased to w1 (epoch 1). */
+async function leasedToFirstOfTwo(b: TestBroker): Promise<{ w1: TestWorker; w2: TestWorker; taskId: string; events: Promise<TaskEvent[]> }> {
+  const w1 = b.addWorker('w1');
+  const w2 = b.addWorker('w2');
+  const { submitted, events } = b.submit();
+  assert.deepEqual(await commandsOf(w1), ['assign 1/1']);
+  return { w1, w2, taskId: submitted.taskId, events };
+}
+
+function resultOf(events: readonly TaskEvent[]): TaskResult {
+  const last = events.at(-1)?.event;
+  if (last?.$case !== 'result') throw new Error('no result');
+  return last.result;
+}
+
+describe('TaskBroker (in process, fake clock, store in memory)', () => {
+  it('submit → assign → running → output → completed → ack, and the result for the client', async () => {
+    const b = startBroker();
+    const w1 = b.addWorker('w1');
+    const { submitted, events } = b.submit();
+    const { taskId } = submitted;
+    assert.deepEqual(await commandsOf(w1), ['assign 1/1']);
+    assert.deepEqual(b.broker.getTask(taskId), { taskId, state: TaskState.TASK_STATE_RUNNING, result: undefined, worker: 'w1', attempt: 1, toolType: 'job' });
+
+    w1.send(taskId, { $case: 'accepted', accepted: { queuePosition: 0 } });
+    w1.send(taskId, { $case: 'running', running: { containerId: 'c1', runtime: 'runc', profile: 'p' } });
+    w1.send(taskId, output(STDOUT, 'hello ', 0));
+    w1.send(taskId, output(STDOUT, 'world', 6));
+    b.advance(250);
+    w1.complete(taskId, 1, { exitCode: 0, durationMs: 250, cause: 'COMPLETED' });
+    assert.deepEqual(await commandsOf(w1), ['ack 1 true']);
+
+    const seen = await events;
+    assert.deepEqual(seen.map(describeEvent), ['submitted w1', 'running', 'stdout hello ', 'stdout world', 'result COMPLETED']);
+    const result = resultOf(seen);
+    assert.deepEqual([result.state, result.stdout.toString(), result.worker, result.attempt], [TaskState.TASK_STATE_COMPLETED, 'hello world', 'w1', 1]);
+    assert.equal(b.broker.getResult(taskId)?.stdout.toString(), 'hello world');
+    assert.deepEqual(b.broker.listWorkers().map((w) => w.activeTaskIds), [[]], 'the slot is free');
+    assert.equal(b.broker.queueUsage.tasks, 0);
+  });
+
+  it('a worker that misses heartbeats loses its lease: the task runs again on another worker, then fails WORKER_LOST when attempts run out', async () => {
+    const b = startBroker(2);
+    const { w2, taskId, events } = await leasedToFirstOfTwo(b);
+
+    b.advance(6_000);
+    w2.beat();
+    b.broker.sweep();
+    assert.equal(b.broker.getTask(taskId)?.worker, 'w1', 'within the timeout nothing changes');
+    b.advance(WORKER_TIMEOUT_MS - 6_000 + 1);
+    b.broker.sweep();
+    assert.deepEqual(b.broker.listWorkers().map((w) => w.name), ['w2'], 'w1 is removed');
+    assert.deepEqual(await commandsOf(w2), ['assign 2/2'], 'w2 runs it again, with a new epoch');
+    assert.deepEqual([b.broker.getTask(taskId)?.worker, b.broker.getTask(taskId)?.attempt], ['w2', 2]);
+
+    b.advance(WORKER_TIMEOUT_MS + 1);
+    b.broker.sweep();
+    const result = resultOf(await events);
+    assert.deepEqual([result.state, result.cause, result.retryable, result.attempt], [TaskState.TASK_STATE_FAILED, 'WORKER_LOST', true, 2]);
+    assert.match(result.error?.message ?? '', /worker w2 was lost: no heartbeat for more than 10000 ms \(attempt 2 of 2\)/);
+    assert.equal(b.broker.getTask(taskId)?.state, TaskState.TASK_STATE_FAILED);
+  });
+
+  it('keeps only the bytes a resent chunk adds (by offset), per stream; a chunk without offset follows the one before', async () => {
+    const b = startBroker();
+    const w1 = b.addWorker('w1');
+    const { submitted, events } = b.submit();
+    const { taskId } = submitted;
+    await w1.take();
+    w1.send(taskId, output(STDOUT, 'abc', 0));
+    w1.send(taskId, output(STDERR, 'e1', 0));
+    w1.send(taskId, output(STDOUT, 'abcdef', 0)); // a resend with more: 'def' is new
+    w1.send(taskId, output(STDOUT, 'cd', 2)); // nothing new
+    w1.send(taskId, output(STDERR, 'e1e2', 0));
+    w1.send(taskId, output(STDOUT, 'gh')); // an older worker: no offset
+    w1.complete(taskId, 1);
+    const seen = await events;
+    assert.deepEqual(seen.map(describeEvent), ['submitted w1', 'stdout abc', 'stderr e1', 'stdout def', 'stderr e2', 'stdout gh', 'result COMPLETED']);
+    const result = resultOf(seen);
+    assert.deepEqual([result.stdout.toString(), result.stderr.toString()], ['abcdefgh', 'e1e2']);
+  });
+
+  it('cancel: a queued task ends CANCELLED at once; a running one is cancelled by its holder, whose result ends it', async () => {
+    const b = startBroker();
+    const w1 = b.addWorker('w1', { slots: 1 });
+    const running = b.submit();
+    const queued = b.submit();
+    assert.deepEqual(await commandsOf(w1), ['assign 1/1'], 'one slot: the second task waits');
+    assert.equal(b.broker.getTask(queued.submitted.taskId)?.state, TaskState.TASK_STATE_QUEUED);
+
+    assert.equal(b.broker.cancel(queued.submitted.taskId, { force: false, reason: 'no longer needed' }), true);
+    const queuedResult = resultOf(await queued.events);
+    assert.deepEqual([queuedResult.state, queuedResult.cause, queuedResult.attempt], [TaskState.TASK_STATE_CANCELLED, 'CANCELLED', 0]);
+    assert.match(queuedResult.error?.message ?? '', /cancelled before it started: no longer needed/);
+    assert.deepEqual(await commandsOf(w1), [], 'the worker hears nothing of a queued task');
+
+    const { taskId } = running.submitted;
+    assert.equal(b.broker.cancel(taskId, { force: true, reason: 'stop' }), true);
+    const [cancel] = await w1.take();
+    assert.deepEqual(cancel, { taskId, command: { $case: 'cancel', cancel: { force: true, reason: 'stop', leaseEpoch: 1 } } });
+    assert.equal(b.broker.getTask(taskId)?.state, TaskState.TASK_STATE_RUNNING, 'running until the worker confirms');
+    w1.complete(taskId, 1, { state: TaskState.TASK_STATE_CANCELLED, cause: 'CANCELLED', exitCode: 137 });
+    assert.deepEqual(await commandsOf(w1), ['ack 1 true']);
+    assert.equal(resultOf(await running.events).state, TaskState.TASK_STATE_CANCELLED);
+    assert.equal(b.broker.cancel(taskId, { force: false, reason: 'again' }), false, 'finished');
+    assert.equal(b.broker.cancel('no-such-task', { force: false, reason: '' }), false);
+  });
+
+  it("refuses the result (and drops the output) of a lease taken away; the new lease's result is the task's", async () => {
+    const b = startBroker(2);
+    const { w1, w2, taskId, events } = await leasedToFirstOfTwo(b);
+
+    // Both stay alive, but w1's heartbeats do not name the lease: it is not renewed.
+    b.advance(WORKER_TIMEOUT_MS / 2);
+    w1.beat();
+    w2.beat();
+    b.advance(WORKER_TIMEOUT_MS / 2 + 1);
+    w1.beat();
+    w2.beat();
+    b.broker.sweep();
+    assert.deepEqual(await commandsOf(w2), ['assign 2/2']);
+
+    w1.send(taskId, output(STDOUT, 'stale output', 0), 1);
+    w1.complete(taskId, 1, { stdout: Buffer.from('stale'), outputIncluded: true });
+    assert.deepEqual(await commandsOf(w1), ['ack 1 false'], 'epoch 1 is no longer in force');
+    assert.deepEqual([b.broker.getTask(taskId)?.state, b.broker.getTask(taskId)?.worker], [TaskState.TASK_STATE_RUNNING, 'w2']);
+
+    w2.send(taskId, output(STDOUT, 'fresh', 0), 2);
+    w2.complete(taskId, 2);
+    assert.deepEqual(await commandsOf(w2), ['ack 2 true']);
+    w2.complete(taskId, 2);
+    assert.deepEqual(await commandsOf(w2), ['ack 2 true'], 'a resend of a stored result is acknowledged again');
+    const seen = await events;
+    assert.deepEqual(seen.map(describeEvent), ['submitted w1', 'stdout fresh', 'result COMPLETED']);
+    assert.deepEqual([resultOf(seen).worker, resultOf(seen).attempt, resultOf(seen).stdout.toString()], ['w2', 2, 'fresh']);
+  });
+});

@@ -1,0 +1,261 @@
+import { TaskState, type TaskResult } from '../gen/agent/v1/agent.js';
+import { createAttemptOutput } from './attempt-output.js';
+import { orchestratorOutcome, workerOutcome, type OrchestratorError } from './attempt-outcome.js';
+import type { BrokerState } from './broker-state.js';
+import { holderName, isLeased, queueIndex, type BrokerTask } from './broker-task.js';
+import { judgeReporter } from './lease-holder-rules.js';
+import { afterLeaseLoss, afterResult, judgeCompleted, type LeaseView } from './lease-rules.js';
+import { leaseHolderOf, type WorkerRecord } from './worker-record.js';
+
+/**
+ * A task's life from its first lease to its result: assign (a lease with a new epoch), claim (a
+ * message of the lease in force renews it, or moves a restored lease to its proven holder), lose
+ * the lease, requeue, finish. Each change is written to the store as it happens. Lease rules:
+ * lease-rules.ts; who may report: lease-holder-rules.ts.
+ */
+export interface TaskLifecycle {
+  /** Leases `task` to `worker` (the next attempt, a new epoch) and sends it the assignment. */
+  assign(task: BrokerTask, worker: WorkerRecord): void;
+  /**
+   * Whether `worker` may report on `task`'s lease in force (a message on its stream, a result,
+   * a heartbeat's lease): its holder, or the proven holder of a restored lease. Anyone else is
+   * logged and changes nothing.
+   */
+  mayReport(task: BrokerTask, worker: WorkerRecord, what: string): boolean;
+  /** A message or heartbeat of the lease in force from its holder (mayReport): renews it, and moves a restored lease to it. */
+  claim(task: BrokerTask, worker: WorkerRecord): void;
+  /** The lease in force is taken away: cancelled (a cancel was pending), re-queued, or failed WORKER_LOST. */
+  loseLease(task: BrokerTask, why: string): void;
+  /** Takes away every lease whose deadline is before `nowMs`. */
+  expireLeases(nowMs: number): void;
+  /** The final result: the task leaves memory (and the queue), its result is stored and sent to its client. */
+  finish(task: BrokerTask, final: TaskResult, resultEpoch: number): void;
+  /** Nobody can run it: fails with the last retryable end when there was one, else with `error`. */
+  finishUnplaceable(task: BrokerTask, error: OrchestratorError): void;
+  /** Sends the task's pending cancel, if any, to `worker` (its lease holder). */
+  pushCancel(worker: WorkerRecord, task: BrokerTask): void;
+  /** False when the task is unknown or already finished. */
+  cancel(taskId: string, options: { force: boolean; reason: string }): boolean;
+  /** A worker's `completed` for (task, epoch): stored, refused or acknowledged again, and always answered with an ack. */
+  acceptResult(worker: WorkerRecord, taskId: string, leaseEpoch: number, reported: TaskResult): void;
+}
+
+export function createTaskLifecycle(state: BrokerState, dispatch: { dispatchQueued(): void }): TaskLifecycle {
+  const { logger, store, now, workerTimeoutMs, maxAttempts } = state;
+  const nameOf = (worker: WorkerRecord): string => worker.registration.name;
+
+  function finish(task: BrokerTask, final: TaskResult, resultEpoch: number): void {
+    if (task.phase === 'finished') return;
+    task.phase = 'finished';
+    state.tasks.delete(task.taskId);
+    state.ledger.remove(task.taskId);
+    state.orphans.delete(task);
+    state.queue = state.queue.filter((r) => r !== task);
+    const freedSlot = task.worker?.tasks.delete(task.taskId) ?? false;
+    task.leaseDeadlineMs = undefined;
+    if (!state.closed) store.finished(task.taskId, final, { resultEpoch, finishedAtMs: now() });
+    state.observe((o) => o.taskFinished(task, final, now()));
+    task.subscriber.send({ taskId: task.taskId, event: { $case: 'result', result: final } });
+    task.subscriber.end();
+    logger.debug('task finished', {
+      taskId: task.taskId,
+      toolType: task.task.toolType,
+      state: TaskState[final.state],
+      cause: final.cause,
+      worker: final.worker,
+      attempt: final.attempt,
+    });
+    if (!state.closed) state.pruneResults();
+    if (freedSlot) dispatch.dispatchQueued();
+  }
+
+  function pushCancel(worker: WorkerRecord, task: BrokerTask): void {
+    if (!task.cancel) return;
+    worker.commands.push({ taskId: task.taskId, command: { $case: 'cancel', cancel: { ...task.cancel, leaseEpoch: task.leaseEpoch } } });
+  }
+
+  function assign(task: BrokerTask, worker: WorkerRecord): void {
+    task.phase = 'assigned';
+    task.attempt += 1;
+    task.leaseEpoch += 1;
+    task.worker = worker;
+    task.workerName = nameOf(worker);
+    task.triedBy.add(worker.agentId);
+    task.assignedAtMs = now();
+    task.leaseDeadlineMs = now() + workerTimeoutMs;
+    task.holdUntilMs = 0;
+    worker.tasks.add(task.taskId);
+    store.assigned(task.taskId, { attempt: task.attempt, leaseEpoch: task.leaseEpoch, worker: task.workerName, holder: leaseHolderOf(worker) });
+    state.observe((o) => o.taskAssigned(task, worker, now()));
+    worker.commands.push({
+      taskId: task.taskId,
+      command: { $case: 'assign', assign: { task: task.task, leaseEpoch: task.leaseEpoch, attempt: task.attempt } },
+    });
+    logger.debug('task assigned', {
+      taskId: task.taskId,
+      toolType: task.task.toolType,
+      worker: task.workerName,
+      attempt: task.attempt,
+      leaseEpoch: task.leaseEpoch,
+    });
+  }
+
+  function finishUnplaceable(task: BrokerTask, error: OrchestratorError): void {
+    const last = task.lastFailure;
+    if (last === undefined) {
+      finish(task, state.result(task, orchestratorOutcome(error)), task.resultEpoch);
+      return;
+    }
+    const note = `not run again: ${error.message}`;
+    const lastError = last.error ? { ...last.error, message: `${last.error.message}; ${note}` } : undefined;
+    finish(task, { ...last, error: lastError }, task.resultEpoch);
+  }
+
+  /** Back to the queue for another attempt; `failure` is how this attempt ended. */
+  function requeue(task: BrokerTask, failure: TaskResult, why: string): void {
+    task.worker?.tasks.delete(task.taskId);
+    task.worker = undefined;
+    state.orphans.delete(task);
+    task.phase = 'queued';
+    task.leaseDeadlineMs = undefined;
+    task.lastFailure = failure;
+    task.holdUntilMs = now() + workerTimeoutMs;
+    task.output = createAttemptOutput(state.options.outputCapBytes);
+    task.subscriber.newAttempt();
+    store.requeued(task.taskId, { lastFailure: failure, resultEpoch: task.resultEpoch });
+    state.observe((o) => o.taskRequeued(task, failure));
+    state.queue.splice(queueIndex(state.queue, task), 0, task);
+    logger.info('task queued again', { taskId: task.taskId, attempt: task.attempt, maxAttempts, why });
+    dispatch.dispatchQueued();
+  }
+
+  function loseLease(task: BrokerTask, why: string): void {
+    if (!isLeased(task)) return;
+    const ranForMs = task.assignedAtMs === undefined ? 0 : now() - task.assignedAtMs;
+    const holder = holderName(task);
+    const decision = afterLeaseLoss({ attempt: task.attempt, maxAttempts, cancelPending: task.cancel !== undefined });
+    logger.warn('lease lost', { taskId: task.taskId, worker: holder, attempt: task.attempt, leaseEpoch: task.leaseEpoch, why, then: decision });
+    state.observe((o) => o.leaseLost(task, decision));
+    switch (decision) {
+      case 'cancelled': {
+        const message = `cancelled (${task.cancel?.reason ?? ''}); worker ${holder} lost the lease before confirming: ${why}`;
+        finish(task, state.result(task, orchestratorOutcome({ code: 'CANCELLED', message }, ranForMs, TaskState.TASK_STATE_CANCELLED)), task.resultEpoch);
+        return;
+      }
+      case 'retry':
+        requeue(task, state.result(task, orchestratorOutcome({ code: 'WORKER_LOST', message: `worker ${holder} was lost: ${why}` }, ranForMs)), why);
+        return;
+      case 'fail': {
+        const message = `worker ${holder} was lost: ${why} (attempt ${task.attempt} of ${maxAttempts})`;
+        finish(task, state.result(task, orchestratorOutcome({ code: 'WORKER_LOST', message }, ranForMs)), task.resultEpoch);
+        return;
+      }
+    }
+  }
+
+  function mayReport(task: BrokerTask, worker: WorkerRecord, what: string): boolean {
+    const verdict = judgeReporter(
+      { holderAgentId: task.worker?.agentId, restoredHolderId: state.orphans.get(task)?.agentId ?? '', group: task.placement.group },
+      { agentId: worker.agentId, group: worker.registration.group, provenFormerId: worker.provenFormerId },
+    );
+    if (verdict !== 'not-holder') return true;
+    logger.warn('a worker that does not hold the lease reported on it: dropped', {
+      taskId: task.taskId,
+      leaseEpoch: task.leaseEpoch,
+      what,
+      worker: nameOf(worker),
+      agentId: worker.agentId,
+      group: worker.registration.group,
+      holder: holderName(task),
+    });
+    return false;
+  }
+
+  function claim(task: BrokerTask, worker: WorkerRecord): void {
+    task.leaseDeadlineMs = now() + workerTimeoutMs;
+    if (task.worker === worker) return;
+    const previous = holderName(task);
+    task.worker?.tasks.delete(task.taskId);
+    task.worker = worker;
+    state.orphans.delete(task);
+    worker.tasks.add(task.taskId);
+    task.triedBy.add(worker.agentId);
+    // The holder's new agent id (and token) from now on, also for a restart before the result.
+    task.workerName = nameOf(worker);
+    store.workerChanged(task.taskId, task.workerName, leaseHolderOf(worker));
+    logger.info('lease claimed', { taskId: task.taskId, leaseEpoch: task.leaseEpoch, worker: task.workerName, agentId: worker.agentId, previous });
+    // A cancel asked for while nobody held the lease (or sent on a stream that was lost).
+    pushCancel(worker, task);
+  }
+
+  const ack = (worker: WorkerRecord, taskId: string, leaseEpoch: number, accepted: boolean): void => {
+    worker.commands.push({ taskId, command: { $case: 'ack', ack: { leaseEpoch, accepted } } });
+  };
+
+  function acceptResult(worker: WorkerRecord, taskId: string, leaseEpoch: number, reported: TaskResult): void {
+    const task = state.tasks.get(taskId);
+    let view: LeaseView | undefined;
+    if (task) {
+      view = { leased: isLeased(task), leaseEpoch: task.leaseEpoch, resultEpoch: task.resultEpoch };
+    } else {
+      const row = state.closed ? undefined : store.get(taskId);
+      if (row?.state === 'finished') view = { leased: false, leaseEpoch: row.leaseEpoch, resultEpoch: row.resultEpoch };
+    }
+    const verdict = judgeCompleted(view, leaseEpoch);
+    if (verdict === 'stale') {
+      ack(worker, taskId, leaseEpoch, false);
+      logger.info('result of a lease not in force refused', { taskId, leaseEpoch, worker: nameOf(worker), current: task?.leaseEpoch });
+      return;
+    }
+    if (verdict === 'duplicate' || task === undefined) {
+      // Changes nothing, whoever sends it: the holder whose first ack was lost gets its answer.
+      ack(worker, taskId, leaseEpoch, true);
+      logger.debug('result delivered again; already stored', { taskId, leaseEpoch, worker: nameOf(worker) });
+      return;
+    }
+    if (!mayReport(task, worker, 'completed')) {
+      ack(worker, taskId, leaseEpoch, false);
+      return;
+    }
+    ack(worker, taskId, leaseEpoch, true);
+    claim(task, worker);
+    task.resultEpoch = leaseEpoch;
+    const final = state.result(task, workerOutcome(reported));
+    const decision = afterResult({ retryable: final.retryable, attempt: task.attempt, maxAttempts, cancelPending: task.cancel !== undefined });
+    if (decision === 'retry') requeue(task, final, `retryable result ${final.cause} from worker ${nameOf(worker)}`);
+    else finish(task, final, leaseEpoch);
+  }
+
+  return {
+    assign,
+    mayReport,
+    claim,
+    loseLease,
+    expireLeases(t) {
+      for (const task of [...state.tasks.values()]) {
+        if (isLeased(task) && task.leaseDeadlineMs !== undefined && task.leaseDeadlineMs < t) {
+          loseLease(task, `its lease was not renewed for ${workerTimeoutMs} ms`);
+        }
+      }
+    },
+    finish,
+    finishUnplaceable,
+    pushCancel,
+    acceptResult,
+    cancel(taskId, { force, reason }) {
+      const task = state.tasks.get(taskId);
+      if (!task || state.closed) return false;
+      if (task.phase === 'queued') {
+        const message = `cancelled before it started: ${reason}`;
+        finish(task, state.result(task, orchestratorOutcome({ code: 'CANCELLED', message }, 0, TaskState.TASK_STATE_CANCELLED)), task.resultEpoch);
+        return true;
+      }
+      // The worker stops it and reports a CANCELLED result, which finishes the task.
+      task.cancel = { force: force || (task.cancel?.force ?? false), reason };
+      store.cancelRequested(taskId, task.cancel);
+      if (task.worker) pushCancel(task.worker, task);
+      logger.info('task cancel sent to worker', { taskId, worker: holderName(task), held: task.worker !== undefined, force, reason });
+      return true;
+    },
+  };
+}

@@ -1,0 +1,179 @@
+import { randomUUID } from 'node:crypto';
+import type { Lease } from '../gen/agent/v1/agent.js';
+import { mintAgentCredential } from './agent-credential.js';
+import type { BrokerState } from './broker-state.js';
+import { holdsLease, isLeased } from './broker-task.js';
+import type { DispatchQueue } from './dispatch-queue.js';
+import { judgeAgentCall, judgeRegistration } from './lease-holder-rules.js';
+import type { TaskLifecycle } from './task-lifecycle.js';
+import { createWorkerRecord, isAccepting, type WorkerCondition, type WorkerRecord, type WorkerRegistration } from './worker-record.js';
+
+/** What a heartbeat reports. */
+export interface HeartbeatReport {
+  readonly activeTaskIds: readonly string[];
+  /** Leases the worker holds: each renews (and, when in force, claims) one. */
+  readonly leases: readonly Lease[];
+  readonly condition: WorkerCondition;
+}
+
+export type RegisterOutcome =
+  | { readonly kind: 'registered'; readonly agentId: string; readonly resumed: boolean; readonly resumeToken: string }
+  | { readonly kind: 'denied'; readonly message: string };
+
+/**
+ * The registered workers: who they are (agent id, resume token), how they are (heartbeats,
+ * draining, healthy) and when they leave (unregistered, or silent past the worker timeout: their
+ * leases are lost then).
+ */
+export interface WorkerRegistry {
+  /**
+   * Resumes `resume.agentId` when it is a registered worker and `resume.token` is its resume
+   * token (same id, its leases stay); `denied` (nothing changes) when the token is not; else
+   * registers anew with a new agent id and resume token (lease-holder-rules.ts).
+   */
+  registerWorker(registration: WorkerRegistration, resume: { agentId: string; token: string }): RegisterOutcome;
+  /**
+   * Whether a call about `agentId` (Heartbeat, Unregister, TaskStream) comes from that worker:
+   * `ok` when `token` is its resume token, `unknown` for an id not registered, else `denied`.
+   */
+  authenticateWorker(agentId: string, token: string | undefined): 'ok' | 'unknown' | 'denied';
+  /** Ends the worker's leases at once. False when the agent id is unknown. */
+  unregisterWorker(agentId: string, reason: string): boolean;
+  /** Renews the worker and the leases it names (claiming restored ones). False when the agent id is unknown. */
+  heartbeat(agentId: string, report: HeartbeatReport): boolean;
+  /** Removes the workers whose last heartbeat is older than the worker timeout at `nowMs` (their leases are lost). */
+  removeSilent(nowMs: number): void;
+}
+
+export function createWorkerRegistry(state: BrokerState, lifecycle: TaskLifecycle, dispatch: DispatchQueue): WorkerRegistry {
+  const { logger, now, workerTimeoutMs, workers } = state;
+  const nameOf = (worker: WorkerRecord): string => worker.registration.name;
+
+  function remove(worker: WorkerRecord, why: string): void {
+    if (workers.get(worker.agentId) !== worker) return;
+    workers.delete(worker.agentId);
+    worker.commands.clear();
+    worker.commands.end();
+    worker.stream?.abort();
+    worker.stream = undefined;
+    logger.info('worker removed', { agentId: worker.agentId, worker: nameOf(worker), bootId: worker.registration.bootId, reason: why, leases: worker.tasks.size });
+    // A worker that leaves is often replaced (a restart, a rolling drain): tasks waiting now get
+    // up to workerTimeoutMs for a worker that can serve them before they fail NO_WORKER.
+    const holdUntil = now() + workerTimeoutMs;
+    for (const task of state.queue) task.holdUntilMs = Math.max(task.holdUntilMs, holdUntil);
+    for (const taskId of [...worker.tasks]) {
+      const task = state.tasks.get(taskId);
+      if (task?.worker === worker) lifecycle.loseLease(task, why);
+    }
+    worker.tasks.clear();
+    dispatch.dispatchQueued();
+  }
+
+  return {
+    registerWorker(input, resume) {
+      const resumeAgentId = resume.agentId;
+      const known = resumeAgentId === '' ? undefined : workers.get(resumeAgentId);
+      const verdict = judgeRegistration({
+        requestedId: resumeAgentId,
+        presentedToken: resume.token,
+        knownTokenHash: known?.tokenHash,
+        restoredTokenHash: [...state.orphans.values()].find((holder) => holder !== undefined && holder.agentId === resumeAgentId)?.tokenHash,
+      });
+      if (verdict.kind === 'deny') {
+        logger.warn('a worker tried to resume an agent id without its resume token: refused', {
+          agentId: resumeAgentId,
+          worker: input.name,
+          hostname: input.hostname,
+          group: input.group,
+        });
+        return { kind: 'denied', message: `resuming agent id ${JSON.stringify(resumeAgentId)} needs the resume token Register returned for it` };
+      }
+      const existing = verdict.kind === 'resume' ? known : undefined;
+      const agentId = existing?.agentId ?? randomUUID();
+      const name = input.name !== '' ? input.name : input.hostname !== '' ? input.hostname : agentId;
+      const registration: WorkerRegistration = { ...input, name };
+      const fields = {
+        agentId,
+        worker: name,
+        bootId: registration.bootId,
+        hostname: registration.hostname,
+        toolTypes: registration.capabilities.toolTypes,
+        maxConcurrentTasks: registration.capabilities.maxConcurrentTasks,
+      };
+      if (existing) {
+        const previousBoot = existing.registration.bootId;
+        existing.registration = registration;
+        existing.lastHeartbeatMs = now();
+        logger.info('worker resumed its registration', { ...fields, leases: existing.tasks.size });
+        state.observe((o) => o.workerRegistered(existing, true));
+        if (previousBoot !== '' && registration.bootId !== '' && previousBoot !== registration.bootId) {
+          // Another process under the same id: the tasks of the one before died with it.
+          for (const taskId of [...existing.tasks]) {
+            const task = state.tasks.get(taskId);
+            if (task?.worker === existing) lifecycle.loseLease(task, `worker ${name} restarted (boot ${previousBoot} → ${registration.bootId})`);
+          }
+        }
+        dispatch.dispatchQueued();
+        return { kind: 'registered', agentId, resumed: true, resumeToken: resume.token };
+      }
+      const provenFormerId = verdict.kind === 'new' ? verdict.provenFormerId : undefined;
+      const credential = mintAgentCredential();
+      workers.set(agentId, createWorkerRecord({ agentId, tokenHash: credential.tokenHash, provenFormerId }, registration, now()));
+      logger.info('worker registered', {
+        ...fields,
+        ...(resumeAgentId !== '' ? { unknownAgentId: resumeAgentId, holderOfRestoredLeases: provenFormerId !== undefined } : {}),
+      });
+      state.observe((o) => o.workerRegistered({ agentId, registration }, false));
+      return { kind: 'registered', agentId, resumed: false, resumeToken: credential.token };
+    },
+
+    authenticateWorker(agentId, token) {
+      return judgeAgentCall(workers.get(agentId)?.tokenHash, token);
+    },
+
+    unregisterWorker(agentId, reason) {
+      const worker = workers.get(agentId);
+      if (!worker) return false;
+      remove(worker, `unregistered${reason === '' ? '' : `: ${reason}`}`);
+      state.observe((o) => o.workerRemoved(worker, 'UNREGISTERED'));
+      return true;
+    },
+
+    heartbeat(agentId, report) {
+      const worker = workers.get(agentId);
+      if (!worker) return false;
+      worker.lastHeartbeatMs = now();
+      worker.reportedTaskIds = [...report.activeTaskIds];
+      const first = !worker.heartbeatSeen;
+      worker.heartbeatSeen = true;
+      const before = worker.condition;
+      const after = { ...report.condition };
+      worker.condition = after;
+      if (before.draining !== after.draining || before.healthy !== after.healthy || before.healthDetail !== after.healthDetail) {
+        logger.info('worker condition changed', { agentId, worker: nameOf(worker), ...after });
+      }
+      if (state.closed) return true;
+      for (const lease of report.leases) {
+        const task = state.tasks.get(lease.taskId);
+        if (task !== undefined && holdsLease(task, lease.leaseEpoch)) {
+          if (lifecycle.mayReport(task, worker, 'heartbeat')) lifecycle.claim(task, worker);
+        } else logger.debug('heartbeat names a lease not in force', { agentId, taskId: lease.taskId, leaseEpoch: lease.leaseEpoch });
+      }
+      for (const taskId of report.activeTaskIds) {
+        const task = state.tasks.get(taskId);
+        if (task?.worker === worker && isLeased(task)) task.leaseDeadlineMs = now() + workerTimeoutMs;
+      }
+      if (first || (!isAccepting(before) && isAccepting(after))) dispatch.dispatchQueued();
+      return true;
+    },
+
+    removeSilent(t) {
+      for (const worker of [...workers.values()]) {
+        if (worker.lastHeartbeatMs < t - workerTimeoutMs) {
+          remove(worker, `no heartbeat for more than ${workerTimeoutMs} ms`);
+          state.observe((o) => o.workerRemoved(worker, 'HEARTBEAT_TIMEOUT'));
+        }
+      }
+    },
+  };
+}
