@@ -4,6 +4,7 @@ import type { WorkerConfig } from '../config/worker-config.js';
 import { AgentServiceDefinition, type AgentServiceClient, type OrchestratorMessage, type RegisterResponse } from '../gen/agent/v1/agent.js';
 import type { Logger } from '../log/index.js';
 import { platformLabels } from '../placement/platform-labels.js';
+import { PROTOCOL_VERSION } from '../protocol/index.js';
 import { agentCallMetadata } from '../rpc/agent-token.js';
 import { createOrchestratorDialer, fixedDialer, processSocketTrust, type OrchestratorDialer } from '../rpc/create-orchestrator-dialer.js';
 import { insecureWarning } from '../rpc/insecure-warning.js';
@@ -14,6 +15,7 @@ import type { ConnectionState } from './connection-state.js';
 import { describeError } from './describe-error.js';
 import { heartbeatInterval } from './heartbeat-interval.js';
 import { runHeartbeats, type HeartbeatFacts } from './heartbeat-loop.js';
+import { advertisedReceiveLimit, sessionSendLimit } from './message-limits.js';
 import { reconnectDelay } from './reconnect-delay.js';
 import { StreamSession } from './stream-session.js';
 import type { WorkerMetrics } from './worker-metrics.js';
@@ -212,7 +214,15 @@ export class OrchestratorLink {
     const over = new AbortController();
     const signal = AbortSignal.any([stop, over.signal]);
     const beat = new BeatSignal();
-    const session = new StreamSession(++this.sessions, registration.outputOffsets, beat);
+    const session = new StreamSession(
+      {
+        number: ++this.sessions,
+        outputOffsets: registration.outputOffsets,
+        maxMessageBytes: sessionSendLimit(registration.maxReceiveMessageBytes, config.maxSendMsgSize),
+        protocolVersion: registration.protocolVersion,
+      },
+      beat,
+    );
     this.current = session;
     const intervalMs = heartbeatInterval(config.heartbeatIntervalMs, registration.heartbeatIntervalMs);
     if (intervalMs !== config.heartbeatIntervalMs) {
@@ -266,6 +276,8 @@ export class OrchestratorLink {
           agentId: previous ?? '',
           resumeToken: previous === undefined ? '' : (this.resumeToken ?? ''),
           bootId: this.options.bootId,
+          protocolVersion: PROTOCOL_VERSION,
+          maxReceiveMessageBytes: advertisedReceiveLimit(config.maxRecvMsgSize),
         },
         { signal: AbortSignal.any([stop, AbortSignal.timeout(config.rpcTimeoutMs)]) },
       )

@@ -83,3 +83,20 @@ describe('OutputLog', () => {
     await log.remove();
   });
 });
+
+describe('OutputLog.heads', () => {
+  it('reads the first bytes of each stream, head and tail alike, no more than asked', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'output-heads-'));
+    try {
+      const log = new OutputLog(join(dir, 'log'), 4);
+      await log.append('stdout', Buffer.from('abc'));
+      await log.append('stderr', Buffer.from('XYZ'));
+      await log.append('stdout', Buffer.from('defgh'));
+      assert.deepEqual(await log.heads({ stdout: 6, stderr: 2 }), { stdout: Buffer.from('abcdef'), stderr: Buffer.from('XY') });
+      assert.deepEqual(await log.heads({ stdout: 100, stderr: 0 }), { stdout: Buffer.from('abcdefgh'), stderr: Buffer.alloc(0) });
+      await log.remove();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -138,6 +138,20 @@ export class OutputLog {
     }
   }
 
+  /** The first bytes of each stream, at most `max` of each (reads no further than it needs). */
+  async heads(max: Readonly<Record<OutputStreamName, number>>): Promise<Record<OutputStreamName, Buffer>> {
+    const parts: Record<OutputStreamName, Buffer[]> = { stdout: [], stderr: [] };
+    const room = { ...max };
+    for await (const { stream, data } of this.chunks()) {
+      if (room.stdout <= 0 && room.stderr <= 0) break;
+      if (room[stream] <= 0) continue;
+      const part = data.length <= room[stream] ? data : data.subarray(0, room[stream]);
+      parts[stream].push(part);
+      room[stream] -= part.length;
+    }
+    return { stdout: Buffer.concat(parts.stdout), stderr: Buffer.concat(parts.stderr) };
+  }
+
   /** No more output for now: closes the tail file (a later append opens it again). */
   async close(): Promise<void> {
     await this.writing;

@@ -1,18 +1,13 @@
-import { TaskState, type WorkerMessage } from '../gen/agent/v1/agent.js';
+import type { TaskResult, WorkerMessage } from '../gen/agent/v1/agent.js';
 import type { Logger } from '../log/index.js';
+import { wireState } from '../protocol/index.js';
 import type { AssignedTask } from './assigned-task.js';
 import { describeError } from './describe-error.js';
+import { wholeResultCut } from './message-limits.js';
 import type { OutputStreamName } from './output-log.js';
 import type { ResultSpool, SpooledResult } from './result-spool.js';
-import type { FinalState, RunOutcome } from './run-outcome.js';
+import type { RunOutcome } from './run-outcome.js';
 import type { StreamSession } from './stream-session.js';
-
-const STATE_TO_WIRE: Readonly<Record<FinalState, TaskState>> = {
-  COMPLETED: TaskState.TASK_STATE_COMPLETED,
-  FAILED: TaskState.TASK_STATE_FAILED,
-  TIMEOUT: TaskState.TASK_STATE_TIMEOUT,
-  CANCELLED: TaskState.TASK_STATE_CANCELLED,
-};
 
 export interface ResultDeliveryOptions {
   /** Results waiting for the orchestrator's ack (kept across outages and restarts). */
@@ -77,20 +72,26 @@ export class ResultDelivery {
   /**
    * A spooled result whose output the orchestrator may have missed: its output again as chunks
    * from offset 0 (the orchestrator keeps what it lacks), then the result without output; to an
-   * orchestrator that does not place chunks by offset, one message with the output inside.
+   * orchestrator that does not place chunks by offset, one message with the output inside, cut
+   * to fit the message limit.
    */
   private async deliverWhole(session: StreamSession, { message, output }: SpooledResult): Promise<void> {
     const completed = message.event?.$case === 'completed' ? message.event.completed : undefined;
-    if (output === undefined || completed === undefined || completed.outputIncluded) {
-      await session.send(message);
+    if (completed === undefined || (output === undefined && !completed.outputIncluded)) {
+      await session.send(message); // nothing ran: no output
+      return;
+    }
+    if (output === undefined || completed.outputIncluded) {
+      // Written by an older worker: the output inside.
+      const lengths = { stdout: completed.stdout.length, stderr: completed.stderr.length };
+      const read = (cut: Lengths): Output => ({ stdout: Buffer.from(completed.stdout.subarray(0, cut.stdout)), stderr: Buffer.from(completed.stderr.subarray(0, cut.stderr)) });
+      await session.send(await this.wholeResult(session, message, completed, lengths, read));
       return;
     }
     const { taskId, leaseEpoch } = message;
     if (!session.outputOffsets) {
-      const streams: Record<OutputStreamName, Buffer[]> = { stdout: [], stderr: [] };
-      for await (const chunk of output.chunks()) streams[chunk.stream].push(chunk.data);
-      const whole = { ...completed, stdout: Buffer.concat(streams.stdout), stderr: Buffer.concat(streams.stderr), outputIncluded: true };
-      await session.sendEvent(taskId, leaseEpoch, { $case: 'completed', completed: whole });
+      const lengths = { stdout: output.length('stdout'), stderr: output.length('stderr') };
+      await session.send(await this.wholeResult(session, message, completed, lengths, (cut) => output.heads(cut)));
       return;
     }
     for await (const chunk of output.chunks()) {
@@ -98,6 +99,33 @@ export class ResultDelivery {
       await session.sendOutput(taskId, leaseEpoch, chunk);
     }
     await session.send(message);
+  }
+
+  /** The result with (the head of) its output inside, cut to fit the session's limit; a cut is logged and flagged. */
+  private async wholeResult(
+    session: StreamSession,
+    message: WorkerMessage,
+    completed: TaskResult,
+    lengths: Lengths,
+    read: (cut: Lengths) => Output | Promise<Output>,
+  ): Promise<WorkerMessage> {
+    const cut = wholeResultCut(withOutput(message, completed, EMPTY), lengths, session.maxMessageBytes);
+    const output = await read(cut);
+    if (cut.stdout >= lengths.stdout && cut.stderr >= lengths.stderr) return withOutput(message, completed, output);
+    this.options.logger.warn('result output cut to fit the orchestrator\'s message limit (it does not take output as chunks)', {
+      taskId: message.taskId,
+      leaseEpoch: message.leaseEpoch,
+      limitBytes: session.maxMessageBytes,
+      stdoutBytes: lengths.stdout,
+      stderrBytes: lengths.stderr,
+      keptStdoutBytes: output.stdout.length,
+      keptStderrBytes: output.stderr.length,
+    });
+    const truncated = {
+      stdoutTruncated: completed.stdoutTruncated || cut.stdout < lengths.stdout,
+      stderrTruncated: completed.stderrTruncated || cut.stderr < lengths.stderr,
+    };
+    return withOutput(message, { ...completed, ...truncated }, output);
   }
 
   /** The `completed` message, without the output (it went, or goes again, as chunks). */
@@ -108,7 +136,7 @@ export class ResultDelivery {
       event: {
         $case: 'completed',
         completed: {
-          state: STATE_TO_WIRE[outcome.state],
+          state: wireState(outcome.state),
           exitCode: outcome.exitCode,
           stdout: Buffer.alloc(0),
           stderr: Buffer.alloc(0),
@@ -127,4 +155,13 @@ export class ResultDelivery {
       },
     };
   }
+}
+
+type Output = Readonly<Record<OutputStreamName, Buffer>>;
+type Lengths = Readonly<Record<OutputStreamName, number>>;
+const EMPTY: Output = { stdout: Buffer.alloc(0), stderr: Buffer.alloc(0) };
+
+/** The result message with this output inside. */
+function withOutput(message: WorkerMessage, completed: TaskResult, { stdout, stderr }: Output): WorkerMessage {
+  return { ...message, event: { $case: 'completed', completed: { ...completed, stdout, stderr, outputIncluded: true } } };
 }

@@ -1,7 +1,8 @@
 import { exitCause, isRetryable, type ErrorCode, type TerminationCause } from '../errors/index.js';
+import type { FinalState } from '../protocol/index.js';
 import type { OutputStreamName } from '../runtime/index.js';
 
-export type FinalState = 'COMPLETED' | 'FAILED' | 'TIMEOUT' | 'CANCELLED';
+export type { FinalState };
 
 /** How one run of a task ended, as the executor saw it. Output is not here: it was streamed as TaskProgress events. */
 export interface RunOutcome {

@@ -1,27 +1,38 @@
-import { OutputStream, type WorkerMessage } from '../gen/agent/v1/agent.js';
+import type { WorkerMessage } from '../gen/agent/v1/agent.js';
+import { wireStream } from '../protocol/index.js';
 import type { BeatSignal } from './beat-signal.js';
+import { outputChunkBytes } from './message-limits.js';
 import { Outbox } from './outbox.js';
-import type { LoggedChunk, OutputStreamName } from './output-log.js';
-
-const WIRE_STREAM: Readonly<Record<OutputStreamName, OutputStream>> = {
-  stdout: OutputStream.OUTPUT_STREAM_STDOUT,
-  stderr: OutputStream.OUTPUT_STREAM_STDERR,
-};
+import type { LoggedChunk } from './output-log.js';
 
 /**
  * One registration's task stream, from the worker's side: what goes out on it (the outbox the
  * gRPC call consumes) and what the orchestrator said about it at Register. A session ends when
  * the stream does; the next registration is a new session with a new number.
  */
-export class StreamSession {
-  readonly outbox = new Outbox<WorkerMessage>();
+export interface StreamSessionTerms {
+  readonly number: number;
+  /** The orchestrator places chunks by offset: output may be resent as chunks (RegisterResponse.output_offsets). */
+  readonly outputOffsets: boolean;
+  /** The largest message that may be sent (sessionSendLimit). */
+  readonly maxMessageBytes: number;
+  /** The protocol version of the registration (RegisterResponse.protocol_version; 0 is 1). */
+  readonly protocolVersion: number;
+}
 
-  constructor(
-    readonly number: number,
-    /** The orchestrator places chunks by offset: output may be resent as chunks (RegisterResponse.output_offsets). */
-    readonly outputOffsets: boolean,
-    private readonly beat: BeatSignal,
-  ) {}
+export class StreamSession implements StreamSessionTerms {
+  readonly outbox = new Outbox<WorkerMessage>();
+  readonly number: number;
+  readonly outputOffsets: boolean;
+  readonly maxMessageBytes: number;
+  readonly protocolVersion: number;
+
+  constructor(terms: StreamSessionTerms, private readonly beat: BeatSignal) {
+    this.number = terms.number;
+    this.outputOffsets = terms.outputOffsets;
+    this.maxMessageBytes = terms.maxMessageBytes;
+    this.protocolVersion = terms.protocolVersion;
+  }
 
   /** Over (or half-closed while the worker stops): what is sent now is dropped. */
   get closed(): boolean {
@@ -42,9 +53,13 @@ export class StreamSession {
     return this.outbox.send({ taskId, leaseEpoch, event });
   }
 
-  /** A chunk of a task's output, at its offset in its stream. */
-  sendOutput(taskId: string, leaseEpoch: number, { stream, data, offset }: LoggedChunk): Promise<void> {
-    return this.sendEvent(taskId, leaseEpoch, { $case: 'output', output: { stream: WIRE_STREAM[stream], data, offset } });
+  /** A chunk of a task's output, at its offset in its stream: in pieces that fit maxMessageBytes. */
+  async sendOutput(taskId: string, leaseEpoch: number, { stream, data, offset }: LoggedChunk): Promise<void> {
+    const piece = outputChunkBytes(this.maxMessageBytes, taskId);
+    for (let start = 0; start < data.length; start += piece) {
+      const part = start === 0 && data.length <= piece ? data : data.subarray(start, start + piece);
+      await this.sendEvent(taskId, leaseEpoch, { $case: 'output', output: { stream: wireStream(stream), data: part, offset: offset + start } });
+    }
   }
 
   close(): void {

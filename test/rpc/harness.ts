@@ -2,9 +2,21 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import winston from 'winston';
-import { createClient, type Channel } from 'nice-grpc';
+import { createClient, createServer, ServerError, Status, type Channel } from 'nice-grpc';
+import { createAsyncQueue } from '../../pkg/async/async-queue.js';
 import type { OrchestratorConfig } from '../../pkg/config/orchestrator-config.js';
-import { TaskServiceDefinition, type TaskEvent, type TaskResult, type TaskServiceClient } from '../../pkg/gen/agent/v1/agent.js';
+import {
+  AgentServiceDefinition,
+  RegisterResponse,
+  TaskResult,
+  TaskServiceDefinition,
+  TaskState,
+  type OrchestratorMessage,
+  type RegisterRequest,
+  type TaskEvent,
+  type TaskServiceClient,
+  type WorkerMessage,
+} from '../../pkg/gen/agent/v1/agent.js';
 import { createOrchestrator, type Orchestrator, type OrchestratorOptions } from '../../pkg/orchestrator/index.js';
 import { createGrpcChannel } from '../../pkg/rpc/create-channel.js';
 import type { WorkerConfig } from '../../pkg/config/worker-config.js';
@@ -151,4 +163,134 @@ export async function waitFor<T>(check: () => T | undefined | false | Promise<T 
     if (Date.now() > deadline) throw new Error('condition not met in time');
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
+}
+
+/** One task stream a worker opened to a scripted orchestrator. */
+export interface ScriptedStream {
+  /** 1 for the first stream of the orchestrator, 2 for the next, ... */
+  readonly number: number;
+  /** What the worker sent on this stream so far, `hello` first. */
+  readonly received: WorkerMessage[];
+  send(message: OrchestratorMessage): void;
+  /** Ends the stream (status OK); a later fail() is ignored. */
+  end(): void;
+  /** Ends the stream with an error status (Status.UNAVAILABLE unless said). */
+  fail(details: string, code?: Status): void;
+}
+
+export interface ScriptedOrchestratorOptions {
+  /** The RegisterResponse (agent id, token and interval have defaults) for the `count`th registration (1-based). */
+  readonly register?: (request: RegisterRequest, count: number) => Partial<RegisterResponse>;
+  /** A stream opened (after its hello arrived). */
+  readonly onStream?: (stream: ScriptedStream) => void;
+  /** Every message after the hello, as it arrives. */
+  readonly onMessage?: (message: WorkerMessage, stream: ScriptedStream) => void;
+  /** The largest message the server takes (gRPC's 4 MiB unless set). */
+  readonly maxReceiveMessageBytes?: number;
+}
+
+/**
+ * An orchestrator written in the test, as a third party's would be: a plain nice-grpc
+ * AgentService on a temporary Unix socket whose every answer the test decides. It records every
+ * registration and every message; a stream ends when the worker half-closes it.
+ */
+export interface ScriptedOrchestrator {
+  readonly address: string;
+  readonly registrations: RegisterRequest[];
+  readonly streams: ScriptedStream[];
+  readonly unregistrations: string[];
+  /** Every message (hellos too) of every stream, in order. */
+  readonly received: WorkerMessage[];
+  close(): Promise<void>;
+}
+
+export async function startScriptedOrchestrator(options: ScriptedOrchestratorOptions = {}): Promise<ScriptedOrchestrator> {
+  const dir = await tempSocketDir();
+  const address = `unix://${join(dir, 'o.sock')}`;
+  const registrations: RegisterRequest[] = [];
+  const streams: ScriptedStream[] = [];
+  const unregistrations: string[] = [];
+  const received: WorkerMessage[] = [];
+  const server = createServer({ 'grpc.max_receive_message_length': options.maxReceiveMessageBytes ?? 4 * MiB });
+  server.add(AgentServiceDefinition, {
+    register: async (request) => {
+      registrations.push(request);
+      const count = registrations.length;
+      return RegisterResponse.fromPartial({
+        agentId: `agent-${count}`,
+        resumeToken: `token-${count}`,
+        heartbeatIntervalMs: 1000,
+        ...options.register?.(request, count),
+      });
+    },
+    unregister: async (request) => {
+      unregistrations.push(request.reason);
+      return {};
+    },
+    heartbeat: async () => ({ known: true }),
+    async *taskStream(requests, context) {
+      const out = createAsyncQueue<OrchestratorMessage>();
+      let failure: ServerError | undefined;
+      let helloSeen: () => void = () => undefined;
+      const hello = new Promise<void>((resolve) => (helloSeen = resolve));
+      const stream: ScriptedStream = {
+        number: streams.length + 1,
+        received: [],
+        send: (message) => out.push(message),
+        end: () => out.end(),
+        fail: (details, code = Status.UNAVAILABLE) => {
+          if (out.ended) return;
+          failure = new ServerError(code, details);
+          out.end();
+        },
+      };
+      void (async () => {
+        try {
+          for await (const message of requests) {
+            received.push(message);
+            stream.received.push(message);
+            if (message.event?.$case === 'hello') helloSeen();
+            else options.onMessage?.(message, stream);
+          }
+        } catch {
+          // the worker went away, or the stream failed
+        } finally {
+          out.end();
+        }
+      })();
+      await Promise.race([hello, new Promise((resolve) => context.signal.addEventListener('abort', resolve, { once: true }))]);
+      streams.push(stream);
+      options.onStream?.(stream);
+      for await (const message of out.consume(context.signal)) yield message;
+      if (failure) throw failure;
+    },
+  });
+  await server.listen(address);
+  return {
+    address,
+    registrations,
+    streams,
+    unregistrations,
+    received,
+    async close() {
+      server.forceShutdown();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * Leaves in `<dir>/results` (testWorkerAgent's spool) an unacknowledged COMPLETED result of
+ * `taskId` with this output, as a worker that stopped before its ack would: the agent loads it
+ * at start and delivers it.
+ */
+export async function spoolResult(dir: string, taskId: string, output: { stdout?: Buffer; stderr?: Buffer } = {}, leaseEpoch = 1): Promise<void> {
+  const spool = new ResultSpool(join(dir, 'results'), 0);
+  await spool.load();
+  const log = spool.outputLog(taskId, leaseEpoch);
+  if (output.stdout) await log.append('stdout', output.stdout);
+  if (output.stderr) await log.append('stderr', output.stderr);
+  const completed = TaskResult.fromPartial({ state: TaskState.TASK_STATE_COMPLETED, cause: 'COMPLETED', worker: 'w', runtime: 'runc', attempt: 1 });
+  await spool.add({ taskId, leaseEpoch, event: { $case: 'completed', completed } }, log);
+  await spool.spillAll();
 }
