@@ -6,11 +6,17 @@ import type { AgentServiceImplementation, WorkerMessage } from '../gen/agent/v1/
 import type { TaskBroker, WorkerSession } from './task-broker.js';
 import { effectiveGroup } from '../placement/placement.js';
 import { registrationProblem } from './validate-registration.js';
+import { MIN_PROTOCOL_VERSION, negotiateProtocolVersion, peerReceiveLimit } from '../protocol/index.js';
 
 /** AgentService: converts between the wire and the broker; the broker holds all state. */
 export function createAgentService(
   broker: TaskBroker,
-  options: { heartbeatIntervalMs: number; workerKeys?: WorkerKeys },
+  options: {
+    heartbeatIntervalMs: number;
+    /** The orchestrator's receive limit (--max-recv-msg-size), told to every worker at Register. */
+    maxReceiveMessageBytes: number;
+    workerKeys?: WorkerKeys;
+  },
 ): AgentServiceImplementation {
   const keys = options.workerKeys;
   /** With worker keys, the call must carry the key of `group`. */
@@ -48,6 +54,13 @@ export function createAgentService(
       checkGroupKey(group, context);
       // Resuming another group's registration would move it past its key check.
       if (request.agentId !== '') checkAgentKey(request.agentId, context);
+      const protocolVersion = negotiateProtocolVersion(request.protocolVersion);
+      if (protocolVersion === undefined) {
+        throw new ServerError(
+          Status.FAILED_PRECONDITION,
+          `Register: protocol version ${request.protocolVersion} is older than the oldest this orchestrator speaks (${MIN_PROTOCOL_VERSION})`,
+        );
+      }
       const outcome = broker.registerWorker(
         {
           name: request.name,
@@ -58,12 +71,22 @@ export function createAgentService(
           labels: request.labels,
           capabilities: request.capabilities ?? { toolTypes: [], maxConcurrentTasks: 0, runtimes: [] },
           bootId: request.bootId,
+          protocolVersion,
+          maxReceiveMessageBytes: peerReceiveLimit(request.maxReceiveMessageBytes),
         },
         { agentId: request.agentId, token: request.resumeToken },
       );
       if (outcome.kind === 'denied') throw new ServerError(Status.PERMISSION_DENIED, outcome.message);
       const { agentId, resumed, resumeToken } = outcome;
-      return { agentId, heartbeatIntervalMs: options.heartbeatIntervalMs, resumed, outputOffsets: true, resumeToken };
+      return {
+        agentId,
+        heartbeatIntervalMs: options.heartbeatIntervalMs,
+        resumed,
+        outputOffsets: true,
+        resumeToken,
+        protocolVersion,
+        maxReceiveMessageBytes: options.maxReceiveMessageBytes,
+      };
     },
 
     async unregister(request, context) {

@@ -149,7 +149,7 @@ export function createOrchestrator(
     })
       .use(createErrorMiddleware(logger))
       .use(createWorkerKeyMiddleware(workerKeys));
-    s.add(AgentServiceDefinition, createAgentService(broker, { heartbeatIntervalMs, workerKeys }));
+    s.add(AgentServiceDefinition, createAgentService(broker, { heartbeatIntervalMs, maxReceiveMessageBytes: config.maxRecvMsgSize, workerKeys }));
     s.with(createClientAuthMiddleware(clientAuth)).add(TaskServiceDefinition, createTaskService(broker));
     s.add(health.definition, health.implementation);
     return s;

@@ -183,6 +183,8 @@ describe('the broker tells its observer', () => {
     labels: {},
     capabilities: { toolTypes, maxConcurrentTasks: 1, runtimes: [] },
     bootId: `boot-${name}`,
+    protocolVersion: 2,
+    maxReceiveMessageBytes: 4 * 1024 * 1024,
   });
 
   const start = (observer?: BrokerObserver) => {

@@ -26,7 +26,7 @@ interface TestWorker {
 interface TestBroker {
   readonly broker: TaskBroker;
   advance(ms: number): void;
-  addWorker(name: string, options?: { slots?: number }): TestWorker;
+  addWorker(name: string, options?: { slots?: number; maxReceiveMessageBytes?: number }): TestWorker;
   submit(task?: Task): { submitted: SubmittedTask; events: Promise<TaskEvent[]> };
 }
 
@@ -69,6 +69,8 @@ function startBroker(maxAttempts = 2): TestBroker {
           labels: {},
           capabilities: { toolTypes: ['job'], maxConcurrentTasks: options.slots ?? 1, runtimes: ['runc'] },
           bootId: `boot-${name}`,
+          protocolVersion: 2,
+          maxReceiveMessageBytes: options.maxReceiveMessageBytes ?? 4 * 1024 * 1024,
         },
         { agentId: '', token: '' },
       );

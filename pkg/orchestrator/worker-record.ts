@@ -16,6 +16,10 @@ export interface WorkerRegistration {
   readonly capabilities: Capabilities;
   /** New each start of the worker process. */
   readonly bootId: string;
+  /** The protocol version of this registration (negotiateProtocolVersion, pkg/protocol). */
+  readonly protocolVersion: number;
+  /** The largest message it accepts (RegisterRequest.max_receive_message_bytes; 0 read as 4 MiB): no larger assignment is sent. */
+  readonly maxReceiveMessageBytes: number;
 }
 
 /** What a worker's heartbeats say about its state. */
