@@ -63,8 +63,7 @@ export function createDispatchQueue(state: BrokerState, lifecycle: TaskLifecycle
       case 'dispatch': {
         const worker = state.workers.get(choice.agentId)!;
         announce(worker.registration.name);
-        lifecycle.assign(task, worker);
-        return 'dispatched';
+        return lifecycle.assign(task, worker) ? 'dispatched' : 'failed';
       }
       case 'fail':
         announce('');

@@ -294,4 +294,16 @@ describe('TaskBroker (in process, fake clock, store in memory)', () => {
     assert.deepEqual(seen.map(describeEvent), ['submitted w1', 'stdout fresh', 'result COMPLETED']);
     assert.deepEqual([resultOf(seen).worker, resultOf(seen).attempt, resultOf(seen).stdout.toString()], ['w2', 2, 'fresh']);
   });
+
+  it('fails an assignment larger than the worker accepts with MESSAGE_TOO_LARGE, without sending it; the next task goes to the worker', async () => {
+    const b = startBroker();
+    const w1 = b.addWorker('w1', { maxReceiveMessageBytes: 1024 });
+    const big = b.submit(Task.fromPartial({ toolType: 'job', params: { $case: 'custom', custom: { values: { blob: 'x'.repeat(2048) } } } }));
+    const result = resultOf(await big.events);
+    assert.deepEqual([result.state, result.cause, result.retryable, result.attempt], [TaskState.TASK_STATE_FAILED, 'MESSAGE_TOO_LARGE', false, 0]);
+    assert.match(result.error?.message ?? '', /the assignment is \d+ bytes, more than the 1024 bytes worker w1 accepts/);
+    assert.deepEqual(await commandsOf(w1), [], 'nothing was sent');
+    b.broker.submit(job, ANY_PLACEMENT, { follow: false });
+    assert.deepEqual(await commandsOf(w1), ['assign 1/1']);
+  });
 });

@@ -1,4 +1,4 @@
-import { TaskState, type TaskResult } from '../gen/agent/v1/agent.js';
+import { OrchestratorMessage, TaskState, type TaskResult } from '../gen/agent/v1/agent.js';
 import { createAttemptOutput } from './attempt-output.js';
 import { orchestratorOutcome, workerOutcome, type OrchestratorError } from './attempt-outcome.js';
 import type { BrokerState } from './broker-state.js';
@@ -14,8 +14,12 @@ import { leaseHolderOf, type WorkerRecord } from './worker-record.js';
  * lease-rules.ts; who may report: lease-holder-rules.ts.
  */
 export interface TaskLifecycle {
-  /** Leases `task` to `worker` (the next attempt, a new epoch) and sends it the assignment. */
-  assign(task: BrokerTask, worker: WorkerRecord): void;
+  /**
+   * Leases `task` to `worker` (the next attempt, a new epoch) and sends it the assignment; true.
+   * An assignment larger than the worker accepts (its max_receive_message_bytes) is not sent:
+   * the task fails MESSAGE_TOO_LARGE at once, and assign returns false.
+   */
+  assign(task: BrokerTask, worker: WorkerRecord): boolean;
   /**
    * Whether `worker` may report on `task`'s lease in force (a message on its stream, a result,
    * a heartbeat's lease): its holder, or the proven holder of a restored lease. Anyone else is
@@ -74,7 +78,19 @@ export function createTaskLifecycle(state: BrokerState, dispatch: { dispatchQueu
     worker.commands.push({ taskId: task.taskId, command: { $case: 'cancel', cancel: { ...task.cancel, leaseEpoch: task.leaseEpoch } } });
   }
 
-  function assign(task: BrokerTask, worker: WorkerRecord): void {
+  function assign(task: BrokerTask, worker: WorkerRecord): boolean {
+    const assignment: OrchestratorMessage = {
+      taskId: task.taskId,
+      command: { $case: 'assign', assign: { task: task.task, leaseEpoch: task.leaseEpoch + 1, attempt: task.attempt + 1 } },
+    };
+    const bytes = OrchestratorMessage.encode(assignment).finish().length;
+    const limit = worker.registration.maxReceiveMessageBytes;
+    if (bytes > limit) {
+      const message = `the assignment is ${bytes} bytes, more than the ${limit} bytes worker ${nameOf(worker)} accepts (its max_receive_message_bytes); it was not sent`;
+      logger.warn('task too large for its worker: failed without sending it', { taskId: task.taskId, worker: nameOf(worker), bytes, limit });
+      finish(task, state.result(task, orchestratorOutcome({ code: 'MESSAGE_TOO_LARGE', message })), task.resultEpoch);
+      return false;
+    }
     task.phase = 'assigned';
     task.attempt += 1;
     task.leaseEpoch += 1;
@@ -87,17 +103,16 @@ export function createTaskLifecycle(state: BrokerState, dispatch: { dispatchQueu
     worker.tasks.add(task.taskId);
     store.assigned(task.taskId, { attempt: task.attempt, leaseEpoch: task.leaseEpoch, worker: task.workerName, holder: leaseHolderOf(worker) });
     state.observe((o) => o.taskAssigned(task, worker, now()));
-    worker.commands.push({
-      taskId: task.taskId,
-      command: { $case: 'assign', assign: { task: task.task, leaseEpoch: task.leaseEpoch, attempt: task.attempt } },
-    });
+    worker.commands.push(assignment);
     logger.debug('task assigned', {
       taskId: task.taskId,
       toolType: task.task.toolType,
       worker: task.workerName,
       attempt: task.attempt,
       leaseEpoch: task.leaseEpoch,
+      bytes,
     });
+    return true;
   }
 
   function finishUnplaceable(task: BrokerTask, error: OrchestratorError): void {
