@@ -20,6 +20,13 @@ import { reconnectDelay } from './reconnect-delay.js';
 import { StreamSession } from './stream-session.js';
 import type { WorkerMetrics } from './worker-metrics.js';
 
+/**
+ * A session that lasted this long proved the link works, even if the orchestrator sent nothing:
+ * the reconnect backoff starts again after it. One that ends sooner, before any assignment,
+ * cancel or ack, failed at once, and the backoff goes on growing.
+ */
+const STABLE_SESSION_MS = 10_000;
+
 /** Reconnect attempts ran out (`--reconnect-max-attempts`). */
 export class ReconnectExhaustedError extends Error {
   override readonly name = 'ReconnectExhaustedError';
@@ -114,12 +121,16 @@ export class OrchestratorLink {
   /** Connects, and reconnects after every failure, until `signal`; throws ReconnectExhaustedError when attempts run out. */
   async run(signal: AbortSignal): Promise<void> {
     const { config, logger, hooks } = this.options;
+    // Attempts that did not register (--reconnect-max-attempts counts these), and the step of
+    // the backoff: every failure in a row, a registration whose stream failed before it proved
+    // itself included. Only a proven session (provenSession) starts the backoff again.
     let attempts = 0;
+    let step = 0;
     while (!signal.aborted) {
-      let registered = false;
+      let registered: StreamSession | undefined;
       try {
-        await this.runSession(signal, () => {
-          registered = true;
+        await this.runSession(signal, (session) => {
+          registered = session;
           attempts = 0;
         });
         if (!signal.aborted) logger.warn('task stream ended by the orchestrator');
@@ -129,11 +140,12 @@ export class OrchestratorLink {
       if (signal.aborted || hooks.finished()) break;
       this.setState('TRANSIENT_FAILURE');
       if (!registered) attempts++;
+      step = registered?.provenAfter(STABLE_SESSION_MS) === true ? 0 : step + 1;
       if (config.reconnectMaxAttempts > 0 && attempts >= config.reconnectMaxAttempts) {
         throw new ReconnectExhaustedError(`could not reach the orchestrator at ${config.orchestratorAddr} after ${attempts} attempts`);
       }
-      const delay = reconnectDelay(attempts + 1, config.reconnectIntervalMs, config.reconnectMaxIntervalMs, this.options.random);
-      logger.info('reconnecting', { inMs: delay, attempt: attempts + 1 });
+      const delay = reconnectDelay(step + 1, config.reconnectIntervalMs, config.reconnectMaxIntervalMs, this.options.random);
+      logger.info('reconnecting', { inMs: delay, attempt: step + 1 });
       this.options.metrics?.reconnect();
       await sleep(delay, undefined, { signal }).catch(() => undefined);
     }
@@ -192,7 +204,7 @@ export class OrchestratorLink {
   }
 
   /** One registration and task stream, until the link drops or `stop` aborts. */
-  private async runSession(stop: AbortSignal, onRegistered: () => void): Promise<void> {
+  private async runSession(stop: AbortSignal, onRegistered: (session: StreamSession) => void): Promise<void> {
     const { config, logger, hooks } = this.options;
     this.setState('CONNECTING');
     await waitForReady(this.dial(), config.dialTimeoutMs, stop);
@@ -202,7 +214,6 @@ export class OrchestratorLink {
     this.id = agentId;
     // An older orchestrator sends none (and asks for none).
     this.resumeToken = registration.resumeToken === '' ? undefined : registration.resumeToken;
-    onRegistered();
     logger.info(registration.resumed ? 'registration resumed' : 'registered', {
       agentId,
       ...(previous && !registration.resumed ? { previousAgentId: previous } : {}),
@@ -224,6 +235,7 @@ export class OrchestratorLink {
       beat,
     );
     this.current = session;
+    onRegistered(session);
     const intervalMs = heartbeatInterval(config.heartbeatIntervalMs, registration.heartbeatIntervalMs);
     if (intervalMs !== config.heartbeatIntervalMs) {
       logger.info('heartbeating at the orchestrator\'s interval', { intervalMs, configuredMs: config.heartbeatIntervalMs });
@@ -248,7 +260,10 @@ export class OrchestratorLink {
       this.setState('READY');
       hooks.onReady(agentId);
       hooks.onSession(session);
-      for await (const message of stream) hooks.onMessage(message);
+      for await (const message of stream) {
+        session.heard();
+        hooks.onMessage(message);
+      }
     } finally {
       if (this.current === session) this.current = undefined;
       over.abort(new Error('session over'));

@@ -26,6 +26,8 @@ export class StreamSession implements StreamSessionTerms {
   readonly outputOffsets: boolean;
   readonly maxMessageBytes: number;
   readonly protocolVersion: number;
+  private readonly openedAt = performance.now();
+  private heardFrom = false;
 
   constructor(terms: StreamSessionTerms, private readonly beat: BeatSignal) {
     this.number = terms.number;
@@ -37,6 +39,16 @@ export class StreamSession implements StreamSessionTerms {
   /** Over (or half-closed while the worker stops): what is sent now is dropped. */
   get closed(): boolean {
     return this.outbox.closed;
+  }
+
+  /** The orchestrator sent something on the stream (an assignment, a cancel, an ack). */
+  heard(): void {
+    this.heardFrom = true;
+  }
+
+  /** The link worked: the orchestrator sent something, or the stream lasted `stableMs`. */
+  provenAfter(stableMs: number): boolean {
+    return this.heardFrom || performance.now() - this.openedAt >= stableMs;
   }
 
   /** Ask the heartbeat loop for a beat now (drain started, engine health changed). */

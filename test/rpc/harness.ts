@@ -12,6 +12,7 @@ import {
   TaskServiceDefinition,
   TaskState,
   type OrchestratorMessage,
+  type Task,
   type RegisterRequest,
   type TaskEvent,
   type TaskServiceClient,
@@ -20,7 +21,8 @@ import {
 import { createOrchestrator, type Orchestrator, type OrchestratorOptions } from '../../pkg/orchestrator/index.js';
 import { createGrpcChannel } from '../../pkg/rpc/create-channel.js';
 import type { WorkerConfig } from '../../pkg/config/worker-config.js';
-import { ResultSpool, WorkerAgent, type TaskExecutor } from '../../pkg/worker/index.js';
+import { loadWorkerConfig } from '../../pkg/config/index.js';
+import { ResultSpool, WorkerAgent, type RunOutcome, type TaskExecutor, type TaskProgress } from '../../pkg/worker/index.js';
 
 export const MiB = 1024 * 1024;
 
@@ -293,4 +295,56 @@ export async function spoolResult(dir: string, taskId: string, output: { stdout?
   const completed = TaskResult.fromPartial({ state: TaskState.TASK_STATE_COMPLETED, cause: 'COMPLETED', worker: 'w', runtime: 'runc', attempt: 1 });
   await spool.add({ taskId, leaseEpoch, event: { $case: 'completed', completed } }, log);
   await spool.spillAll();
+}
+
+/** One run of a task by scriptedExecutor. */
+export interface ScriptedRun {
+  readonly taskId: string;
+  readonly task: Task;
+  /** Reports progress as the real executor does (output, running). */
+  progress(event: TaskProgress): Promise<void>;
+  /** Aborted when the task is cancelled (cancelTask) or stopped (abort). */
+  readonly signal: AbortSignal;
+}
+
+/** An executor whose every run the test scripts; `ran` lists the task ids it ran, in order. */
+export function scriptedExecutor(run: (run: ScriptedRun) => Promise<RunOutcome>): TaskExecutor & { readonly ran: string[] } {
+  const running = new Map<string, AbortController>();
+  const ran: string[] = [];
+  const stop = (taskId: string): boolean => {
+    running.get(taskId)?.abort();
+    return running.has(taskId);
+  };
+  const executor = {
+    ran,
+    get activeTaskIds() {
+      return [...running.keys()];
+    },
+    async run(taskId: string, task: Task, options: { onProgress?: (event: TaskProgress) => void | Promise<void> } = {}): Promise<RunOutcome> {
+      const controller = new AbortController();
+      running.set(taskId, controller);
+      ran.push(taskId);
+      try {
+        return await run({ taskId, task, signal: controller.signal, progress: async (event) => void (await options.onProgress?.(event)) });
+      } finally {
+        running.delete(taskId);
+      }
+    },
+    cancelTask: stop,
+    abort: stop,
+  };
+  return executor as unknown as TaskExecutor & { readonly ran: string[] };
+}
+
+/** A real WorkerAgent for a scripted orchestrator at `address`, started: its work dir in `dir`, `argv` added to its options. */
+export function startTestWorkerAgent(address: string, dir: string, executor: TaskExecutor, argv: readonly string[] = []): WorkerAgent {
+  const config = loadWorkerConfig({
+    argv: ['--orchestrator-addr', address, '--name', 'test-worker', '--work-dir', join(dir, 'work'), ...argv],
+    env: {},
+    homeDir: '/nonexistent',
+    hostname: 'h',
+  });
+  const agent = testWorkerAgent(config, executor, dir);
+  void agent.start().catch(() => undefined);
+  return agent;
 }

@@ -9,11 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
-import { loadWorkerConfig } from '../../pkg/config/index.js';
 import { OutputStream, Task, WorkerMessage, type OrchestratorMessage } from '../../pkg/gen/agent/v1/agent.js';
-import type { TaskExecutor, TaskProgress, WorkerAgent } from '../../pkg/worker/index.js';
+import type { WorkerAgent } from '../../pkg/worker/index.js';
 import { makeOutcome } from '../../pkg/worker/run-outcome.js';
-import { MiB, spoolResult, startScriptedOrchestrator, testWorkerAgent, waitFor, type ScriptedOrchestrator } from './harness.js';
+import { MiB, scriptedExecutor, spoolResult, startScriptedOrchestrator, startTestWorkerAgent, waitFor, type ScriptedOrchestrator } from './harness.js';
 
 const ack = (message: WorkerMessage): OrchestratorMessage => ({
   taskId: message.taskId,
@@ -27,16 +26,8 @@ function pattern(length: number): Buffer {
   return bytes;
 }
 
-function workerConfig(address: string, dir: string) {
-  return loadWorkerConfig({
-    argv: ['--orchestrator-addr', address, '--name', 'limits-worker', '--work-dir', join(dir, 'work'), '--reconnect-interval', '100ms', '--reconnect-max-interval', '200ms'],
-    env: {},
-    homeDir: '/nonexistent',
-    hostname: 'h',
-  });
-}
-
-const idleExecutor = { activeTaskIds: [] as string[], run: async () => makeOutcome('COMPLETED', { durationMs: 1, runtime: 'runc', exitCode: 0 }), cancelTask: () => false, abort: () => false };
+const RECONNECT_FAST = ['--reconnect-interval', '100ms', '--reconnect-max-interval', '200ms'];
+const completes = () => scriptedExecutor(async () => makeOutcome('COMPLETED', { durationMs: 1, runtime: 'runc', exitCode: 0 }));
 
 describe('an orchestrator without output_offsets and gRPC\'s 4 MiB limit, an unacknowledged 5 MiB result', () => {
   let dir = '';
@@ -54,8 +45,7 @@ describe('an orchestrator without output_offsets and gRPC\'s 4 MiB limit, an una
         if (message.event?.$case === 'completed') stream.send(ack(message));
       },
     });
-    agent = testWorkerAgent(workerConfig(orchestrator.address, dir), idleExecutor as unknown as TaskExecutor, dir);
-    void agent.start().catch(() => undefined);
+    agent = startTestWorkerAgent(orchestrator.address, dir, completes(), RECONNECT_FAST);
   });
 
   after(async () => {
@@ -108,18 +98,12 @@ describe('an orchestrator with output_offsets and a 64 KiB limit', () => {
       },
     });
     const released = new Promise<void>((resolve) => (release = resolve));
-    const executor = {
-      activeTaskIds: [] as string[],
-      async run(_taskId: string, _task: Task, options: { onProgress?: (event: TaskProgress) => void | Promise<void> } = {}) {
-        await options.onProgress?.({ type: 'output', stream: 'stdout', data: live });
-        await released;
-        return makeOutcome('COMPLETED', { durationMs: 1, runtime: 'runc', exitCode: 0 });
-      },
-      cancelTask: () => false,
-      abort: () => false,
-    };
-    agent = testWorkerAgent(workerConfig(orchestrator.address, dir), executor as unknown as TaskExecutor, dir);
-    void agent.start().catch(() => undefined);
+    const executor = scriptedExecutor(async (run) => {
+      await run.progress({ type: 'output', stream: 'stdout', data: live });
+      await released;
+      return makeOutcome('COMPLETED', { durationMs: 1, runtime: 'runc', exitCode: 0 });
+    });
+    agent = startTestWorkerAgent(orchestrator.address, dir, executor, RECONNECT_FAST);
   });
 
   after(async () => {
