@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import winston from 'winston';
-import { OutputStream, Task, TaskResult, TaskState, type OrchestratorMessage, type TaskEvent, type WorkerMessage } from '../gen/agent/v1/agent.js';
+import { CancelOutcome, OutputStream, Task, TaskResult, TaskState, type OrchestratorMessage, type TaskEvent, type WorkerMessage } from '../gen/agent/v1/agent.js';
 import { ANY_PLACEMENT } from '../placement/placement.js';
 import { createTaskBroker, type SubmittedTask, type TaskBroker, type WorkerSession } from './task-broker.js';
 import { IN_MEMORY, openTaskStore, type TaskStore } from './task-store.js';
@@ -305,5 +305,26 @@ describe('TaskBroker (in process, fake clock, store in memory)', () => {
     assert.deepEqual(await commandsOf(w1), [], 'nothing was sent');
     b.broker.submit(job, ANY_PLACEMENT, { follow: false });
     assert.deepEqual(await commandsOf(w1), ['assign 1/1']);
+  });
+
+  it('a cancel reply UNKNOWN ends a task whose cancel is pending CANCELLED and frees its slot; with no cancel pending it changes nothing', async () => {
+    const b = startBroker();
+    const w1 = b.addWorker('w1', { slots: 1 });
+    const first = b.submit();
+    const { taskId } = first.submitted;
+    b.broker.submit(job, ANY_PLACEMENT, { follow: false });
+    assert.deepEqual(await commandsOf(w1), ['assign 1/1']);
+    const unknown: WorkerMessage['event'] = { $case: 'cancelReply', cancelReply: { outcome: CancelOutcome.CANCEL_OUTCOME_UNKNOWN } };
+    w1.send(taskId, unknown);
+    assert.equal(b.broker.getTask(taskId)?.state, TaskState.TASK_STATE_RUNNING, 'an unsolicited reply is ignored');
+
+    b.broker.cancel(taskId, { force: false, reason: 'stop' });
+    assert.deepEqual(await commandsOf(w1), ['cancel 1']);
+    w1.send(taskId, { $case: 'cancelReply', cancelReply: { outcome: CancelOutcome.CANCEL_OUTCOME_CANCELLING } });
+    assert.equal(b.broker.getTask(taskId)?.state, TaskState.TASK_STATE_RUNNING, 'CANCELLING: the result will end it');
+    w1.send(taskId, unknown);
+    const result = resultOf(await first.events);
+    assert.deepEqual([result.state, result.cause, result.durationMs], [TaskState.TASK_STATE_CANCELLED, 'CANCELLED', 0]);
+    assert.deepEqual(await commandsOf(w1), ['assign 1/1'], 'the freed slot takes the waiting task');
   });
 });

@@ -1,4 +1,4 @@
-import { OrchestratorMessage, TaskState, type TaskResult } from '../gen/agent/v1/agent.js';
+import { CancelOutcome, OrchestratorMessage, TaskState, type TaskResult } from '../gen/agent/v1/agent.js';
 import { createAttemptOutput } from './attempt-output.js';
 import { orchestratorOutcome, workerOutcome, type OrchestratorError } from './attempt-outcome.js';
 import type { BrokerState } from './broker-state.js';
@@ -40,6 +40,12 @@ export interface TaskLifecycle {
   pushCancel(worker: WorkerRecord, task: BrokerTask): void;
   /** False when the task is unknown or already finished. */
   cancel(taskId: string, options: { force: boolean; reason: string }): boolean;
+  /**
+   * The lease holder's CancelReply about the lease in force (the caller checked both):
+   * UNKNOWN (nothing runs there) ends a task whose cancel is pending CANCELLED at once, freeing
+   * its slot; CANCELLING and FINISHED renew the lease, and the worker's result ends the task.
+   */
+  cancelReplied(task: BrokerTask, worker: WorkerRecord, outcome: CancelOutcome): void;
   /** A worker's `completed` for (task, epoch): stored, refused or acknowledged again, and always answered with an ack. */
   acceptResult(worker: WorkerRecord, taskId: string, leaseEpoch: number, reported: TaskResult): void;
 }
@@ -203,6 +209,22 @@ export function createTaskLifecycle(state: BrokerState, dispatch: { dispatchQueu
     pushCancel(worker, task);
   }
 
+  function cancelReplied(task: BrokerTask, worker: WorkerRecord, outcome: CancelOutcome): void {
+    const fields = { taskId: task.taskId, leaseEpoch: task.leaseEpoch, worker: nameOf(worker), outcome: CancelOutcome[outcome] ?? outcome };
+    if (outcome !== CancelOutcome.CANCEL_OUTCOME_UNKNOWN) {
+      claim(task, worker);
+      logger.debug('cancel reply: the worker has the task; its result ends it', fields);
+      return;
+    }
+    if (task.cancel === undefined) {
+      logger.warn('cancel reply UNKNOWN for a task with no cancel pending: ignored', fields);
+      return;
+    }
+    logger.info('cancel reply UNKNOWN: the worker does not have the task; cancelled', fields);
+    const message = `cancelled (${task.cancel.reason}); worker ${nameOf(worker)} did not have it (cancel reply UNKNOWN)`;
+    finish(task, state.result(task, orchestratorOutcome({ code: 'CANCELLED', message }, 0, TaskState.TASK_STATE_CANCELLED)), task.resultEpoch);
+  }
+
   const ack = (worker: WorkerRecord, taskId: string, leaseEpoch: number, accepted: boolean): void => {
     worker.commands.push({ taskId, command: { $case: 'ack', ack: { leaseEpoch, accepted } } });
   };
@@ -256,6 +278,7 @@ export function createTaskLifecycle(state: BrokerState, dispatch: { dispatchQueu
     finish,
     finishUnplaceable,
     pushCancel,
+    cancelReplied,
     acceptResult,
     cancel(taskId, { force, reason }) {
       const task = state.tasks.get(taskId);

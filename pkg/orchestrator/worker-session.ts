@@ -76,7 +76,10 @@ export function openWorkerSession(state: BrokerState, lifecycle: TaskLifecycle, 
   };
 }
 
-/** A message on `worker`'s stream: only its lease holder's messages about the lease in force count. */
+/**
+ * A message on `worker`'s stream: only its lease holder's messages about the lease in force
+ * count (a result is always answered: refused, or acknowledged again when already stored).
+ */
 function receive(state: BrokerState, lifecycle: TaskLifecycle, worker: WorkerRecord, message: WorkerMessage): Promise<void> | undefined {
   if (state.closed || state.workers.get(worker.agentId) !== worker || message.event === undefined) return undefined;
   const e = message.event;
@@ -96,6 +99,10 @@ function receive(state: BrokerState, lifecycle: TaskLifecycle, worker: WorkerRec
     return undefined;
   }
   if (!lifecycle.mayReport(task, worker, e.$case)) return undefined;
+  if (e.$case === 'cancelReply') {
+    lifecycle.cancelReplied(task, worker, e.cancelReply.outcome);
+    return undefined;
+  }
   lifecycle.claim(task, worker);
   switch (e.$case) {
     case 'accepted':
