@@ -4,7 +4,7 @@ import type { RunTaskRequest, Task, TaskServiceImplementation } from '../gen/age
 import type { ClientAuthContext } from './client-auth-middleware.js';
 import { canAccessTask, listedOwner, type ClientIdentity } from './client-identity.js';
 import type { TaskBroker } from './task-broker.js';
-import { checkRequestNames } from './validate-task.js';
+import { checkRequestNames, unsupportedFeature } from './validate-task.js';
 import type { Placement } from '../placement/placement.js';
 
 const SHUTTING_DOWN = 'the orchestrator is shutting down';
@@ -22,7 +22,7 @@ export function createTaskService(broker: TaskBroker): TaskServiceImplementation
   const taskOf = (request: RunTaskRequest, method: string): { task: Task; placement: Placement } => {
     if (!request.task) throw new ServerError(Status.INVALID_ARGUMENT, `${method}: RunTaskRequest.task is required`);
     const placement: Placement = { worker: request.worker, group: request.group, labels: request.labels };
-    const malformed = checkRequestNames(request.task, placement);
+    const malformed = checkRequestNames(request.task, placement) ?? unsupportedFeature(request.task);
     if (malformed !== undefined) throw new ServerError(Status.INVALID_ARGUMENT, `${method}: ${malformed}`);
     if (broker.shuttingDown) throw new ServerError(Status.UNAVAILABLE, SHUTTING_DOWN);
     return { task: request.task, placement };

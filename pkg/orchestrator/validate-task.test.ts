@@ -2,7 +2,7 @@ import type { Placement } from '../placement/placement.js';
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Task } from '../gen/agent/v1/agent.js';
-import { checkRequestNames, MAX_NAME_BYTES, validateTask } from './validate-task.js';
+import { checkRequestNames, MAX_NAME_BYTES, unsupportedFeature, validateTask } from './validate-task.js';
 
 const limits = { maxTaskBytes: 1024 };
 
@@ -16,6 +16,7 @@ describe('validateTask', () => {
     { name: 'built-in without params', task: Task.fromPartial({ toolType: 'grep' }), code: 'INVALID_PARAMS' },
     { name: 'built-in with custom params', task: Task.fromPartial({ toolType: 'list', params: { $case: 'custom', custom: { values: {} } } }), code: 'INVALID_PARAMS' },
     { name: 'custom tool with built-in params', task: Task.fromPartial({ toolType: 'my_tool', params: { $case: 'list', list: { path: '.' } } }), code: 'INVALID_PARAMS' },
+    { name: 'a session', task: Task.fromPartial({ toolType: 'my_tool', sessionId: 's1' }), code: 'SESSION_UNSUPPORTED' },
     { name: 'too large to forward', task: Task.fromPartial({ toolType: 'file_write', params: { $case: 'fileWrite', fileWrite: { path: 'a', content: Buffer.alloc(2000) } } }), code: 'MESSAGE_TOO_LARGE' },
   ];
   for (const c of cases) {
@@ -61,5 +62,12 @@ describe('checkRequestNames', () => {
     assert.match(checkRequestNames(task('file_read'), on('', { labels: { zone: 'a b' } })) ?? '', /^label zone: value "a b" is not/);
     const many = Object.fromEntries(Array.from({ length: 65 }, (_, i) => [`k${i}`, 'v']));
     assert.equal(checkRequestNames(task('file_read'), on('', { labels: many })), '65 labels: at most 64');
+  });
+});
+
+describe('unsupportedFeature', () => {
+  it('names a session (Task.session_id), which this version does not have', () => {
+    assert.equal(unsupportedFeature(Task.fromPartial({ toolType: 'file_read', sessionId: 'agent-7' })), 'sessions are not supported yet (Task.session_id)');
+    assert.equal(unsupportedFeature(Task.fromPartial({ toolType: 'file_read' })), undefined);
   });
 });

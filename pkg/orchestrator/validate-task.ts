@@ -35,6 +35,17 @@ export function checkRequestNames(task: Task, placement: Placement): string | un
   return labelsProblem(placement.labels);
 }
 
+/** Why a task that names a session is refused (sessions are reserved: Task.session_id). */
+export const SESSIONS_UNSUPPORTED = 'sessions are not supported yet (Task.session_id)';
+
+/**
+ * Whether the request asks for something this version does not have: a session. The caller
+ * refuses it (INVALID_ARGUMENT) before anything is recorded; undefined when there is none.
+ */
+export function unsupportedFeature(task: Task): string | undefined {
+  return task.sessionId === '' ? undefined : SESSIONS_UNSUPPORTED;
+}
+
 /**
  * Cheap, structural checks at submission; deep validation (paths, URLs, patterns) is the
  * worker's. Returns the error to finish the task with, or undefined when it may be dispatched.
@@ -43,6 +54,8 @@ export function validateTask(task: Task, limits: TaskLimits): OrchestratorError 
   if (task.toolType === '') {
     return { code: 'INVALID_PARAMS', message: 'task.tool_type is required' };
   }
+  // TaskService refuses these before (unsupportedFeature); a library caller of the broker gets a result.
+  if (task.sessionId !== '') return { code: 'SESSION_UNSUPPORTED', message: SESSIONS_UNSUPPORTED };
   const actual = task.params?.$case;
   const expected = paramsCaseForTool(task.toolType);
   if (isBuiltinToolType(task.toolType)) {
