@@ -39,6 +39,8 @@ export interface LinkHooks extends HeartbeatFacts {
   /** A new session: results from before it go out again. */
   onSession(session: StreamSession): void;
   onMessage(message: OrchestratorMessage): void;
+  /** The orchestrator's side of a session's stream failed (not the worker's stop, nor its own end). */
+  onStreamFailed(session: StreamSession): void;
   /** Nothing is left to do on a link: when the session ends, the loop ends instead of reconnecting. */
   finished(): boolean;
 }
@@ -256,13 +258,18 @@ export class OrchestratorLink {
     );
     try {
       await session.sendEvent('', 0, { $case: 'hello', hello: { agentId } });
-      const stream = this.client.taskStream(session.outbox.messages(), { signal, metadata: this.agentMetadata() });
+      const stream = this.client.taskStream(session.messages(), { signal, metadata: this.agentMetadata() });
       this.setState('READY');
       hooks.onReady(agentId);
       hooks.onSession(session);
-      for await (const message of stream) {
-        session.heard();
-        hooks.onMessage(message);
+      try {
+        for await (const message of stream) {
+          session.heard();
+          hooks.onMessage(message);
+        }
+      } catch (error) {
+        if (!signal.aborted) hooks.onStreamFailed(session);
+        throw error;
       }
     } finally {
       if (this.current === session) this.current = undefined;

@@ -8,6 +8,7 @@ import type { OutputStreamName } from './output-log.js';
 import type { ResultSpool, SpooledResult } from './result-spool.js';
 import type { RunOutcome } from './run-outcome.js';
 import type { StreamSession } from './stream-session.js';
+import type { ResultDropReason, WorkerMetrics } from './worker-metrics.js';
 
 export interface ResultDeliveryOptions {
   /** Results waiting for the orchestrator's ack (kept across outages and restarts). */
@@ -19,7 +20,11 @@ export interface ResultDeliveryOptions {
   readonly session: () => StreamSession | undefined;
   /** Whether a task is still held by the assignments (its result is on its way: not resent). */
   readonly isAssigned: (taskId: string) => boolean;
+  readonly metrics?: WorkerMetrics;
 }
+
+/** A result whose delivery failed this many times (a session died on it each time) is dropped. */
+export const MAX_FAILED_DELIVERIES = 5;
 
 /** What delivery needs to know of a finished assignment: `session` is where its output went out whole. */
 export type FinishedAssignment = Pick<AssignedTask, 'taskId' | 'leaseEpoch' | 'attempt' | 'output' | 'session'>;
@@ -63,10 +68,36 @@ export class ResultDelivery {
 
   /** The orchestrator's ResultAck: it has the result, or refused it for good; either way it is forgotten. */
   async ack(taskId: string, leaseEpoch: number, accepted: boolean): Promise<void> {
+    this.options.session()?.acked(taskId, leaseEpoch);
     const known = await this.options.spool.ack(taskId, leaseEpoch);
     if (known && !accepted) {
       this.options.logger.warn('orchestrator refused a result (its lease was taken away)', { taskId, leaseEpoch });
     }
+  }
+
+  /**
+   * The orchestrator failed a session's stream. The first result written on it and not
+   * acknowledged is taken for the cause: it goes behind the others, so that one result the
+   * orchestrator cannot take does not hold back the rest, and after MAX_FAILED_DELIVERIES it is
+   * dropped. (A stream that fails for another reason costs that result one of its tries.)
+   */
+  async streamFailed(session: StreamSession): Promise<void> {
+    const { spool, logger } = this.options;
+    const suspect = session.firstUnacked((taskId, leaseEpoch) => spool.holds(taskId, leaseEpoch));
+    if (suspect === undefined) return;
+    const failures = spool.deliveryFailed(suspect.taskId, suspect.leaseEpoch);
+    if (failures < MAX_FAILED_DELIVERIES) {
+      logger.warn('the task stream failed after this result was sent: it is resent after the others', { ...suspect, failures });
+      return;
+    }
+    await this.dropped(suspect.taskId, suspect.leaseEpoch, 'undeliverable', { failures });
+  }
+
+  /** Gives up on a result before its ack: logged and counted. */
+  private async dropped(taskId: string, leaseEpoch: number, reason: ResultDropReason, detail: Record<string, number> = {}): Promise<void> {
+    if (!(await this.options.spool.drop(taskId, leaseEpoch))) return;
+    this.options.logger.warn('result dropped before the orchestrator acknowledged it: the task runs again once its lease is lost', { taskId, leaseEpoch, reason, ...detail });
+    this.options.metrics?.resultDropped(reason);
   }
 
   /**

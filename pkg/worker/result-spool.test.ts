@@ -128,4 +128,20 @@ describe('ResultSpool', () => {
     assert.equal(await again.load(), 0);
     assert.deepEqual(await readdir(d), []);
   });
+
+  it('puts a result whose delivery failed behind the others, counting its failures, and drops it on request', async () => {
+    const spool = new ResultSpool(join(dir, 'd'), 1 << 20);
+    await spool.load();
+    for (const taskId of ['a', 'b', 'c']) await spool.add(result(taskId, 2));
+    assert.equal(spool.holds('a', 2), true);
+    assert.equal(spool.holds('a', 1), false, 'another lease of it');
+    assert.equal(spool.deliveryFailed('a', 1), 0, 'another lease: nothing happens');
+    assert.equal(spool.deliveryFailed('a', 2), 1);
+    assert.deepEqual((await collect(spool)).map((m) => m.taskId), ['b', 'c', 'a']);
+    assert.equal(spool.deliveryFailed('b', 2), 1);
+    assert.equal(spool.deliveryFailed('a', 2), 2);
+    assert.deepEqual((await collect(spool)).map((m) => m.taskId), ['c', 'b', 'a']);
+    assert.equal(await spool.drop('a', 2), true);
+    assert.deepEqual(spool.leases(), [{ taskId: 'c', leaseEpoch: 2 }, { taskId: 'b', leaseEpoch: 2 }]);
+  });
 });

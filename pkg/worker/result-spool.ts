@@ -14,6 +14,8 @@ interface Entry {
   output?: OutputLog;
   /** Memory this entry holds (the message and the output's head); 0 once spilled. */
   bytes: number;
+  /** Sessions that failed while this result was the first one written and not acknowledged. */
+  failedDeliveries: number;
 }
 
 /** A waiting result: the `completed` message and, apart from it, the task's output. */
@@ -63,6 +65,23 @@ export class ResultSpool {
     return this.entries.has(taskId);
   }
 
+  /** Whether the result of this very lease is waiting. */
+  holds(taskId: string, leaseEpoch: number): boolean {
+    return this.entries.get(taskId)?.leaseEpoch === leaseEpoch;
+  }
+
+  /**
+   * A session failed with this result the first one written and not acknowledged: it goes behind
+   * the others (all() yields it last). Returns how many deliveries of it failed so far.
+   */
+  deliveryFailed(taskId: string, leaseEpoch: number): number {
+    const entry = this.entries.get(taskId);
+    if (!entry || entry.leaseEpoch !== leaseEpoch) return 0;
+    this.entries.delete(taskId);
+    this.entries.set(taskId, entry);
+    return ++entry.failedDeliveries;
+  }
+
   /** Reads results spilled by an earlier run. */
   async load(): Promise<number> {
     await mkdir(this.dir, { recursive: true, mode: 0o700 });
@@ -76,7 +95,7 @@ export class ResultSpool {
         const bytes = await readFile(file);
         const message = WorkerMessage.decode(bytes);
         if (!message.taskId || message.event?.$case !== 'completed' || this.entries.has(message.taskId)) continue;
-        const entry: Entry = { taskId: message.taskId, leaseEpoch: message.leaseEpoch, file, bytes: 0 };
+        const entry: Entry = { taskId: message.taskId, leaseEpoch: message.leaseEpoch, file, bytes: 0, failedDeliveries: 0 };
         if (!message.event.completed.outputIncluded) {
           const base = logName(message.taskId, message.leaseEpoch);
           logsInUse.add(base);
@@ -104,7 +123,7 @@ export class ResultSpool {
     const bytes = WorkerMessage.encode(message).finish();
     await output?.close(); // the task is over: its output is complete
     await this.forget(message.taskId, output);
-    const entry: Entry = { taskId: message.taskId, leaseEpoch: message.leaseEpoch, bytes: 0, ...(output ? { output } : {}) };
+    const entry: Entry = { taskId: message.taskId, leaseEpoch: message.leaseEpoch, bytes: 0, failedDeliveries: 0, ...(output ? { output } : {}) };
     const size = bytes.length + (output?.memoryBytes ?? 0);
     if (this.memoryBytes + size <= this.memoryLimitBytes) {
       entry.message = message;
@@ -117,7 +136,7 @@ export class ResultSpool {
     this.entries.set(message.taskId, entry);
   }
 
-  /** Every waiting result, oldest first. */
+  /** Every waiting result, in delivery order: oldest first, those whose delivery failed last. */
   async *all(): AsyncGenerator<SpooledResult> {
     for (const entry of [...this.entries.values()]) {
       if (!this.entries.has(entry.taskId)) continue;
@@ -132,6 +151,11 @@ export class ResultSpool {
     if (!entry || entry.leaseEpoch !== leaseEpoch) return false;
     await this.forget(taskId);
     return true;
+  }
+
+  /** Gives up on a result (it cannot be delivered, or is past a bound): forgets it, as an ack would. */
+  drop(taskId: string, leaseEpoch: number): Promise<boolean> {
+    return this.ack(taskId, leaseEpoch);
   }
 
   /** Writes what is only in memory to disk (before the process exits). */

@@ -28,6 +28,8 @@ export class StreamSession implements StreamSessionTerms {
   readonly protocolVersion: number;
   private readonly openedAt = performance.now();
   private heardFrom = false;
+  /** Results written to the stream and not acknowledged yet: task id → lease epoch, in the order written. */
+  private readonly unacked = new Map<string, number>();
 
   constructor(terms: StreamSessionTerms, private readonly beat: BeatSignal) {
     this.number = terms.number;
@@ -39,6 +41,27 @@ export class StreamSession implements StreamSessionTerms {
   /** Over (or half-closed while the worker stops): what is sent now is dropped. */
   get closed(): boolean {
     return this.outbox.closed;
+  }
+
+  /** What the task stream call sends: the outbox, each result noted as it is written. */
+  async *messages(): AsyncGenerator<WorkerMessage> {
+    for await (const message of this.outbox.messages()) {
+      if (message.event?.$case === 'completed') this.unacked.set(message.taskId, message.leaseEpoch);
+      yield message;
+    }
+  }
+
+  /** The orchestrator acknowledged a result. */
+  acked(taskId: string, leaseEpoch: number): void {
+    if (this.unacked.get(taskId) === leaseEpoch) this.unacked.delete(taskId);
+  }
+
+  /** The first result written and not acknowledged that `waiting` still holds: the suspect when the stream fails. */
+  firstUnacked(waiting: (taskId: string, leaseEpoch: number) => boolean): { taskId: string; leaseEpoch: number } | undefined {
+    for (const [taskId, leaseEpoch] of this.unacked) {
+      if (waiting(taskId, leaseEpoch)) return { taskId, leaseEpoch };
+    }
+    return undefined;
   }
 
   /** The orchestrator sent something on the stream (an assignment, a cancel, an ack). */

@@ -70,7 +70,14 @@ export class WorkerAgent {
   constructor(private readonly options: WorkerAgentOptions) {
     const { config, spool, logger, metrics, engineHealth } = options;
     const session = () => this.link.session;
-    this.delivery = new ResultDelivery({ spool, logger, workerName: config.name, session, isAssigned: (taskId) => this.assignments.has(taskId) });
+    this.delivery = new ResultDelivery({
+      spool,
+      logger,
+      workerName: config.name,
+      session,
+      isAssigned: (taskId) => this.assignments.has(taskId),
+      ...(metrics ? { metrics } : {}),
+    });
     this.assignments = new Assignments({
       maxConcurrentTasks: config.maxConcurrentTasks,
       executor: options.executor,
@@ -101,6 +108,7 @@ export class WorkerAgent {
         },
         onSession: (current) => void this.delivery.resend(current),
         onMessage: (message) => this.handle(message),
+        onStreamFailed: (failed) => void this.delivery.streamFailed(failed),
         leases: () => [...this.assignments.leases(), ...spool.leases().filter(({ taskId }) => !this.assignments.has(taskId))],
         activeTaskIds: () => this.assignments.taskIds,
         draining: () => this.lifecycle !== 'RUNNING',

@@ -24,6 +24,9 @@ describe('WorkerMetrics', () => {
     metrics.reconnect();
     metrics.engineError();
     metrics.engineError();
+    metrics.resultDropped('undeliverable');
+    metrics.resultDropped('age');
+    metrics.resultDropped('age');
     const text = await metrics.text();
     assert.equal(series(text, 'baaaht_worker_tasks_total{tool="file_read",state="COMPLETED",cause="COMPLETED"}'), 2);
     assert.equal(series(text, 'baaaht_worker_tasks_total{tool="grep",state="TIMEOUT",cause="TOOL_TIMEOUT"}'), 1);
@@ -39,6 +42,8 @@ describe('WorkerMetrics', () => {
     assert.equal(series(text, 'baaaht_worker_output_bytes_total{stream="stderr"}'), 5);
     assert.equal(series(text, 'baaaht_worker_reconnects_total'), 1);
     assert.equal(series(text, 'baaaht_worker_engine_errors_total'), 2);
+    assert.equal(series(text, 'baaaht_worker_results_dropped_total{reason="undeliverable"}'), 1);
+    assert.equal(series(text, 'baaaht_worker_results_dropped_total{reason="age"}'), 2);
     assert.match(text, /# TYPE baaaht_worker_tasks_total counter/);
     assert.match(text, /# TYPE baaaht_worker_task_duration_seconds histogram/);
     assert.doesNotMatch(text, /process_cpu/, 'no default metrics when turned off');

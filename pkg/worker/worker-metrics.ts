@@ -2,6 +2,9 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import type { OutputStreamName } from '../runtime/index.js';
 import type { RunOutcome } from './run-outcome.js';
 
+/** Why a result was dropped before the orchestrator acknowledged it. */
+export type ResultDropReason = 'count' | 'bytes' | 'age' | 'undeliverable';
+
 /** What the metrics read at scrape time rather than count as it happens. */
 export interface WorkerMetricsSources {
   /** Tasks running here now. */
@@ -35,6 +38,7 @@ export class WorkerMetrics {
   private readonly outputBytes: Counter<'stream'>;
   private readonly reconnects: Counter;
   private readonly engineErrors: Counter;
+  private readonly resultsDropped: Counter<'reason'>;
 
   constructor(sources: WorkerMetricsSources, options: WorkerMetricsOptions = {}) {
     const registers = [this.registry];
@@ -89,6 +93,12 @@ export class WorkerMetrics {
       help: 'Failed checks of the Docker engine, and engine failures tasks reported.',
       registers,
     });
+    this.resultsDropped = new Counter({
+      name: 'baaaht_worker_results_dropped_total',
+      help: 'Results given up before the orchestrator acknowledged them, by reason (count, bytes, age: a bound on unacknowledged results; undeliverable: its delivery kept failing).',
+      labelNames: ['reason'],
+      registers,
+    });
     const poolTotal = (name: string, help: string, pick: (totals: { hits: number; misses: number }) => number): void => {
       new Counter({
         name,
@@ -131,6 +141,11 @@ export class WorkerMetrics {
 
   engineError(): void {
     this.engineErrors.inc();
+  }
+
+  /** A result was dropped before its ack. */
+  resultDropped(reason: ResultDropReason): void {
+    this.resultsDropped.inc({ reason });
   }
 
   /** The Prometheus text exposition of every metric. */

@@ -1,5 +1,6 @@
 /** Starts the real orchestrator on a temporary Unix socket for RPC tests. */
 import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import winston from 'winston';
 import { createClient, createServer, ServerError, Status, type Channel } from 'nice-grpc';
@@ -347,4 +348,46 @@ export function startTestWorkerAgent(address: string, dir: string, executor: Tas
   const agent = testWorkerAgent(config, executor, dir);
   void agent.start().catch(() => undefined);
   return agent;
+}
+
+/** A scripted orchestrator and a real WorkerAgent connected to it, in a temporary directory. */
+export interface ScriptedPair {
+  readonly dir: string;
+  readonly orchestrator: ScriptedOrchestrator;
+  readonly agent: WorkerAgent;
+  /** Shuts the agent down, closes the orchestrator, removes the directory. */
+  close(): Promise<void>;
+}
+
+export interface ScriptedPairOptions {
+  readonly orchestrator?: ScriptedOrchestratorOptions;
+  /** The agent's executor (one that fails every task unless given). */
+  readonly executor?: TaskExecutor;
+  /** Options added to the worker's. */
+  readonly argv?: readonly string[];
+  /** Runs before the agent starts, e.g. to spool results from "an earlier run" (spoolResult). */
+  readonly prepare?: (dir: string) => Promise<void>;
+}
+
+export async function startScriptedPair(options: ScriptedPairOptions = {}): Promise<ScriptedPair> {
+  const dir = await mkdtemp(join(tmpdir(), 'baaaht-scripted-'));
+  await options.prepare?.(dir);
+  const orchestrator = await startScriptedOrchestrator(options.orchestrator);
+  const executor = options.executor ?? scriptedExecutor(() => Promise.reject(new Error('no task here')));
+  const agent = startTestWorkerAgent(orchestrator.address, dir, executor, options.argv);
+  return {
+    dir,
+    orchestrator,
+    agent,
+    async close() {
+      await agent.shutdown('test over');
+      await orchestrator.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The orchestrator's acceptance of a result the worker sent. */
+export function ackOf(result: WorkerMessage): OrchestratorMessage {
+  return { taskId: result.taskId, command: { $case: 'ack', ack: { leaseEpoch: result.leaseEpoch, accepted: true } } };
 }

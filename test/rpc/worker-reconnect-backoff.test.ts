@@ -4,38 +4,28 @@
 // --reconnect-interval, for ever. The orchestrator here is scripted in the test: every stream
 // fails as soon as its hello arrives.
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
-import type { WorkerAgent } from '../../pkg/worker/index.js';
-import { scriptedExecutor, startScriptedOrchestrator, startTestWorkerAgent, waitFor, type ScriptedOrchestrator } from './harness.js';
+import { startScriptedPair, waitFor, type ScriptedPair } from './harness.js';
 
 describe('a stream that fails right after every registration', () => {
-  let dir = '';
-  let orchestrator: ScriptedOrchestrator;
-  let agent: WorkerAgent;
+  let pair: ScriptedPair;
   const at: number[] = [];
 
   before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'baaaht-backoff-'));
-    orchestrator = await startScriptedOrchestrator({
-      register: () => {
-        at.push(Date.now());
-        return { outputOffsets: true, protocolVersion: 2 };
+    pair = await startScriptedPair({
+      orchestrator: {
+        register: () => {
+          at.push(Date.now());
+          return { outputOffsets: true, protocolVersion: 2 };
+        },
+        onStream: (stream) => stream.fail('this orchestrator fails every stream'),
       },
-      onStream: (stream) => stream.fail('this orchestrator fails every stream'),
+      argv: ['--reconnect-interval', '50ms', '--reconnect-max-interval', '5s'],
     });
-    const executor = scriptedExecutor(() => Promise.reject(new Error('no task here')));
-    agent = startTestWorkerAgent(orchestrator.address, dir, executor, ['--reconnect-interval', '50ms', '--reconnect-max-interval', '5s']);
   });
 
-  after(async () => {
-    await agent?.shutdown('test over');
-    await orchestrator?.close();
-    await rm(dir, { recursive: true, force: true });
-  });
+  after(() => pair?.close());
 
   it('registers a few times in 3 s, each pause longer than the last, not every 50 ms', async () => {
     await waitFor(() => at.length > 0, 10_000);
