@@ -63,6 +63,8 @@ export interface WorkerConfig {
   readonly taskRecords: TaskRecordsConfig;
   /** Unacknowledged results kept in memory before they are written to workDir. */
   readonly resultMemoryBytes: number;
+  /** Bounds on unacknowledged results (--max-unacked-results, --max-unacked-bytes, --unacked-result-ttl). */
+  readonly unackedResults: UnackedResultLimits;
   /** How often orphaned containers are looked for, and how far past its deadline a container must be. */
   readonly reapIntervalMs: number;
   readonly reapMarginMs: number;
@@ -73,6 +75,15 @@ export interface WorkerConfig {
   /** Containers started ahead of tasks (--warm-pool, --warm-per-key, --warm-max, --warm-idle). */
   readonly warmPool: WarmPoolConfig;
   readonly tools: BuiltinToolOptions;
+}
+
+/** How many unacknowledged results a worker keeps, and for how long; past a bound the oldest are dropped. */
+export interface UnackedResultLimits {
+  readonly maxCount: number;
+  /** Their messages and output together, in memory and on disk. */
+  readonly maxBytes: number;
+  /** A result older than this is dropped. */
+  readonly ttlMs: number;
 }
 
 /** The warm pool's settings (see WarmPool in pkg/runtime). */

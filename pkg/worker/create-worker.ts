@@ -174,7 +174,7 @@ export async function createWorker(config: WorkerConfig, logger: Logger, options
   agent = new WorkerAgent({
     config,
     executor,
-    spool: new ResultSpool(join(config.workDir, 'results'), config.resultMemoryBytes),
+    spool: new ResultSpool(join(config.workDir, 'results'), config.resultMemoryBytes, { limits: config.unackedResults }),
     toolTypes,
     runtimes: runtimes.all,
     logger,

@@ -1,5 +1,5 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { TaskResult, WorkerMessage } from '../gen/agent/v1/agent.js';
-import type { Logger } from '../log/index.js';
 import { wireState } from '../protocol/index.js';
 import type { AssignedTask } from './assigned-task.js';
 import { describeError } from './describe-error.js';
@@ -10,10 +10,16 @@ import type { RunOutcome } from './run-outcome.js';
 import type { StreamSession } from './stream-session.js';
 import type { ResultDropReason, WorkerMetrics } from './worker-metrics.js';
 
+/** What delivery logs (a winston Logger is one). */
+export interface DeliveryLogger {
+  warn(message: string, meta?: Record<string, unknown>): unknown;
+  error(message: string, meta?: Record<string, unknown>): unknown;
+}
+
 export interface ResultDeliveryOptions {
   /** Results waiting for the orchestrator's ack (kept across outages and restarts). */
   readonly spool: ResultSpool;
-  readonly logger: Logger;
+  readonly logger: DeliveryLogger;
   /** The worker's name, in every result. */
   readonly workerName: string;
   /** The task stream open now, if any. */
@@ -44,6 +50,7 @@ export class ResultDelivery {
     const spooled: SpooledResult = { message: this.resultMessage(task, outcome), output: task.output };
     try {
       await this.options.spool.add(spooled.message, task.output);
+      await this.enforceLimits();
     } catch (error) {
       this.options.logger.error('could not store a result', { taskId: task.taskId, error: describeError(error) });
     }
@@ -91,6 +98,25 @@ export class ResultDelivery {
       return;
     }
     await this.dropped(suspect.taskId, suspect.leaseEpoch, 'undeliverable', { failures });
+  }
+
+  /**
+   * Keeps the waiting results within the spool's bounds (--max-unacked-results,
+   * --max-unacked-bytes, --unacked-result-ttl): sweeps at once, then every quarter of the TTL
+   * (between 1 s and 1 min), until `signal`; every result kept sweeps too.
+   */
+  async run(signal: AbortSignal): Promise<void> {
+    const limits = this.options.spool.limits;
+    if (limits === undefined) return;
+    const everyMs = Math.min(60_000, Math.max(1_000, Math.floor(limits.ttlMs / 4)));
+    while (!signal.aborted) {
+      await this.enforceLimits().catch((error: unknown) => this.options.logger.warn('could not drop results past their bounds', { error: describeError(error) }));
+      await sleep(everyMs, undefined, { signal }).catch(() => undefined);
+    }
+  }
+
+  private async enforceLimits(): Promise<void> {
+    for (const { taskId, leaseEpoch, reason } of this.options.spool.overLimits()) await this.dropped(taskId, leaseEpoch, reason);
   }
 
   /** Gives up on a result before its ack: logged and counted. */

@@ -86,7 +86,7 @@ describe('ResultSpool', () => {
 
   it('keeps a task\'s output log beside its result: head in memory, the rest on disk, all of it back after a restart', async () => {
     const d = join(dir, 'd');
-    const spool = new ResultSpool(d, 1 << 20, 8);
+    const spool = new ResultSpool(d, 1 << 20, { outputMemoryBytes: 8 });
     await spool.load();
     const log = spool.outputLog('t5', 3);
     await log.append('stdout', Buffer.from('12345678')); // fills the 8-byte head
@@ -99,11 +99,11 @@ describe('ResultSpool', () => {
     await spool.add(result('t6', 1), undefined);
     await spool.spillAll();
     for (const f of await readdir(d)) assert.equal((await stat(join(d, f))).mode & 0o077, 0, `${f} is private`);
-    const orphan = new ResultSpool(d, 1 << 20, 8).outputLog('never-completed', 1);
+    const orphan = new ResultSpool(d, 1 << 20, { outputMemoryBytes: 8 }).outputLog('never-completed', 1);
     await orphan.append('stdout', Buffer.from('lost with its worker'));
     await orphan.close();
 
-    const again = new ResultSpool(d, 1 << 20, 8);
+    const again = new ResultSpool(d, 1 << 20, { outputMemoryBytes: 8 });
     assert.equal(await again.load(), 2);
     assert.equal((await readdir(d)).filter((f) => f.endsWith('.tail')).length, 1, 'the orphaned log was removed');
     const spooled = [];

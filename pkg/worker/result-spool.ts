@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { UnackedResultLimits } from '../config/worker-config.js';
 import { WorkerMessage } from '../gen/agent/v1/agent.js';
 import { OutputLog } from './output-log.js';
+import { resultsOverLimits, type LimitReason } from './unacked-result-limits.js';
 
 interface Entry {
   readonly taskId: string;
@@ -16,6 +18,19 @@ interface Entry {
   bytes: number;
   /** Sessions that failed while this result was the first one written and not acknowledged. */
   failedDeliveries: number;
+  /** When it was kept (the spool's clock; a file's modification time after a restart). */
+  readonly keptAt: number;
+  /** Its message and output, in memory and on disk (what the byte bound counts). */
+  readonly totalBytes: number;
+}
+
+export interface ResultSpoolOptions {
+  /** Per task, the output head kept in memory (default: min(4 MiB, memoryLimitBytes)). */
+  readonly outputMemoryBytes?: number;
+  /** Bounds on what is kept (overLimits() says what is past them); none: unbounded. */
+  readonly limits?: UnackedResultLimits;
+  /** The clock of keptAt and the TTL (Date.now). */
+  readonly now?: () => number;
 }
 
 /** A waiting result: the `completed` message and, apart from it, the task's output. */
@@ -39,13 +54,19 @@ export const OUTPUT_MEMORY_PER_TASK = 4 * 1024 * 1024;
 export class ResultSpool {
   private readonly entries = new Map<string, Entry>();
   private memoryBytes = 0;
+  private readonly outputMemoryBytes: number;
+  private readonly now: () => number;
+  readonly limits: UnackedResultLimits | undefined;
 
   constructor(
     private readonly dir: string,
     private readonly memoryLimitBytes: number,
-    /** Per task, the output head kept in memory (default: min(4 MiB, memoryLimitBytes)). */
-    private readonly outputMemoryBytes = Math.min(OUTPUT_MEMORY_PER_TASK, memoryLimitBytes),
-  ) {}
+    options: ResultSpoolOptions = {},
+  ) {
+    this.outputMemoryBytes = options.outputMemoryBytes ?? Math.min(OUTPUT_MEMORY_PER_TASK, memoryLimitBytes);
+    this.limits = options.limits;
+    this.now = options.now ?? Date.now;
+  }
 
   /** A new output log for a task that starts now (its files live in the spool's directory, made by load()). */
   outputLog(taskId: string, leaseEpoch: number): OutputLog {
@@ -95,13 +116,23 @@ export class ResultSpool {
         const bytes = await readFile(file);
         const message = WorkerMessage.decode(bytes);
         if (!message.taskId || message.event?.$case !== 'completed' || this.entries.has(message.taskId)) continue;
-        const entry: Entry = { taskId: message.taskId, leaseEpoch: message.leaseEpoch, file, bytes: 0, failedDeliveries: 0 };
+        let output: OutputLog | undefined;
         if (!message.event.completed.outputIncluded) {
           const base = logName(message.taskId, message.leaseEpoch);
           logsInUse.add(base);
-          entry.output = await OutputLog.open(join(this.dir, base));
+          output = await OutputLog.open(join(this.dir, base));
         }
-        this.entries.set(message.taskId, entry);
+        const { mtimeMs } = await stat(file);
+        this.entries.set(message.taskId, {
+          taskId: message.taskId,
+          leaseEpoch: message.leaseEpoch,
+          file,
+          bytes: 0,
+          failedDeliveries: 0,
+          keptAt: mtimeMs,
+          totalBytes: bytes.length + (output?.totalBytes ?? 0),
+          ...(output ? { output } : {}),
+        });
         loaded++;
       } catch {
         await rm(file, { force: true }); // unreadable: a torn write from a crash
@@ -123,7 +154,15 @@ export class ResultSpool {
     const bytes = WorkerMessage.encode(message).finish();
     await output?.close(); // the task is over: its output is complete
     await this.forget(message.taskId, output);
-    const entry: Entry = { taskId: message.taskId, leaseEpoch: message.leaseEpoch, bytes: 0, failedDeliveries: 0, ...(output ? { output } : {}) };
+    const entry: Entry = {
+      taskId: message.taskId,
+      leaseEpoch: message.leaseEpoch,
+      bytes: 0,
+      failedDeliveries: 0,
+      keptAt: this.now(),
+      totalBytes: bytes.length + (output?.totalBytes ?? 0),
+      ...(output ? { output } : {}),
+    };
     const size = bytes.length + (output?.memoryBytes ?? 0);
     if (this.memoryBytes + size <= this.memoryLimitBytes) {
       entry.message = message;
@@ -151,6 +190,13 @@ export class ResultSpool {
     if (!entry || entry.leaseEpoch !== leaseEpoch) return false;
     await this.forget(taskId);
     return true;
+  }
+
+  /** The results past the bounds now (resultsOverLimits), with why; drop() them. None without bounds. */
+  overLimits(): Array<{ readonly taskId: string; readonly leaseEpoch: number; readonly reason: LimitReason }> {
+    if (this.limits === undefined) return [];
+    const held = [...this.entries.values()].map(({ taskId, totalBytes, keptAt }) => ({ taskId, bytes: totalBytes, keptAt }));
+    return resultsOverLimits(held, this.limits, this.now()).map(({ taskId, reason }) => ({ taskId, leaseEpoch: this.entries.get(taskId)!.leaseEpoch, reason }));
   }
 
   /** Gives up on a result (it cannot be delivered, or is past a bound): forgets it, as an ack would. */

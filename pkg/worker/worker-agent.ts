@@ -183,7 +183,12 @@ export class WorkerAgent {
       return;
     }
     const signal = this.stop.signal;
-    this.background = Promise.all([engineHealth?.run(signal), this.reapLoop?.run(signal), this.options.taskRecords?.run(signal)]);
+    this.background = Promise.all([
+      engineHealth?.run(signal),
+      this.reapLoop?.run(signal),
+      this.options.taskRecords?.run(signal),
+      this.delivery.run(signal),
+    ]);
     try {
       await this.link.run(signal);
     } catch (error) {
