@@ -41,7 +41,7 @@ export interface LinkHooks extends HeartbeatFacts {
   onMessage(message: OrchestratorMessage): void;
   /** The orchestrator's side of a session's stream failed (not the worker's stop, nor its own end). */
   onStreamFailed(session: StreamSession): void;
-  /** Nothing is left to do on a link: when the session ends, the loop ends instead of reconnecting. */
+  /** Nothing is left to do on a link, or the worker is leaving: no new registration; the loop ends when the session does. */
   finished(): boolean;
 }
 
@@ -150,6 +150,7 @@ export class OrchestratorLink {
       logger.info('reconnecting', { inMs: delay, attempt: step + 1 });
       this.options.metrics?.reconnect();
       await sleep(delay, undefined, { signal }).catch(() => undefined);
+      if (hooks.finished()) break; // the worker decided to stop meanwhile
     }
   }
 

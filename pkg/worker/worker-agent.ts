@@ -65,6 +65,11 @@ export class WorkerAgent {
   private loopDone: Promise<void> | undefined;
   private fatal: Error | undefined;
   private stopping: Promise<void> | undefined;
+  /**
+   * The worker decided to stop (shutdown() was called, or a drain's tasks are done): the link
+   * registers no more; results not acknowledged stay in the spool for the next start.
+   */
+  private leaving = false;
   private registered: { resolve: (id: string) => void; reject: (error: Error) => void } | undefined;
 
   constructor(private readonly options: WorkerAgentOptions) {
@@ -113,7 +118,7 @@ export class WorkerAgent {
         activeTaskIds: () => this.assignments.taskIds,
         draining: () => this.lifecycle !== 'RUNNING',
         ...(engineHealth ? { engine: engineHealth } : {}),
-        finished: () => this.lifecycle === 'DRAINING' && this.assignments.size === 0 && spool.size === 0,
+        finished: () => this.leaving || (this.lifecycle === 'DRAINING' && this.assignments.size === 0 && spool.size === 0),
       },
     });
     this.reapLoop = options.reaper ? new OrphanReapLoop(options.reaper, config.reapIntervalMs, logger) : undefined;
@@ -220,6 +225,7 @@ export class WorkerAgent {
    * report every result, unregister and close the link.
    */
   shutdown(reason = 'shutdown'): Promise<void> {
+    this.leaving = true;
     this.stopping ??= this.stopNow(reason, this.options.config.shutdownTimeoutMs).finally(() => this.afterStop());
     return this.stopping;
   }
@@ -280,7 +286,8 @@ export class WorkerAgent {
     while (spool.size > 0 && this.link.session && Date.now() < deadline) await sleep(20);
     const kept = await spool.spillAll();
     if (spool.size > 0) logger.warn('results not acknowledged yet: kept on disk for the next start', { count: spool.size, spilledNow: kept });
-    // Half-close the task stream, then end the loops.
+    // Half-close the task stream, then end the loops; no registration from here on.
+    this.leaving = true;
     const session = this.link.session;
     if (session) {
       session.close();
