@@ -39,6 +39,8 @@ export interface BrokerTask {
   assignedAtMs: number | undefined;
   /** Epoch whose `completed` was accepted (0: none): a second delivery is acknowledged, not applied. */
   resultEpoch: number;
+  /** Agent id of the worker whose result of resultEpoch was accepted (its resend alone is acknowledged again). */
+  resultFrom?: string;
   /** A cancel asked for while the task was leased; it finishes CANCELLED if the lease is lost. */
   cancel: CancelRequest | undefined;
   /**

@@ -54,7 +54,7 @@ export function createTaskLifecycle(state: BrokerState, dispatch: { dispatchQueu
   const { logger, store, now, workerTimeoutMs, maxAttempts } = state;
   const nameOf = (worker: WorkerRecord): string => worker.registration.name;
 
-  function finish(task: BrokerTask, final: TaskResult, resultEpoch: number): void {
+  function finish(task: BrokerTask, final: TaskResult, resultEpoch: number, deliveredBy?: WorkerRecord): void {
     if (task.phase === 'finished') return;
     task.phase = 'finished';
     state.tasks.delete(task.taskId);
@@ -63,7 +63,9 @@ export function createTaskLifecycle(state: BrokerState, dispatch: { dispatchQueu
     state.queue = state.queue.filter((r) => r !== task);
     const freedSlot = task.worker?.tasks.delete(task.taskId) ?? false;
     task.leaseDeadlineMs = undefined;
-    if (!state.closed) store.finished(task.taskId, final, { resultEpoch, finishedAtMs: now() });
+    if (!state.closed) {
+      store.finished(task.taskId, final, { resultEpoch, finishedAtMs: now(), ...(deliveredBy ? { deliveredBy: leaseHolderOf(deliveredBy) } : {}) });
+    }
     state.observe((o) => o.taskFinished(task, final, now()));
     task.subscriber.send({ taskId: task.taskId, event: { $case: 'result', result: final } });
     task.subscriber.end();
@@ -232,11 +234,13 @@ export function createTaskLifecycle(state: BrokerState, dispatch: { dispatchQueu
   function acceptResult(worker: WorkerRecord, taskId: string, leaseEpoch: number, reported: TaskResult): void {
     const task = state.tasks.get(taskId);
     let view: LeaseView | undefined;
+    let storedBy: string | undefined;
     if (task) {
       view = { leased: isLeased(task), leaseEpoch: task.leaseEpoch, resultEpoch: task.resultEpoch };
     } else {
       const row = state.closed ? undefined : store.get(taskId);
       if (row?.state === 'finished') view = { leased: false, leaseEpoch: row.leaseEpoch, resultEpoch: row.resultEpoch };
+      storedBy = row?.holder?.agentId;
     }
     const verdict = judgeCompleted(view, leaseEpoch);
     if (verdict === 'stale') {
@@ -245,7 +249,14 @@ export function createTaskLifecycle(state: BrokerState, dispatch: { dispatchQueu
       return;
     }
     if (verdict === 'duplicate' || task === undefined) {
-      // Changes nothing, whoever sends it: the holder whose first ack was lost gets its answer.
+      // A resend of the stored result changes nothing. Only the worker that delivered it (or the
+      // same worker registered anew after a restart, proving its old agent id) hears accepted:
+      // its first ack was lost. Anyone else is refused, as a non-holder is while the lease runs.
+      if (!isDeliverer(task ? task.resultFrom : storedBy, worker)) {
+        ack(worker, taskId, leaseEpoch, false);
+        logger.warn('a worker that did not deliver the stored result sent it again: refused', { taskId, leaseEpoch, worker: nameOf(worker), agentId: worker.agentId });
+        return;
+      }
       ack(worker, taskId, leaseEpoch, true);
       logger.debug('result delivered again; already stored', { taskId, leaseEpoch, worker: nameOf(worker) });
       return;
@@ -257,10 +268,17 @@ export function createTaskLifecycle(state: BrokerState, dispatch: { dispatchQueu
     ack(worker, taskId, leaseEpoch, true);
     claim(task, worker);
     task.resultEpoch = leaseEpoch;
+    task.resultFrom = worker.agentId;
     const final = state.result(task, workerOutcome(reported));
     const decision = afterResult({ retryable: final.retryable, attempt: task.attempt, maxAttempts, cancelPending: task.cancel !== undefined });
     if (decision === 'retry') requeue(task, final, `retryable result ${final.cause} from worker ${nameOf(worker)}`);
-    else finish(task, final, leaseEpoch);
+    else finish(task, final, leaseEpoch, worker);
+  }
+
+  /** Whether `worker` delivered the stored result (by agent id, or the one it proved at Register after a restart). */
+  function isDeliverer(storedBy: string | undefined, worker: WorkerRecord): boolean {
+    if (storedBy === undefined || storedBy === '') return false;
+    return storedBy === worker.agentId || storedBy === worker.provenFormerId;
   }
 
   return {

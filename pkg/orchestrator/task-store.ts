@@ -61,7 +61,10 @@ export interface StoredTask {
   readonly leaseEpoch: number;
   /** Name of the worker holding the lease, or that ran the task. */
   readonly worker: string;
-  /** Who holds the lease (while assigned; undefined otherwise, and for leases stored before #11). */
+  /**
+   * Who holds the lease while assigned; once finished, the worker whose result was stored
+   * (undefined when the orchestrator decided the end, and for rows stored before #11/#12).
+   */
   readonly holder: LeaseHolder | undefined;
   readonly cancel: CancelRequest | undefined;
   /** Epoch whose result from a worker was accepted (0: none). */
@@ -98,8 +101,12 @@ export interface TaskStore {
   /** Back in the queue for another attempt. */
   requeued(taskId: string, input: { lastFailure: TaskResult; resultEpoch: number }): void;
   cancelRequested(taskId: string, cancel: CancelRequest): void;
-  /** Stores the final result; false when the task was already finished (nothing changes). */
-  finished(taskId: string, result: TaskResult, input: { resultEpoch: number; finishedAtMs: number }): boolean;
+  /**
+   * Stores the final result; false when the task was already finished (nothing changes).
+   * `deliveredBy`: the worker whose result this is (kept as the row's holder: the only one whose
+   * resend of it is acknowledged as accepted); undefined when the orchestrator decided the end.
+   */
+  finished(taskId: string, result: TaskResult, input: { resultEpoch: number; finishedAtMs: number; deliveredBy?: LeaseHolder }): boolean;
   /** Queued and assigned tasks, in submission order. */
   unfinished(): StoredTask[];
   get(taskId: string): StoredTask | undefined;
@@ -244,9 +251,9 @@ function createTaskStore(db: Database.Database, location: string): TaskStore {
     cancelRequested: db.prepare<[number, string, string]>(
       `UPDATE tasks SET cancel_force = ?, cancel_reason = ? WHERE task_id = ? AND state != 'finished'`,
     ),
-    finished: db.prepare<[Buffer, number, number, string, number, string]>(
+    finished: db.prepare<[Buffer, number, number, string, number, string, string, string]>(
       `UPDATE tasks SET state = 'finished', result = ?, result_bytes = ?, result_epoch = ?, worker = ?, finished_at_ms = ?,
-         holder_agent_id = '', holder_token_sha256 = '',
+         holder_agent_id = ?, holder_token_sha256 = ?,
          last_failure = NULL, task = x'' WHERE task_id = ? AND state != 'finished'`,
     ),
     unfinished: db.prepare<[], Row>(`SELECT * FROM tasks WHERE state != 'finished' ORDER BY seq`),
@@ -310,9 +317,18 @@ function createTaskStore(db: Database.Database, location: string): TaskStore {
     cancelRequested(taskId, { force, reason }) {
       statements.cancelRequested.run(force ? 1 : 0, reason, taskId);
     },
-    finished(taskId, result, { resultEpoch, finishedAtMs }) {
+    finished(taskId, result, { resultEpoch, finishedAtMs, deliveredBy }) {
       const bytes = result.stdout.length + result.stderr.length;
-      const info = statements.finished.run(encode(TaskResult.encode(result)), bytes, resultEpoch, result.worker, finishedAtMs, taskId);
+      const info = statements.finished.run(
+        encode(TaskResult.encode(result)),
+        bytes,
+        resultEpoch,
+        result.worker,
+        finishedAtMs,
+        deliveredBy?.agentId ?? '',
+        deliveredBy?.tokenHash ?? '',
+        taskId,
+      );
       return info.changes > 0;
     },
     unfinished() {
