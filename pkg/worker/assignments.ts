@@ -1,10 +1,12 @@
 import type { CancelCommand, Task, WorkerMessage } from '../gen/agent/v1/agent.js';
 import type { Logger } from '../log/index.js';
 import type { AssignedTask } from './assigned-task.js';
+import { decideCancel } from './decide-cancel.js';
 import { describeError } from './describe-error.js';
 import { isAddressableTaskId } from './is-addressable-task-id.js';
 import { OutputCoalescer } from './output-coalescer.js';
 import type { OutputLog, OutputStreamName } from './output-log.js';
+import { RememberedCancels } from './remembered-cancels.js';
 import type { ResultDelivery } from './result-delivery.js';
 import type { ResultSpool } from './result-spool.js';
 import { makeOutcome, type RunOutcome, type TaskProgress } from './run-outcome.js';
@@ -27,6 +29,8 @@ export interface AssignmentsOptions {
   readonly session: () => StreamSession | undefined;
   /** False once the worker drains or stops: new assignments are refused (WORKER_SHUTDOWN). */
   readonly accepting: () => boolean;
+  /** Cancels that came before their assignment (a new set unless given). */
+  readonly rememberedCancels?: RememberedCancels;
 }
 
 /**
@@ -37,10 +41,14 @@ export interface AssignmentsOptions {
  */
 export class Assignments {
   private readonly tasks = new Map<string, AssignedTask>();
+  /** Tasks whose result is on its way to the spool: task id → lease epoch. */
+  private readonly finishing = new Map<string, number>();
   private readonly queue: TaskQueue;
+  private readonly remembered: RememberedCancels;
 
   constructor(private readonly options: AssignmentsOptions) {
     this.queue = new TaskQueue(options.maxConcurrentTasks);
+    this.remembered = options.rememberedCancels ?? new RememberedCancels();
   }
 
   /** Tasks queued or running here. */
@@ -81,13 +89,24 @@ export class Assignments {
     }
   }
 
+  /**
+   * A CancelCommand: stops the task when it is the lease held here (or an older one), answers
+   * with a CancelReply (decideCancel says which), and remembers a cancel of a task not here.
+   */
   cancel(taskId: string, command: CancelCommand): void {
     const task = this.tasks.get(taskId);
-    if (task && this.queue.withdraw(taskId)) {
-      void this.complete(task, stopOutcome('CANCELLED', 'the task was cancelled before it started'));
-    } else {
-      this.options.executor.cancelTask(taskId, { force: command.force, kind: 'ORCHESTRATOR_CANCEL' });
+    const finished = this.finishing.get(taskId) ?? this.options.spool.leaseOf(taskId);
+    const held = task ? { state: 'active' as const, leaseEpoch: task.leaseEpoch } : finished === undefined ? undefined : { state: 'finished' as const, leaseEpoch: finished };
+    const decision = decideCancel(held, command.leaseEpoch);
+    if (decision.remember) this.remembered.remember(taskId, command.leaseEpoch);
+    const session = this.options.session();
+    // A version-1 orchestrator knows no reply (protocol version 2 added it).
+    if (session && session.protocolVersion >= 2) {
+      void session.sendEvent(taskId, decision.leaseEpoch, { $case: 'cancelReply', cancelReply: { outcome: decision.outcome } });
     }
+    if (!task || !decision.stop) return;
+    if (this.queue.withdraw(taskId)) void this.complete(task, stopOutcome('CANCELLED', 'the task was cancelled before it started'));
+    else this.options.executor.cancelTask(taskId, { force: command.force, kind: 'ORCHESTRATOR_CANCEL' });
   }
 
   accept(taskId: string, leaseEpoch: number, attempt: number, task: Task | undefined): void {
@@ -113,6 +132,15 @@ export class Assignments {
     if (existing) {
       if (existing.leaseEpoch === leaseEpoch) return; // the same assignment again after a reconnect
       logger.warn('task assigned again under a newer lease while the old run goes on', { taskId, leaseEpoch });
+      return;
+    }
+    if (this.finishing.get(taskId) === leaseEpoch || this.options.spool.holds(taskId, leaseEpoch)) {
+      logger.info('the same assignment again: its result is here already (sent until acknowledged), not run again', { taskId, leaseEpoch });
+      return;
+    }
+    if (this.remembered.cancels(taskId, leaseEpoch)) {
+      logger.info('assignment cancelled before it came: ended at once', { taskId, leaseEpoch });
+      void this.complete(assigned, stopOutcome('CANCELLED', 'the task was cancelled before its assignment arrived'));
       return;
     }
     if (!this.options.accepting()) {
@@ -194,12 +222,14 @@ export class Assignments {
     const startedAt = task.startedAt === undefined ? undefined : Math.round(finishedAt - (performance.now() - task.startedAt));
     const recordFiles =
       task.recordFiles ?? this.options.taskRecords?.begin(task.taskId, { tool: task.tool, attempt: task.attempt, leaseEpoch: task.leaseEpoch });
+    if (this.tasks.get(task.taskId) === task) this.tasks.delete(task.taskId);
+    this.finishing.set(task.taskId, task.leaseEpoch);
     try {
-      if (this.tasks.get(task.taskId) === task) this.tasks.delete(task.taskId);
       this.options.metrics?.taskFinished(task.tool, outcome);
       task.coalescer?.close();
       await this.options.delivery.deliver(task, outcome);
     } finally {
+      if (this.finishing.get(task.taskId) === task.leaseEpoch) this.finishing.delete(task.taskId);
       // Behind the result, never in its way (it logs its own failures).
       void recordFiles?.finish(outcome, { finishedAt, ...(startedAt === undefined ? {} : { startedAt }) });
     }

@@ -4,7 +4,7 @@ import type { WorkerConfig } from '../config/worker-config.js';
 import { AgentServiceDefinition, type AgentServiceClient, type OrchestratorMessage, type RegisterResponse } from '../gen/agent/v1/agent.js';
 import type { Logger } from '../log/index.js';
 import { platformLabels } from '../placement/platform-labels.js';
-import { PROTOCOL_VERSION } from '../protocol/index.js';
+import { negotiateProtocolVersion, PROTOCOL_VERSION } from '../protocol/index.js';
 import { agentCallMetadata } from '../rpc/agent-token.js';
 import { createOrchestratorDialer, fixedDialer, processSocketTrust, type OrchestratorDialer } from '../rpc/create-orchestrator-dialer.js';
 import { insecureWarning } from '../rpc/insecure-warning.js';
@@ -233,7 +233,7 @@ export class OrchestratorLink {
         number: ++this.sessions,
         outputOffsets: registration.outputOffsets,
         maxMessageBytes: sessionSendLimit(registration.maxReceiveMessageBytes, config.maxSendMsgSize),
-        protocolVersion: registration.protocolVersion,
+        protocolVersion: negotiateProtocolVersion(registration.protocolVersion) ?? 1,
       },
       beat,
     );

@@ -86,6 +86,11 @@ export class ResultSpool {
     return this.entries.has(taskId);
   }
 
+  /** The lease epoch of the task's waiting result, if one is waiting. */
+  leaseOf(taskId: string): number | undefined {
+    return this.entries.get(taskId)?.leaseEpoch;
+  }
+
   /** Whether the result of this very lease is waiting. */
   holds(taskId: string, leaseEpoch: number): boolean {
     return this.entries.get(taskId)?.leaseEpoch === leaseEpoch;

@@ -16,7 +16,7 @@ export interface StreamSessionTerms {
   readonly outputOffsets: boolean;
   /** The largest message that may be sent (sessionSendLimit). */
   readonly maxMessageBytes: number;
-  /** The protocol version of the registration (RegisterResponse.protocol_version; 0 is 1). */
+  /** The protocol version of the registration: the smaller of ours and RegisterResponse.protocol_version (0 is 1). */
   readonly protocolVersion: number;
 }
 
