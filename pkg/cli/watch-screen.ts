@@ -1,4 +1,5 @@
-import { TaskState, type TaskSummary, type WorkerInfo } from '../gen/agent/v1/agent.js';
+import type { TaskSummary, WorkerInfo } from '../gen/agent/v1/agent.js';
+import { isFinalTaskState } from '../protocol/index.js';
 import { formatAge } from './format-age.js';
 import { stateName } from './format-result.js';
 import { formatOwnLabels, groupName } from './format-workers.js';
@@ -16,14 +17,7 @@ export interface WatchSnapshot {
 /** Finished tasks the screen shows at most. */
 export const SCREEN_FINISHED_TASKS = 10;
 
-export function isFinished(state: TaskState): boolean {
-  return (
-    state === TaskState.TASK_STATE_COMPLETED ||
-    state === TaskState.TASK_STATE_FAILED ||
-    state === TaskState.TASK_STATE_TIMEOUT ||
-    state === TaskState.TASK_STATE_CANCELLED
-  );
-}
+export const isFinished = isFinalTaskState;
 
 /** `connected`, `draining`, `unhealthy`, `draining,unhealthy`, or `disconnected`. */
 export function workerState(worker: Pick<WorkerInfo, 'connected' | 'draining' | 'healthy'>): string {

@@ -1,5 +1,6 @@
 import { exitCause, isRetryable, type ErrorCode } from '../errors/index.js';
 import { TaskState, type TaskResult } from '../gen/agent/v1/agent.js';
+import { isFinalTaskState, isKnownCause } from '../protocol/index.js';
 import type { BrokerTask } from './broker-task.js';
 
 /** An error the orchestrator itself ends a task with. */
@@ -20,13 +21,6 @@ export interface AttemptOutcome
   /** The whole output, when the worker sent it with the result (output_included). */
   readonly output?: { readonly stdout: Buffer; readonly stderr: Buffer };
 }
-
-const FINAL_STATES: ReadonlySet<TaskState> = new Set([
-  TaskState.TASK_STATE_COMPLETED,
-  TaskState.TASK_STATE_FAILED,
-  TaskState.TASK_STATE_TIMEOUT,
-  TaskState.TASK_STATE_CANCELLED,
-]);
 
 /** exitCode of results the orchestrator makes for tasks whose tool never exited on its own. */
 export const NO_EXIT_CODE = -1;
@@ -56,12 +50,13 @@ export function orchestratorOutcome(
  * (INTERNAL); a missing cause is derived from the state, error and exit code.
  */
 export function workerOutcome(result: TaskResult): AttemptOutcome {
-  if (!FINAL_STATES.has(result.state)) {
+  if (!isFinalTaskState(result.state)) {
     return orchestratorOutcome(
       { code: 'INTERNAL', message: `the worker reported a non-final state (${result.state}) as the result` },
       result.durationMs,
     );
   }
+  const cause = result.cause !== '' ? result.cause : deriveCause(result);
   return {
     state: result.state,
     exitCode: result.exitCode,
@@ -71,8 +66,9 @@ export function workerOutcome(result: TaskResult): AttemptOutcome {
     profile: result.profile,
     stdoutTruncated: result.stdoutTruncated,
     stderrTruncated: result.stderrTruncated,
-    cause: result.cause !== '' ? result.cause : deriveCause(result),
-    retryable: result.retryable,
+    cause,
+    // docs/protocol.md §2: a cause this build does not know is a failure that is not retryable.
+    retryable: result.retryable && isKnownCause(cause),
     ...(result.outputIncluded ? { output: { stdout: Buffer.from(result.stdout), stderr: Buffer.from(result.stderr) } } : {}),
   };
 }

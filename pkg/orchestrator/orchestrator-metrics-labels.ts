@@ -1,5 +1,5 @@
-import { EXIT_CAUSES, isErrorCode } from '../errors/index.js';
 import { TaskState } from '../gen/agent/v1/agent.js';
+import { isFinalTaskState, isKnownCause, taskStateName } from '../protocol/index.js';
 
 /** The label value of everything a bounded label does not name itself. */
 export const OTHER_LABEL = 'other';
@@ -35,21 +35,10 @@ export class BoundedLabel {
 
 /** A result's cause as a label: a termination cause (COMPLETED, NO_WORKER, ...) or `other` (a worker may send any text). */
 export function causeLabel(cause: string): string {
-  return isErrorCode(cause) || (EXIT_CAUSES as readonly string[]).includes(cause) ? cause : OTHER_LABEL;
+  return isKnownCause(cause) ? cause : OTHER_LABEL;
 }
 
 /** A final state as a label: COMPLETED, FAILED, TIMEOUT, CANCELLED (UNSPECIFIED for anything else). */
 export function stateLabel(state: TaskState): string {
-  switch (state) {
-    case TaskState.TASK_STATE_COMPLETED:
-      return 'COMPLETED';
-    case TaskState.TASK_STATE_FAILED:
-      return 'FAILED';
-    case TaskState.TASK_STATE_TIMEOUT:
-      return 'TIMEOUT';
-    case TaskState.TASK_STATE_CANCELLED:
-      return 'CANCELLED';
-    default:
-      return 'UNSPECIFIED';
-  }
+  return isFinalTaskState(state) ? taskStateName(state) : 'UNSPECIFIED';
 }

@@ -30,3 +30,10 @@ export function stateOfCause(cause: TerminationCause): FinalState {
 export const CAUSES: readonly CauseRow[] = Object.freeze(
   [...EXIT_CAUSES, ...ERROR_CODES].map((cause) => Object.freeze({ cause, state: stateOfCause(cause), retryable: isRetryable(cause) })),
 );
+
+const KNOWN: ReadonlySet<string> = new Set(CAUSES.map((row) => row.cause));
+
+/** Whether `cause` is one of the closed list (a newer peer may send one this build does not know). */
+export function isKnownCause(cause: string): cause is TerminationCause {
+  return KNOWN.has(cause);
+}

@@ -1,6 +1,6 @@
 // The wire vocabulary of proto/agent/v1/agent.proto, in one place: the tool-parameter tables,
 // the state, stream and cause mappings, and the version-skew rules. docs/protocol.md points here.
-export { CAUSES, stateOfCause, type CauseRow } from './causes.js';
+export { CAUSES, isKnownCause, stateOfCause, type CauseRow } from './causes.js';
 export { streamName, wireStream, type StreamName } from './output-streams.js';
 export { PARAM_KEYS, paramsFromStrings, type ParamValue } from './params-from-strings.js';
 export {
