@@ -1,3 +1,4 @@
+import type { TaskRunning } from '../gen/agent/v1/agent.js';
 import type { OutputCoalescer } from './output-coalescer.js';
 import type { OutputLog } from './output-log.js';
 import type { TaskRecordWriter } from './task-records.js';
@@ -20,7 +21,14 @@ export interface AssignedTask {
   coalescer?: OutputCoalescer;
   /** Its record in the work directory (--task-records), written as the output goes out. */
   recordFiles?: TaskRecordWriter;
-  /** The session every message of the task went out on so far; undefined once one was missed. */
+  /**
+   * The session the task's messages and output go out on live: the one it was accepted on, then
+   * each new one it caught up on (Assignments.resume). A message sent while it is not the
+   * session open now is not sent (the output is in `output`, and goes again with its offsets).
+   */
   session: number | undefined;
+  /** Its container runs (what `running` said), and whether that went out on a session. */
+  running?: TaskRunning;
+  runningSent?: boolean;
   done?: Promise<void>;
 }

@@ -68,13 +68,27 @@ export class Assignments {
     return this.queue.queued;
   }
 
+  /** Queued, running, or finishing (its result on its way to the spool). */
   has(taskId: string): boolean {
-    return this.tasks.has(taskId);
+    return this.tasks.has(taskId) || this.finishing.has(taskId);
   }
 
-  /** (task id, lease epoch) of every task queued or running here. */
+  /** (task id, lease epoch) of every task queued, running or finishing here. */
   leases(): Array<{ taskId: string; leaseEpoch: number }> {
-    return [...this.tasks.values()].map(({ taskId, leaseEpoch }) => ({ taskId, leaseEpoch }));
+    return [
+      ...[...this.tasks.values()].map(({ taskId, leaseEpoch }) => ({ taskId, leaseEpoch })),
+      ...[...this.finishing].filter(([taskId]) => !this.tasks.has(taskId)).map(([taskId, leaseEpoch]) => ({ taskId, leaseEpoch })),
+    ];
+  }
+
+  /**
+   * A new session: every task held here goes on live on it. What each produced so far is sent
+   * again from offset 0 (the orchestrator keeps what it lacks; only one that places chunks by
+   * offset can), and `running` if it never went out; then its messages go out as they come.
+   */
+  resume(session: StreamSession): void {
+    if (!session.outputOffsets) return;
+    for (const task of this.tasks.values()) void task.coalescer?.after(() => this.catchUp(task, session));
   }
 
   /** Settles once every task held now has ended and its result was handed to delivery. */
@@ -186,11 +200,32 @@ export class Assignments {
       });
   }
 
+  /** Runs in the task's output order (OutputCoalescer.after): nothing is appended meanwhile. */
+  private async catchUp(task: AssignedTask, session: StreamSession): Promise<void> {
+    if (task.session === session.number || session.closed) return;
+    try {
+      if (task.running && !task.runningSent) {
+        task.runningSent = true;
+        await session.sendEvent(task.taskId, task.leaseEpoch, { $case: 'running', running: task.running });
+      }
+      for await (const chunk of task.output?.chunks() ?? []) {
+        if (session.closed) return;
+        await session.sendOutput(task.taskId, task.leaseEpoch, chunk);
+      }
+      if (!session.closed) task.session = session.number;
+    } catch (error) {
+      this.options.logger.warn('could not send a task\'s output again on the new stream: it goes with its result', { taskId: task.taskId, error: describeError(error) });
+    }
+  }
+
   private progress(task: AssignedTask, event: TaskProgress): Promise<void> {
     const { metrics } = this.options;
     if (event.type === 'running') {
       if (task.startedAt !== undefined) metrics?.containerStarted(performance.now() - task.startedAt);
-      return this.send(task, { $case: 'running', running: event });
+      task.running = { containerId: event.containerId, runtime: event.runtime, profile: event.profile };
+      const sent = this.send(task, { $case: 'running', running: task.running });
+      task.runningSent = sent !== undefined;
+      return sent ?? Promise.resolve();
     }
     metrics?.output(event.stream, event.data.length);
     // Resolves once the chunk is kept and (when a whole chunk is ready) the link has room: a slow
@@ -205,15 +240,15 @@ export class Assignments {
     await Promise.all([log.append(stream, data), this.send(task, { $case: 'output', output: { stream, data, offset } })]);
   }
 
-  /** Sends on the session the task has used so far; a message that cannot go marks the task's output incomplete. */
-  private async send(task: AssignedTask, event: TaskEvent): Promise<void> {
+  /**
+   * Sends on the task's live session when it is the one open now (then resolves once the stream
+   * has room); undefined when it cannot go (no session, or the task has not caught up on this one).
+   */
+  private send(task: AssignedTask, event: TaskEvent): Promise<void> | undefined {
     const session = this.options.session();
-    if (!session || task.session !== session.number) {
-      task.session = undefined;
-      return;
-    }
-    if (event.$case === 'output') await session.sendOutput(task.taskId, task.leaseEpoch, event.output);
-    else await session.sendEvent(task.taskId, task.leaseEpoch, event);
+    if (!session || task.session !== session.number) return undefined;
+    if (event.$case === 'output') return session.sendOutput(task.taskId, task.leaseEpoch, event.output);
+    return session.sendEvent(task.taskId, task.leaseEpoch, event);
   }
 
   /** Delivers the result, then (--task-records) finishes the task's record behind it. */

@@ -75,4 +75,26 @@ describe('OutputCoalescer', () => {
     await assert.rejects(c.push('stdout', Buffer.from('bc')), /link gone/);
     await assert.rejects(c.flush(), /link gone/);
   });
+
+  it('runs a job after what was handed on, before what comes later; its failure is its own', async () => {
+    const sent: string[] = [];
+    let release: () => void = () => undefined;
+    const slow = new Promise<void>((resolve) => (release = resolve));
+    const c = new OutputCoalescer(
+      async (_stream, data) => {
+        if (data.toString() === 'a') await slow;
+        sent.push(data.toString());
+      },
+      { maxChunkBytes: 1, flushDelayMs: 1000 },
+    );
+    const first = c.push('stdout', Buffer.from('a'));
+    const job = c.after(async () => {
+      sent.push('job');
+      throw new Error('the job failed');
+    });
+    const later = c.push('stdout', Buffer.from('b'));
+    release();
+    await Promise.all([first, job, later, c.flush()]);
+    assert.deepEqual(sent, ['a', 'job', 'b']);
+  });
 });

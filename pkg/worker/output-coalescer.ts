@@ -61,6 +61,17 @@ export class OutputCoalescer {
     await this.flushPending();
   }
 
+  /**
+   * Runs `job` in the sink's order: after everything handed on so far, before what comes later
+   * (it may read what the sink kept, which does not change meanwhile). A failure of `job` is its
+   * own: it neither fails later pushes nor is failed by an earlier one.
+   */
+  after(job: () => Promise<void>): Promise<void> {
+    const ran = this.sent.catch(() => undefined).then(job).catch(() => undefined);
+    this.sent = Promise.all([this.sent, ran]).then(() => undefined);
+    return ran;
+  }
+
   /** Drops what is pending and stops the timer (the task is over without a flush). */
   close(): void {
     clearTimeout(this.timer);

@@ -111,7 +111,10 @@ export class WorkerAgent {
           this.registered?.resolve(agentId);
           this.registered = undefined;
         },
-        onSession: (current) => void this.delivery.resend(current),
+        onSession: (current) => {
+          this.assignments.resume(current);
+          void this.delivery.resend(current);
+        },
         onMessage: (message) => this.handle(message),
         onStreamFailed: (failed) => void this.delivery.streamFailed(failed),
         leases: () => [...this.assignments.leases(), ...spool.leases().filter(({ taskId }) => !this.assignments.has(taskId))],
