@@ -9,6 +9,7 @@ import type { OutputLog, OutputStreamName } from './output-log.js';
 import { RememberedCancels } from './remembered-cancels.js';
 import type { ResultDelivery } from './result-delivery.js';
 import type { ResultSpool } from './result-spool.js';
+import { sessionRefusal } from './session-refusal.js';
 import { makeOutcome, type RunOutcome, type TaskProgress } from './run-outcome.js';
 import type { StreamSession } from './stream-session.js';
 import type { TaskExecutor } from './task-executor.js';
@@ -155,6 +156,11 @@ export class Assignments {
     if (this.remembered.cancels(taskId, leaseEpoch)) {
       logger.info('assignment cancelled before it came: ended at once', { taskId, leaseEpoch });
       void this.complete(assigned, stopOutcome('CANCELLED', 'the task was cancelled before its assignment arrived'));
+      return;
+    }
+    const refusal = sessionRefusal(task);
+    if (refusal) {
+      void this.complete(assigned, makeOutcome('FAILED', { durationMs: 0, runtime: '', error: refusal }));
       return;
     }
     if (!this.options.accepting()) {

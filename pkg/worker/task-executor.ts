@@ -10,6 +10,7 @@ import { NOBODY, taskUserFor, type MountRoot, type PinnedMount, type PinsMounts 
 import { resolveMount, type ResolvedMount } from './resolve-mount.js';
 import { abortKindOf, TaskAbortReason, type TaskAbortKind } from './task-abort-reason.js';
 import { makeOutcome, type OutcomeFacts, type RunOutcome, type TaskProgress } from './run-outcome.js';
+import { sessionRefusal } from './session-refusal.js';
 import { toolRuntimeProblem } from './tool-runtime-problem.js';
 
 export interface TaskExecutorOptions {
@@ -103,6 +104,8 @@ export class TaskExecutor {
     if (this.running.has(taskId)) {
       return makeOutcome('FAILED', facts({ error: { code: 'INVALID_PARAMS', message: `task ${taskId} is already running` } }));
     }
+    const refusal = sessionRefusal(task);
+    if (refusal) return makeOutcome('FAILED', facts({ error: refusal }));
     const controller = new AbortController();
     this.running.set(taskId, controller);
     const forwardCallerAbort = (): void => controller.abort(new TaskAbortReason('CALLER_CANCEL', this.options.cancelGraceMs));
