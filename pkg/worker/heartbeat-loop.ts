@@ -6,9 +6,8 @@ import { describeError } from './describe-error.js';
 
 /** What each heartbeat reports, read at the moment it goes. */
 export interface HeartbeatFacts {
-  /** Leases held here: queued, running, or finished with a result not yet acknowledged. */
+  /** Leases held here: queued, running, or finished with a result not yet acknowledged (active_task_ids repeats their task ids). */
   leases(): Lease[];
-  activeTaskIds(): string[];
   draining(): boolean;
   readonly engine?: { readonly healthy: boolean; readonly detail: string };
 }
@@ -32,15 +31,16 @@ export async function runHeartbeats(options: HeartbeatLoopOptions, signal: Abort
   const { client, agentId, facts, logger } = options;
   while (!signal.aborted) {
     try {
+      const leases = facts.leases();
       const { known } = await client.heartbeat(
         {
           agentId,
-          activeTaskIds: facts.activeTaskIds(),
+          activeTaskIds: leases.map(({ taskId }) => taskId),
           timestampMs: Date.now(),
           draining: facts.draining(),
           healthy: facts.engine?.healthy ?? true,
           healthDetail: facts.engine?.detail ?? '',
-          leases: facts.leases(),
+          leases,
         },
         { signal: AbortSignal.any([signal, AbortSignal.timeout(options.rpcTimeoutMs)]), metadata: options.metadata() },
       );

@@ -12,6 +12,7 @@ import {
   TaskResult,
   TaskServiceDefinition,
   TaskState,
+  type HeartbeatRequest,
   type OrchestratorMessage,
   type Task,
   type RegisterRequest,
@@ -202,6 +203,7 @@ export interface ScriptedOrchestrator {
   readonly registrations: RegisterRequest[];
   readonly streams: ScriptedStream[];
   readonly unregistrations: string[];
+  readonly heartbeats: HeartbeatRequest[];
   /** Every message (hellos too) of every stream, in order. */
   readonly received: WorkerMessage[];
   close(): Promise<void>;
@@ -213,6 +215,7 @@ export async function startScriptedOrchestrator(options: ScriptedOrchestratorOpt
   const registrations: RegisterRequest[] = [];
   const streams: ScriptedStream[] = [];
   const unregistrations: string[] = [];
+  const heartbeats: HeartbeatRequest[] = [];
   const received: WorkerMessage[] = [];
   const server = createServer({ 'grpc.max_receive_message_length': options.maxReceiveMessageBytes ?? 4 * MiB });
   server.add(AgentServiceDefinition, {
@@ -230,7 +233,10 @@ export async function startScriptedOrchestrator(options: ScriptedOrchestratorOpt
       unregistrations.push(request.reason);
       return {};
     },
-    heartbeat: async () => ({ known: true }),
+    heartbeat: async (request) => {
+      heartbeats.push(request);
+      return { known: true };
+    },
     async *taskStream(requests, context) {
       const out = createAsyncQueue<OrchestratorMessage>();
       let failure: ServerError | undefined;
@@ -274,6 +280,7 @@ export async function startScriptedOrchestrator(options: ScriptedOrchestratorOpt
     registrations,
     streams,
     unregistrations,
+    heartbeats,
     received,
     async close() {
       server.forceShutdown();
