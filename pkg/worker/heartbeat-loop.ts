@@ -6,8 +6,9 @@ import { describeError } from './describe-error.js';
 
 /** What each heartbeat reports, read at the moment it goes. */
 export interface HeartbeatFacts {
-  /** Leases held here: queued, running, or finished with a result not yet acknowledged (active_task_ids repeats their task ids). */
+  /** Leases held here: queued, running, or finished with a result not yet acknowledged. */
   leases(): Lease[];
+  activeTaskIds(): string[];
   draining(): boolean;
   readonly engine?: { readonly healthy: boolean; readonly detail: string };
 }
@@ -31,16 +32,15 @@ export async function runHeartbeats(options: HeartbeatLoopOptions, signal: Abort
   const { client, agentId, facts, logger } = options;
   while (!signal.aborted) {
     try {
-      const leases = facts.leases();
       const { known } = await client.heartbeat(
         {
           agentId,
-          activeTaskIds: leases.map(({ taskId }) => taskId),
+          activeTaskIds: facts.activeTaskIds(),
           timestampMs: Date.now(),
           draining: facts.draining(),
           healthy: facts.engine?.healthy ?? true,
           healthDetail: facts.engine?.detail ?? '',
-          leases,
+          leases: facts.leases(),
         },
         { signal: AbortSignal.any([signal, AbortSignal.timeout(options.rpcTimeoutMs)]), metadata: options.metadata() },
       );

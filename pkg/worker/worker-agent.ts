@@ -118,6 +118,7 @@ export class WorkerAgent {
         onMessage: (message) => this.handle(message),
         onStreamFailed: (failed) => void this.delivery.streamFailed(failed),
         leases: () => [...this.assignments.leases(), ...spool.leases().filter(({ taskId }) => !this.assignments.has(taskId))],
+        activeTaskIds: () => this.assignments.taskIds,
         draining: () => this.lifecycle !== 'RUNNING',
         ...(engineHealth ? { engine: engineHealth } : {}),
         finished: () => this.leaving || (this.lifecycle === 'DRAINING' && this.assignments.size === 0 && spool.size === 0),
