@@ -287,8 +287,9 @@ export interface UnregisterResponse {
 export interface HeartbeatRequest {
   agentId: string;
   /**
-   * The task ids of `leases`, for display (ListWorkers). The orchestrator renews and claims by
-   * `leases` only; an id here without its lease renews nothing.
+   * The tasks queued or running here, for display (ListWorkers); a finished task waiting for its
+   * ack is in `leases` only. The orchestrator renews and claims by `leases` only: an id here
+   * renews nothing.
    */
   activeTaskIds: string[];
   /** Unix epoch milliseconds at the worker. */
