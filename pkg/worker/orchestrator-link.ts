@@ -3,8 +3,7 @@ import { ClientError, createClient, Metadata, Status, type Channel } from 'nice-
 import type { WorkerConfig } from '../config/worker-config.js';
 import { AgentServiceDefinition, type AgentServiceClient, type OrchestratorMessage, type RegisterResponse } from '../gen/agent/v1/agent.js';
 import type { Logger } from '../log/index.js';
-import { platformLabels } from '../placement/platform-labels.js';
-import { negotiateProtocolVersion, PROTOCOL_VERSION } from '../protocol/index.js';
+import { negotiateProtocolVersion } from '../protocol/index.js';
 import { agentCallMetadata } from '../rpc/agent-token.js';
 import { createOrchestratorDialer, fixedDialer, processSocketTrust, type OrchestratorDialer } from '../rpc/create-orchestrator-dialer.js';
 import { insecureWarning } from '../rpc/insecure-warning.js';
@@ -15,8 +14,9 @@ import type { ConnectionState } from './connection-state.js';
 import { describeError } from './describe-error.js';
 import { heartbeatInterval } from './heartbeat-interval.js';
 import { runHeartbeats, type HeartbeatFacts } from './heartbeat-loop.js';
-import { advertisedReceiveLimit, sessionSendLimit } from './message-limits.js';
+import { sessionSendLimit } from './message-limits.js';
 import { reconnectDelay } from './reconnect-delay.js';
+import { registrationRequest, type WorkerIdentity } from './registration-request.js';
 import { StreamSession } from './stream-session.js';
 import type { WorkerMetrics } from './worker-metrics.js';
 
@@ -45,17 +45,9 @@ export interface LinkHooks extends HeartbeatFacts {
   finished(): boolean;
 }
 
-export interface OrchestratorLinkOptions {
+export interface OrchestratorLinkOptions extends WorkerIdentity {
   readonly config: WorkerConfig;
   readonly logger: Logger;
-  readonly hostname: string;
-  readonly version: string;
-  readonly bootId: string;
-  /** Tool types and runtimes advertised at Register (and as platform labels). */
-  readonly toolTypes: readonly string[];
-  readonly runtimes: readonly string[];
-  /** Labels beyond config.labels. */
-  readonly labels?: Readonly<Record<string, string>>;
   readonly metrics?: WorkerMetrics;
   /** For tests: a channel to use instead of dialling config.orchestratorAddr. */
   readonly channel?: Channel;
@@ -281,37 +273,16 @@ export class OrchestratorLink {
   }
 
   private register(previous: string | undefined, stop: AbortSignal): Promise<RegisterResponse> {
-    const { config, logger, toolTypes, runtimes } = this.options;
-    return this.client
-      .register(
-        {
-          name: config.name,
-          hostname: this.options.hostname,
-          pid: process.pid,
-          version: this.options.version,
-          group: config.group,
-          labels: {
-            ...config.labels,
-            ...this.options.labels,
-            ...platformLabels({ os: process.platform, arch: process.arch, runtimes, tools: toolTypes }),
-          },
-          capabilities: { toolTypes: [...toolTypes], maxConcurrentTasks: config.maxConcurrentTasks, runtimes: [...runtimes] },
-          agentId: previous ?? '',
-          resumeToken: previous === undefined ? '' : (this.resumeToken ?? ''),
-          bootId: this.options.bootId,
-          protocolVersion: PROTOCOL_VERSION,
-          maxReceiveMessageBytes: advertisedReceiveLimit(config.maxRecvMsgSize),
-        },
-        { signal: AbortSignal.any([stop, AbortSignal.timeout(config.rpcTimeoutMs)]) },
-      )
-      .catch((error: unknown) => {
-        if (previous !== undefined && error instanceof ClientError && error.code === Status.PERMISSION_DENIED) {
-          // Our id is not ours any more (or the group key is wrong): the next attempt registers anew.
-          logger.warn('the orchestrator refused to resume this worker\'s agent id; registering anew next', { agentId: previous, error: error.details });
-          this.id = undefined;
-          this.resumeToken = undefined;
-        }
-        throw error;
-      });
+    const { config, logger } = this.options;
+    const request = registrationRequest(this.options, previous === undefined ? undefined : { agentId: previous, token: this.resumeToken ?? '' });
+    return this.client.register(request, { signal: AbortSignal.any([stop, AbortSignal.timeout(config.rpcTimeoutMs)]) }).catch((error: unknown) => {
+      if (previous !== undefined && error instanceof ClientError && error.code === Status.PERMISSION_DENIED) {
+        // Our id is not ours any more (or the group key is wrong): the next attempt registers anew.
+        logger.warn('the orchestrator refused to resume this worker\'s agent id; registering anew next', { agentId: previous, error: error.details });
+        this.id = undefined;
+        this.resumeToken = undefined;
+      }
+      throw error;
+    });
   }
 }

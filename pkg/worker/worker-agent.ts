@@ -1,50 +1,16 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Channel } from 'nice-grpc';
-import type { WorkerConfig } from '../config/worker-config.js';
 import type { OrchestratorMessage } from '../gen/agent/v1/agent.js';
-import type { Logger } from '../log/index.js';
-import type { ContainerReaper } from '../runtime/index.js';
 import { Assignments } from './assignments.js';
 import type { ConnectionState } from './connection-state.js';
 import { describeError } from './describe-error.js';
-import type { EngineHealth } from './engine-health.js';
 import { OrchestratorLink } from './orchestrator-link.js';
 import { OrphanReapLoop } from './orphan-reap-loop.js';
 import { ResultDelivery } from './result-delivery.js';
-import type { ResultSpool } from './result-spool.js';
 import { TaskAbortReason } from './task-abort-reason.js';
-import type { TaskExecutor } from './task-executor.js';
-import type { TaskRecords } from './task-records.js';
-import type { WorkerMetrics } from './worker-metrics.js';
+import type { WorkerAgentOptions } from './worker-agent-options.js';
 import { canTransition, type WorkerState } from './worker-state.js';
 
-export interface WorkerAgentOptions {
-  readonly config: WorkerConfig;
-  readonly executor: TaskExecutor;
-  /** Results waiting for the orchestrator's ack (kept across outages and restarts). */
-  readonly spool: ResultSpool;
-  /** Tool types this worker really serves (their images are present). */
-  readonly toolTypes: readonly string[];
-  readonly runtimes: readonly string[];
-  readonly logger: Logger;
-  readonly version: string;
-  readonly hostname: string;
-  /** New each start of the worker process. */
-  readonly bootId: string;
-  /** Labels beyond config.labels (library callers); the platform labels are added to both. */
-  readonly labels?: Readonly<Record<string, string>>;
-  readonly engineHealth?: EngineHealth;
-  readonly reaper?: ContainerReaper;
-  /** Counts tasks, output and reconnects for /metrics. */
-  readonly metrics?: WorkerMetrics;
-  /** Per-task records in the work directory (--task-records): written behind each task, swept while the agent runs. */
-  readonly taskRecords?: TaskRecords;
-  /** Called once the agent has stopped (its tasks are done): closes what the worker started for them, e.g. the egress proxy. */
-  readonly onStopped?: () => Promise<void>;
-  /** For tests: a channel to use instead of dialling config.orchestratorAddr. */
-  readonly channel?: Channel;
-  readonly random?: () => number;
-}
+export type { WorkerAgentOptions } from './worker-agent-options.js';
 
 /**
  * A worker beside its orchestrator: the link (orchestrator-link.ts) registers, heartbeats and
