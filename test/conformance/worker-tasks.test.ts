@@ -71,7 +71,7 @@ describe('conformance: a worker runs assignments and delivers their results', ()
     stream().send(ack('t-after-bad', 1));
   });
 
-  it('[W12] the same assignment again (same task id and epoch) does not run a second time', async () => {
+  it('[W12] the same assignment again (same task id and epoch) does not run a second time; a higher epoch after completion does', async () => {
     stream().send(assign('t-twice', customTask('ticker', { n: '5' })));
     await eventually(() => about(orchestrator, 't-twice', 'running')[0], 30_000, 'running');
     stream().send(assign('t-twice', customTask('ticker', { n: '5' })));
@@ -81,6 +81,12 @@ describe('conformance: a worker runs assignments and delivers their results', ()
     assert.equal(about(orchestrator, 't-twice', 'running').length, 1, 'one container');
     assert.equal(about(orchestrator, 't-twice', 'accepted').length, 1);
     stream().send(ack('t-twice', 1));
+    // A higher epoch after completion is a new lease: a new run, reported under it.
+    stream().send(assign('t-twice', customTask('ticker', { n: '1' }), 2, 2));
+    const again = await eventually(() => about(orchestrator, 't-twice', 'completed').find((m) => m.leaseEpoch === 2), 30_000, 'the run of epoch 2');
+    assert.equal(again.event?.$case === 'completed' && again.event.completed.attempt, 2);
+    assert.equal(about(orchestrator, 't-twice', 'running').length, 2);
+    stream().send(ack('t-twice', 2));
   });
 
   it('[W13] refuses a missing required parameter and a session before any container', async () => {
