@@ -185,6 +185,7 @@ async function followTask(command: Extract<TaskCommand, { kind: 'run' }>, task: 
     }
     // Ctrl-C: the aborted call makes the orchestrator cancel the task.
     const interrupted: TaskResult = {
+      outputNotKept: false,
       state: TaskState.TASK_STATE_CANCELLED,
       exitCode: -1,
       stdout: Buffer.concat(seen.stdout),

@@ -27,6 +27,11 @@ export const ERROR_CODES = [
   'NO_WORKER',
   'WORKER_SHUTDOWN',
   'WORKER_LOST',
+  // The orchestrator took the lease away while the run went on (the worker was paused or cut
+  // off past its timeout): the run was stopped and its result is not sent.
+  'LEASE_LOST',
+  // The worker could not write its audit log: it runs nothing it cannot account for.
+  'AUDIT_UNAVAILABLE',
   // How a run ended other than by its own exit.
   'TOOL_TIMEOUT',
   'OUT_OF_MEMORY',

@@ -26,6 +26,8 @@ const RETRYABLE: ReadonlySet<TerminationCause> = new Set<TerminationCause>([
   'CONTAINER_FAILED',
   'WORKER_SHUTDOWN',
   'WORKER_LOST',
+  'LEASE_LOST',
+  'AUDIT_UNAVAILABLE',
   'NO_WORKER',
   'INTERNAL',
 ]);

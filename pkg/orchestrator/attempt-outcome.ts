@@ -99,6 +99,7 @@ export function assembleResult(task: BrokerTask, outcome: AttemptOutcome, capByt
   const cutStdout = output ? output.stdout.length > capBytes : task.output.stdout.truncated;
   const cutStderr = output ? output.stderr.length > capBytes : task.output.stderr.truncated;
   return {
+    outputNotKept: false,
     ...rest,
     stdout: Buffer.from(stdout),
     stderr: Buffer.from(stderr),

@@ -193,6 +193,7 @@ export class ResultDelivery {
       event: {
         $case: 'completed',
         completed: {
+          outputNotKept: false,
           state: wireState(outcome.state),
           exitCode: outcome.exitCode,
           stdout: Buffer.alloc(0),

@@ -13,6 +13,7 @@ function result(taskId: string, leaseEpoch: number, stdout = 'out'): WorkerMessa
     event: {
       $case: 'completed',
       completed: {
+        outputNotKept: false,
         state: TaskState.TASK_STATE_COMPLETED,
         exitCode: 0,
         stdout: Buffer.from(stdout),

@@ -91,7 +91,7 @@ export async function startScriptedOrchestrator(options: ScriptedOrchestratorOpt
     streams: [],
     received: [],
     registerResponse: {},
-    heartbeatResponse: () => ({ known: true }),
+    heartbeatResponse: () => ({ known: true, revoked: [] }),
     onMessage: () => undefined,
     async close() {
       for (const close of streamClosers) close();

@@ -66,9 +66,9 @@ describe('conformance: a worker registers, proves who it is and heartbeats', () 
 
   it('[W5] HeartbeatResponse.known = false makes it register again with its agent id and token', async () => {
     const before = orchestrator.registrations.length;
-    orchestrator.heartbeatResponse = () => ({ known: false });
+    orchestrator.heartbeatResponse = () => ({ known: false, revoked: [] });
     const again = await eventually(() => orchestrator.registrations[before], 10_000, 'a new registration');
-    orchestrator.heartbeatResponse = () => ({ known: true });
+    orchestrator.heartbeatResponse = () => ({ known: true, revoked: [] });
     assert.equal(again.request.agentId, TEST_AGENT_ID);
     assert.equal(again.request.resumeToken, TEST_RESUME_TOKEN);
     assert.equal(again.request.bootId, orchestrator.registrations[0]!.request.bootId, 'the same process');

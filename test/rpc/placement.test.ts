@@ -11,6 +11,7 @@ const read = (placement: Partial<RunTaskRequest> = {}): RunTaskRequest => ({
   worker: '',
   group: '',
   labels: {},
+  idempotencyKey: '',
   ...placement,
 });
 

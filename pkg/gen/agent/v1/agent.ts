@@ -305,6 +305,11 @@ export interface HeartbeatRequest {
    * under the agent id it proved at Register after an orchestrator restart; others are ignored.
    */
   leases: Lease[];
+  /**
+   * True when the worker's disk (its work dir) is low: it still runs tasks, but the orchestrator
+   * SHOULD place new ones elsewhere; health_detail says how low. A full disk makes it unhealthy.
+   */
+  diskLow: boolean;
 }
 
 export interface Lease {
@@ -318,6 +323,12 @@ export interface HeartbeatResponse {
    * tasks this worker does not hold are not renewed or claimed.
    */
   known: boolean;
+  /**
+   * Leases the heartbeat listed that are not this worker's in force any more (lost to the worker
+   * timeout, or given to another run): the worker MUST stop those runs at once (their results,
+   * cause LEASE_LOST, are not sent). Empty from an orchestrator older than the field.
+   */
+  revoked: Lease[];
 }
 
 export interface WorkerMessage {
@@ -526,8 +537,8 @@ export interface TaskResult {
    * UNKNOWN_TOOL, INVALID_PARAMS, PATH_ESCAPE, INVALID_URL, INVALID_PATTERN, MOUNT_NOT_FOUND,
    * MESSAGE_TOO_LARGE, POLICY_DENIED, MOUNT_CHANGED, WRITE_LIMIT, SESSION_UNSUPPORTED,
    * IMAGE_MISSING, ENGINE_UNAVAILABLE, CONTAINER_FAILED, ISOLATION_CHECK_FAILED, NO_WORKER,
-   * WORKER_SHUTDOWN, WORKER_LOST, TOOL_TIMEOUT (state TIMEOUT), OUT_OF_MEMORY, PID_LIMIT,
-   * CANCELLED, INTERNAL. A receiver MUST treat a cause it does not know as a failure that is
+   * WORKER_SHUTDOWN, WORKER_LOST, LEASE_LOST, AUDIT_UNAVAILABLE, TOOL_TIMEOUT (state TIMEOUT),
+   * OUT_OF_MEMORY, PID_LIMIT, CANCELLED, INTERNAL. A receiver MUST treat a cause it does not know as a failure that is
    * not retryable.
    */
   cause: string;
@@ -546,6 +557,11 @@ export interface TaskResult {
    * Empty when no container ran.
    */
   profile: string;
+  /**
+   * True when the worker could not keep its own copy of the output (e.g. its disk was full): the
+   * output was streamed live once, and a resend of this result carries none of it.
+   */
+  outputNotKept: boolean;
 }
 
 export interface RunTaskRequest {
@@ -562,6 +578,12 @@ export interface RunTaskRequest {
    * platform.tool.<name>).
    */
   labels: { [key: string]: string };
+  /**
+   * A client's key for this submission (at most 128 bytes): a second RunTask or SubmitTask of the
+   * same client with the same key returns the task the first one made (following it, or its
+   * id) instead of running it again, for as long as that task is retained. Empty: no key.
+   */
+  idempotencyKey: string;
 }
 
 export interface RunTaskRequest_LabelsEntry {
@@ -1382,6 +1404,7 @@ function createBaseHeartbeatRequest(): HeartbeatRequest {
     healthy: false,
     healthDetail: "",
     leases: [],
+    diskLow: false,
   };
 }
 
@@ -1407,6 +1430,9 @@ export const HeartbeatRequest = {
     }
     for (const v of message.leases) {
       Lease.encode(v!, writer.uint32(58).fork()).ldelim();
+    }
+    if (message.diskLow !== false) {
+      writer.uint32(64).bool(message.diskLow);
     }
     return writer;
   },
@@ -1467,6 +1493,13 @@ export const HeartbeatRequest = {
 
           message.leases.push(Lease.decode(reader, reader.uint32()));
           continue;
+        case 8:
+          if (tag !== 64) {
+            break;
+          }
+
+          message.diskLow = reader.bool();
+          continue;
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -1487,6 +1520,7 @@ export const HeartbeatRequest = {
       healthy: isSet(object.healthy) ? globalThis.Boolean(object.healthy) : false,
       healthDetail: isSet(object.healthDetail) ? globalThis.String(object.healthDetail) : "",
       leases: globalThis.Array.isArray(object?.leases) ? object.leases.map((e: any) => Lease.fromJSON(e)) : [],
+      diskLow: isSet(object.diskLow) ? globalThis.Boolean(object.diskLow) : false,
     };
   },
 
@@ -1513,6 +1547,9 @@ export const HeartbeatRequest = {
     if (message.leases?.length) {
       obj.leases = message.leases.map((e) => Lease.toJSON(e));
     }
+    if (message.diskLow !== false) {
+      obj.diskLow = message.diskLow;
+    }
     return obj;
   },
 
@@ -1528,6 +1565,7 @@ export const HeartbeatRequest = {
     message.healthy = object.healthy ?? false;
     message.healthDetail = object.healthDetail ?? "";
     message.leases = object.leases?.map((e) => Lease.fromPartial(e)) || [];
+    message.diskLow = object.diskLow ?? false;
     return message;
   },
 };
@@ -1607,13 +1645,16 @@ export const Lease = {
 };
 
 function createBaseHeartbeatResponse(): HeartbeatResponse {
-  return { known: false };
+  return { known: false, revoked: [] };
 }
 
 export const HeartbeatResponse = {
   encode(message: HeartbeatResponse, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
     if (message.known !== false) {
       writer.uint32(8).bool(message.known);
+    }
+    for (const v of message.revoked) {
+      Lease.encode(v!, writer.uint32(18).fork()).ldelim();
     }
     return writer;
   },
@@ -1632,6 +1673,13 @@ export const HeartbeatResponse = {
 
           message.known = reader.bool();
           continue;
+        case 2:
+          if (tag !== 18) {
+            break;
+          }
+
+          message.revoked.push(Lease.decode(reader, reader.uint32()));
+          continue;
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -1642,13 +1690,19 @@ export const HeartbeatResponse = {
   },
 
   fromJSON(object: any): HeartbeatResponse {
-    return { known: isSet(object.known) ? globalThis.Boolean(object.known) : false };
+    return {
+      known: isSet(object.known) ? globalThis.Boolean(object.known) : false,
+      revoked: globalThis.Array.isArray(object?.revoked) ? object.revoked.map((e: any) => Lease.fromJSON(e)) : [],
+    };
   },
 
   toJSON(message: HeartbeatResponse): unknown {
     const obj: any = {};
     if (message.known !== false) {
       obj.known = message.known;
+    }
+    if (message.revoked?.length) {
+      obj.revoked = message.revoked.map((e) => Lease.toJSON(e));
     }
     return obj;
   },
@@ -1659,6 +1713,7 @@ export const HeartbeatResponse = {
   fromPartial(object: DeepPartial<HeartbeatResponse>): HeartbeatResponse {
     const message = createBaseHeartbeatResponse();
     message.known = object.known ?? false;
+    message.revoked = object.revoked?.map((e) => Lease.fromPartial(e)) || [];
     return message;
   },
 };
@@ -3696,6 +3751,7 @@ function createBaseTaskResult(): TaskResult {
     outputIncluded: false,
     attempt: 0,
     profile: "",
+    outputNotKept: false,
   };
 }
 
@@ -3745,6 +3801,9 @@ export const TaskResult = {
     }
     if (message.profile !== "") {
       writer.uint32(122).string(message.profile);
+    }
+    if (message.outputNotKept !== false) {
+      writer.uint32(128).bool(message.outputNotKept);
     }
     return writer;
   },
@@ -3861,6 +3920,13 @@ export const TaskResult = {
 
           message.profile = reader.string();
           continue;
+        case 16:
+          if (tag !== 128) {
+            break;
+          }
+
+          message.outputNotKept = reader.bool();
+          continue;
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -3887,6 +3953,7 @@ export const TaskResult = {
       outputIncluded: isSet(object.outputIncluded) ? globalThis.Boolean(object.outputIncluded) : false,
       attempt: isSet(object.attempt) ? globalThis.Number(object.attempt) : 0,
       profile: isSet(object.profile) ? globalThis.String(object.profile) : "",
+      outputNotKept: isSet(object.outputNotKept) ? globalThis.Boolean(object.outputNotKept) : false,
     };
   },
 
@@ -3937,6 +4004,9 @@ export const TaskResult = {
     if (message.profile !== "") {
       obj.profile = message.profile;
     }
+    if (message.outputNotKept !== false) {
+      obj.outputNotKept = message.outputNotKept;
+    }
     return obj;
   },
 
@@ -3962,12 +4032,13 @@ export const TaskResult = {
     message.outputIncluded = object.outputIncluded ?? false;
     message.attempt = object.attempt ?? 0;
     message.profile = object.profile ?? "";
+    message.outputNotKept = object.outputNotKept ?? false;
     return message;
   },
 };
 
 function createBaseRunTaskRequest(): RunTaskRequest {
-  return { task: undefined, worker: "", group: "", labels: {} };
+  return { task: undefined, worker: "", group: "", labels: {}, idempotencyKey: "" };
 }
 
 export const RunTaskRequest = {
@@ -3984,6 +4055,9 @@ export const RunTaskRequest = {
     Object.entries(message.labels).forEach(([key, value]) => {
       RunTaskRequest_LabelsEntry.encode({ key: key as any, value }, writer.uint32(34).fork()).ldelim();
     });
+    if (message.idempotencyKey !== "") {
+      writer.uint32(42).string(message.idempotencyKey);
+    }
     return writer;
   },
 
@@ -4025,6 +4099,13 @@ export const RunTaskRequest = {
             message.labels[entry4.key] = entry4.value;
           }
           continue;
+        case 5:
+          if (tag !== 42) {
+            break;
+          }
+
+          message.idempotencyKey = reader.string();
+          continue;
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -4045,6 +4126,7 @@ export const RunTaskRequest = {
           return acc;
         }, {})
         : {},
+      idempotencyKey: isSet(object.idempotencyKey) ? globalThis.String(object.idempotencyKey) : "",
     };
   },
 
@@ -4068,6 +4150,9 @@ export const RunTaskRequest = {
         });
       }
     }
+    if (message.idempotencyKey !== "") {
+      obj.idempotencyKey = message.idempotencyKey;
+    }
     return obj;
   },
 
@@ -4085,6 +4170,7 @@ export const RunTaskRequest = {
       }
       return acc;
     }, {});
+    message.idempotencyKey = object.idempotencyKey ?? "";
     return message;
   },
 };
