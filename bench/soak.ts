@@ -1,6 +1,8 @@
 // Soak: many tasks through the real loop (bin/orchestrator, bin/worker, containers) at a fixed
 // concurrency with random cancels; checks that nothing is lost, duplicated or left behind, and
 // samples the worker's RSS. Not a test: run with `npm run bench:soak [-- --tasks N --concurrency C]`.
+// With `--faults`: the fault soak of #13 (soak-faults.ts): a worker kill, an orchestrator kill
+// and an engine restart inside the run, counting lost tasks, false successes and double runs.
 import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile, chown, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -10,6 +12,7 @@ import { createClient } from 'nice-grpc';
 import { Task, TaskServiceDefinition, TaskState } from '../pkg/gen/agent/v1/agent.js';
 import { createGrpcChannel } from '../pkg/rpc/create-channel.js';
 import { startBin, waitUntil } from '../test/support/processes.js';
+import { runFaultSoak } from './soak-faults.js';
 
 const { values } = parseArgs({
   options: {
@@ -17,12 +20,19 @@ const { values } = parseArgs({
     concurrency: { type: 'string', default: '8' },
     'cancel-ratio': { type: 'string', default: '0.1' },
     quick: { type: 'boolean', default: false },
-    out: { type: 'string', default: 'bench/results/soak.json' },
+    faults: { type: 'boolean', default: false },
+    out: { type: 'string' },
   },
 });
 const total = values.quick ? 100 : Number(values.tasks);
 const concurrency = Number(values.concurrency);
 const cancelRatio = Number(values['cancel-ratio']);
+
+if (values.faults) {
+  const dir = await mkdtemp(join(tmpdir(), 'baaaht-soak-faults-'));
+  const ok = await runFaultSoak({ tasks: total, concurrency, dir, out: values.out ?? 'bench/results/soak-faults.json' });
+  process.exit(ok ? 0 : 1);
+}
 
 function rssMiB(pid: number): number {
   const kb = Number(execFileSync('ps', ['-o', 'rss=', '-p', String(pid)], { encoding: 'utf8' }).trim());
@@ -111,7 +121,7 @@ try {
     tasksPerSecond: Math.round((total / elapsedMs) * 1000 * 10) / 10,
     workerRssMiB: { idle: idleRss, samples: rss, end: rssMiB(worker.child.pid!) },
   };
-  await writeFile(values.out, `${JSON.stringify(report, null, 2)}\n`);
+  await writeFile(values.out ?? 'bench/results/soak.json', `${JSON.stringify(report, null, 2)}\n`);
   console.log(JSON.stringify(report, null, 2));
   if (report.lost || report.duplicated || report.containersLeft) process.exitCode = 1;
 } finally {
