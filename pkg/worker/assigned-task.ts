@@ -6,8 +6,9 @@ import type { TaskRecordWriter } from './task-records.js';
 /** One assignment this worker holds, from accept until its result is spooled. */
 export interface AssignedTask {
   readonly taskId: string;
-  readonly leaseEpoch: number;
-  readonly attempt: number;
+  /** The lease it runs under: a newer assignment of the same task is adopted (Assignments.adopt). */
+  leaseEpoch: number;
+  attempt: number;
   /** The task's tool type; empty for an assignment without a task. */
   readonly tool: string;
   /** performance.now() when its run started (for the container start latency). */

@@ -44,6 +44,8 @@ export class Assignments {
   private readonly tasks = new Map<string, AssignedTask>();
   /** Tasks whose result is on its way to the spool: task id → lease epoch. */
   private readonly finishing = new Map<string, number>();
+  /** Finishing tasks assigned again under a newer lease: their result goes under it once spooled. */
+  private readonly adoptions = new Map<string, { leaseEpoch: number; attempt: number }>();
   private readonly queue: TaskQueue;
   private readonly remembered: RememberedCancels;
 
@@ -145,12 +147,19 @@ export class Assignments {
     }
     const existing = this.tasks.get(taskId);
     if (existing) {
-      if (existing.leaseEpoch === leaseEpoch) return; // the same assignment again after a reconnect
-      logger.warn('task assigned again under a newer lease while the old run goes on', { taskId, leaseEpoch });
+      if (leaseEpoch > existing.leaseEpoch) this.adopt(existing, leaseEpoch, attempt);
+      else if (leaseEpoch < existing.leaseEpoch) logger.warn('assignment under an older lease than the run here: ignored', { taskId, leaseEpoch, held: existing.leaseEpoch });
+      return; // the same epoch: the same assignment again after a reconnect
+    }
+    const finished = this.finishing.get(taskId) ?? this.options.spool.leaseOf(taskId);
+    if (finished !== undefined && leaseEpoch <= finished) {
+      logger.info('the same assignment again: its result is here already (sent until acknowledged), not run again', { taskId, leaseEpoch });
       return;
     }
-    if (this.finishing.get(taskId) === leaseEpoch || this.options.spool.holds(taskId, leaseEpoch)) {
-      logger.info('the same assignment again: its result is here already (sent until acknowledged), not run again', { taskId, leaseEpoch });
+    if (finished !== undefined) {
+      // Finished here, its result not acknowledged: the result is the new lease's (not run again).
+      if (this.finishing.has(taskId)) this.adoptions.set(taskId, { leaseEpoch, attempt });
+      else void this.options.delivery.adopt(taskId, leaseEpoch, attempt);
       return;
     }
     if (this.remembered.cancels(taskId, leaseEpoch)) {
@@ -204,6 +213,26 @@ export class Assignments {
           logger.error('could not report the failure of a task', { taskId, error: describeError(again) });
         });
       });
+  }
+
+  /**
+   * The task, queued or running here, was assigned again under a newer lease (the orchestrator
+   * lost the old one, e.g. while this worker was paused, and gave it back): the run goes on under
+   * the new epoch. Everything it sends from now on, its result and its heartbeat lease carry the
+   * new epoch; the old one is no longer leased. `accepted` answers the new assignment, and on a
+   * session that places output by offset, `running` and the output so far go again under the new
+   * epoch (catchUp); otherwise the output goes with the result.
+   */
+  private adopt(task: AssignedTask, leaseEpoch: number, attempt: number): void {
+    this.options.logger.info('task assigned again under a newer lease: the run goes on under it', { taskId: task.taskId, from: task.leaseEpoch, leaseEpoch });
+    task.leaseEpoch = leaseEpoch;
+    task.attempt = attempt;
+    task.session = undefined;
+    task.runningSent = false;
+    const session = this.options.session();
+    if (!session) return;
+    void session.sendEvent(task.taskId, leaseEpoch, { $case: 'accepted', accepted: { queuePosition: this.queue.queued } });
+    if (session.outputOffsets) void task.coalescer?.after(() => this.catchUp(task, session));
   }
 
   /** Runs in the task's output order (OutputCoalescer.after): nothing is appended meanwhile. */
@@ -271,6 +300,9 @@ export class Assignments {
       await this.options.delivery.deliver(task, outcome);
     } finally {
       if (this.finishing.get(task.taskId) === task.leaseEpoch) this.finishing.delete(task.taskId);
+      const adoption = this.adoptions.get(task.taskId);
+      this.adoptions.delete(task.taskId);
+      if (adoption) await this.options.delivery.adopt(task.taskId, adoption.leaseEpoch, adoption.attempt);
       // Behind the result, never in its way (it logs its own failures).
       void recordFiles?.finish(outcome, { finishedAt, ...(startedAt === undefined ? {} : { startedAt }) });
     }

@@ -73,6 +73,25 @@ export class ResultDelivery {
     }
   }
 
+  /**
+   * The task of a result not yet acknowledged was assigned again under a newer lease: the result
+   * is re-labelled to it (never one already acknowledged: that one is forgotten, and the task runs
+   * again) and sent under it. Returns whether a result was adopted.
+   */
+  async adopt(taskId: string, leaseEpoch: number, attempt: number): Promise<boolean> {
+    try {
+      const spooled = await this.options.spool.relabel(taskId, leaseEpoch, attempt);
+      if (spooled === undefined) return false;
+      this.options.logger.warn('a finished task was assigned again under a newer lease: its result is sent under it, not run again', { taskId, leaseEpoch });
+      const session = this.options.session();
+      if (session) await this.deliverWhole(session, spooled);
+      return true;
+    } catch (error) {
+      this.options.logger.error('could not send a result under its newer lease', { taskId, leaseEpoch, error: describeError(error) });
+      return false;
+    }
+  }
+
   /** The orchestrator's ResultAck: it has the result, or refused it for good; either way it is forgotten. */
   async ack(taskId: string, leaseEpoch: number, accepted: boolean): Promise<void> {
     this.options.session()?.acked(taskId, leaseEpoch);

@@ -123,7 +123,7 @@ export class ResultSpool {
         if (!message.taskId || message.event?.$case !== 'completed' || this.entries.has(message.taskId)) continue;
         let output: OutputLog | undefined;
         if (!message.event.completed.outputIncluded) {
-          const base = logName(message.taskId, message.leaseEpoch);
+          const base = logOf(names, message.taskId, message.leaseEpoch);
           logsInUse.add(base);
           output = await OutputLog.open(join(this.dir, base));
         }
@@ -178,6 +178,31 @@ export class ResultSpool {
       await output?.persist();
     }
     this.entries.set(message.taskId, entry);
+  }
+
+  /**
+   * The task's waiting result under a newer lease (it was assigned again before its ack): its
+   * message carries `leaseEpoch` and `attempt` from now on, in memory and on disk. Undefined when
+   * no result of an older lease waits.
+   */
+  async relabel(taskId: string, leaseEpoch: number, attempt: number): Promise<SpooledResult | undefined> {
+    const entry = this.entries.get(taskId);
+    if (!entry || entry.leaseEpoch >= leaseEpoch) return undefined;
+    const old = entry.message ?? (entry.file === undefined ? undefined : WorkerMessage.decode(await readFile(entry.file)));
+    if (old?.event?.$case !== 'completed') return undefined;
+    const message: WorkerMessage = { ...old, leaseEpoch, event: { $case: 'completed', completed: { ...old.event.completed, attempt } } };
+    const bytes = WorkerMessage.encode(message).finish();
+    const next: Entry = { ...entry, leaseEpoch };
+    if (entry.file !== undefined) next.file = await this.write(taskId, bytes);
+    if (entry.message) {
+      const delta = bytes.length - WorkerMessage.encode(entry.message).finish().length;
+      next.message = message;
+      next.bytes += delta;
+      this.memoryBytes += delta;
+    }
+    if (this.entries.get(taskId) !== entry) return undefined; // acknowledged or dropped meanwhile
+    this.entries.set(taskId, next);
+    return { message, output: entry.output };
   }
 
   /** Every waiting result, in delivery order: oldest first, those whose delivery failed last. */
@@ -252,4 +277,19 @@ function hashOf(taskId: string): string {
 /** File name (without extension) of a task's output log: by a hash of its id, and its lease. */
 function logName(taskId: string, leaseEpoch: number): string {
   return `${hashOf(taskId)}-${leaseEpoch}`;
+}
+
+/**
+ * The output log of a spooled result: the one of its lease, else the newest of an older lease
+ * (a result adopted by a newer lease keeps the log its run wrote, named by the epoch it began under).
+ */
+function logOf(names: readonly string[], taskId: string, leaseEpoch: number): string {
+  const prefix = `${hashOf(taskId)}-`;
+  let best: number | undefined;
+  for (const name of names) {
+    const match = name.startsWith(prefix) ? /^(\d+)\.(head|tail)$/.exec(name.slice(prefix.length)) : null;
+    const epoch = match ? Number(match[1]) : Number.NaN;
+    if (epoch <= leaseEpoch && (best === undefined || epoch > best)) best = epoch;
+  }
+  return logName(taskId, best ?? leaseEpoch);
 }

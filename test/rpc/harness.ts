@@ -8,6 +8,7 @@ import { createAsyncQueue } from '../../pkg/async/async-queue.js';
 import type { OrchestratorConfig } from '../../pkg/config/orchestrator-config.js';
 import {
   AgentServiceDefinition,
+  HeartbeatResponse,
   RegisterResponse,
   TaskResult,
   TaskServiceDefinition,
@@ -191,6 +192,8 @@ export interface ScriptedOrchestratorOptions {
   readonly onMessage?: (message: WorkerMessage, stream: ScriptedStream) => void;
   /** The largest message the server takes (gRPC's 4 MiB unless set). */
   readonly maxReceiveMessageBytes?: number;
+  /** What each Heartbeat answers ({ known: true } unless given), e.g. leases it revokes. */
+  readonly heartbeat?: (request: HeartbeatRequest) => Partial<HeartbeatResponse>;
 }
 
 /**
@@ -235,7 +238,7 @@ export async function startScriptedOrchestrator(options: ScriptedOrchestratorOpt
     },
     heartbeat: async (request) => {
       heartbeats.push(request);
-      return { known: true };
+      return HeartbeatResponse.fromPartial({ known: true, ...options.heartbeat?.(request) });
     },
     async *taskStream(requests, context) {
       const out = createAsyncQueue<OrchestratorMessage>();
