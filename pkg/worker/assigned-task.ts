@@ -32,4 +32,6 @@ export interface AssignedTask {
   running?: TaskRunning;
   runningSent?: boolean;
   done?: Promise<void>;
+  /** The orchestrator revoked its lease: the run is stopped, nothing more is sent for it, its result is not delivered. */
+  revoked?: boolean;
 }

@@ -1,4 +1,4 @@
-import type { CancelCommand, Task, WorkerMessage } from '../gen/agent/v1/agent.js';
+import type { CancelCommand, Lease, Task, WorkerMessage } from '../gen/agent/v1/agent.js';
 import type { Logger } from '../log/index.js';
 import type { AssignedTask } from './assigned-task.js';
 import { decideCancel } from './decide-cancel.js';
@@ -12,6 +12,7 @@ import type { ResultSpool } from './result-spool.js';
 import { sessionRefusal } from './session-refusal.js';
 import { makeOutcome, type RunOutcome, type TaskProgress } from './run-outcome.js';
 import type { StreamSession } from './stream-session.js';
+import { TaskAbortReason } from './task-abort-reason.js';
 import type { TaskExecutor } from './task-executor.js';
 import { TaskQueue } from './task-queue.js';
 import type { TaskRecords } from './task-records.js';
@@ -46,6 +47,8 @@ export class Assignments {
   private readonly finishing = new Map<string, number>();
   /** Finishing tasks assigned again under a newer lease: their result goes under it once spooled. */
   private readonly adoptions = new Map<string, { leaseEpoch: number; attempt: number }>();
+  /** Finishing tasks whose lease was revoked meanwhile: task id → epoch; their result is dropped once spooled. */
+  private readonly revokedFinishing = new Map<string, number>();
   private readonly queue: TaskQueue;
   private readonly remembered: RememberedCancels;
 
@@ -79,7 +82,7 @@ export class Assignments {
   /** (task id, lease epoch) of every task queued, running or finishing here. */
   leases(): Array<{ taskId: string; leaseEpoch: number }> {
     return [
-      ...[...this.tasks.values()].map(({ taskId, leaseEpoch }) => ({ taskId, leaseEpoch })),
+      ...[...this.tasks.values()].filter((task) => !task.revoked).map(({ taskId, leaseEpoch }) => ({ taskId, leaseEpoch })),
       ...[...this.finishing].filter(([taskId]) => !this.tasks.has(taskId)).map(([taskId, leaseEpoch]) => ({ taskId, leaseEpoch })),
     ];
   }
@@ -126,6 +129,32 @@ export class Assignments {
     else this.options.executor.cancelTask(taskId, { force: command.force, kind: 'ORCHESTRATOR_CANCEL' });
   }
 
+  /**
+   * Leases the orchestrator says are not this worker's any more (HeartbeatResponse.revoked: lost
+   * to the worker timeout, or given to another run). Each run of such a lease is stopped at once
+   * (killed, no grace) and nothing more is sent for it: no result (its record says LEASE_LOST); a
+   * result of such a lease waiting for its ack is dropped. Only the very epoch listed is revoked:
+   * a run that adopted a newer lease meanwhile goes on.
+   */
+  async revoke(leases: readonly Lease[]): Promise<void> {
+    const { logger, executor, delivery } = this.options;
+    for (const { taskId, leaseEpoch } of leases) {
+      const task = this.tasks.get(taskId);
+      if (task?.leaseEpoch === leaseEpoch) {
+        if (task.revoked) continue;
+        task.revoked = true;
+        task.session = undefined; // nothing more goes out for it
+        logger.warn('the orchestrator revoked this task\'s lease: its run is stopped and no result is sent', { taskId, leaseEpoch });
+        if (this.queue.withdraw(taskId)) void this.complete(task, leaseLost(0, ''));
+        else executor.abort(taskId, new TaskAbortReason('ORCHESTRATOR_CANCEL', 0));
+      } else if (this.finishing.get(taskId) === leaseEpoch) {
+        this.revokedFinishing.set(taskId, leaseEpoch);
+      } else {
+        await delivery.revoked(taskId, leaseEpoch);
+      }
+    }
+  }
+
   accept(taskId: string, leaseEpoch: number, attempt: number, task: Task | undefined): void {
     const { logger, executor } = this.options;
     // The orchestrator is trusted to assign work, not to be well formed: a result can only be
@@ -147,7 +176,8 @@ export class Assignments {
     }
     const existing = this.tasks.get(taskId);
     if (existing) {
-      if (leaseEpoch > existing.leaseEpoch) this.adopt(existing, leaseEpoch, attempt);
+      if (existing.revoked) logger.warn('task assigned again while its revoked run is being stopped: not run', { taskId, leaseEpoch });
+      else if (leaseEpoch > existing.leaseEpoch) this.adopt(existing, leaseEpoch, attempt);
       else if (leaseEpoch < existing.leaseEpoch) logger.warn('assignment under an older lease than the run here: ignored', { taskId, leaseEpoch, held: existing.leaseEpoch });
       return; // the same epoch: the same assignment again after a reconnect
     }
@@ -237,7 +267,7 @@ export class Assignments {
 
   /** Runs in the task's output order (OutputCoalescer.after): nothing is appended meanwhile. */
   private async catchUp(task: AssignedTask, session: StreamSession): Promise<void> {
-    if (task.session === session.number || session.closed) return;
+    if (task.session === session.number || session.closed || task.revoked) return;
     try {
       if (task.running && !task.runningSent) {
         task.runningSent = true;
@@ -293,12 +323,18 @@ export class Assignments {
     const recordFiles =
       task.recordFiles ?? this.options.taskRecords?.begin(task.taskId, { tool: task.tool, attempt: task.attempt, leaseEpoch: task.leaseEpoch });
     if (this.tasks.get(task.taskId) === task) this.tasks.delete(task.taskId);
-    this.finishing.set(task.taskId, task.leaseEpoch);
+    if (!task.revoked) this.finishing.set(task.taskId, task.leaseEpoch);
+    if (task.revoked) outcome = leaseLost(outcome.durationMs, outcome.runtime);
     try {
       this.options.metrics?.taskFinished(task.tool, outcome);
       task.coalescer?.close();
-      await this.options.delivery.deliver(task, outcome);
+      if (task.revoked) await task.output?.remove();
+      else await this.options.delivery.deliver(task, outcome);
     } finally {
+      if (this.revokedFinishing.get(task.taskId) === task.leaseEpoch) {
+        this.revokedFinishing.delete(task.taskId);
+        await this.options.delivery.revoked(task.taskId, task.leaseEpoch);
+      }
       if (this.finishing.get(task.taskId) === task.leaseEpoch) this.finishing.delete(task.taskId);
       const adoption = this.adoptions.get(task.taskId);
       this.adoptions.delete(task.taskId);
@@ -313,6 +349,11 @@ export class Assignments {
 type TaskEvent =
   | Extract<NonNullable<WorkerMessage['event']>, { $case: 'accepted' | 'running' }>
   | { readonly $case: 'output'; readonly output: { readonly stream: OutputStreamName; readonly data: Buffer; readonly offset: number } };
+
+/** A run stopped because its lease was revoked (never sent: the task's record says so). */
+function leaseLost(durationMs: number, runtime: string): RunOutcome {
+  return makeOutcome('FAILED', { durationMs, runtime, error: { code: 'LEASE_LOST', message: 'the orchestrator revoked the lease: the run was stopped and its result not sent' } });
+}
 
 function stopOutcome(code: 'WORKER_SHUTDOWN' | 'CANCELLED', message: string): RunOutcome {
   return makeOutcome('CANCELLED', { durationMs: 0, runtime: '', error: { code, message } });

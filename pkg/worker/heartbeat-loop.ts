@@ -11,6 +11,8 @@ export interface HeartbeatFacts {
   activeTaskIds(): string[];
   draining(): boolean;
   readonly engine?: { readonly healthy: boolean; readonly detail: string };
+  /** Leases the orchestrator says are not this worker's any more (HeartbeatResponse.revoked): stop them. */
+  revoked(leases: readonly Lease[]): void;
 }
 
 export interface HeartbeatLoopOptions {
@@ -32,7 +34,7 @@ export async function runHeartbeats(options: HeartbeatLoopOptions, signal: Abort
   const { client, agentId, facts, logger } = options;
   while (!signal.aborted) {
     try {
-      const { known } = await client.heartbeat(
+      const { known, revoked } = await client.heartbeat(
         {
           agentId,
           activeTaskIds: facts.activeTaskIds(),
@@ -44,6 +46,7 @@ export async function runHeartbeats(options: HeartbeatLoopOptions, signal: Abort
         },
         { signal: AbortSignal.any([signal, AbortSignal.timeout(options.rpcTimeoutMs)]), metadata: options.metadata() },
       );
+      if (revoked.length > 0) facts.revoked(revoked);
       if (!known) {
         // The id and token stay: registering with them lets a restarted orchestrator see that
         // this worker holds the leases it stored under that id, and give them back.

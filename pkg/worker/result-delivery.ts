@@ -92,6 +92,13 @@ export class ResultDelivery {
     }
   }
 
+  /** The orchestrator revoked the lease of a result waiting for its ack: dropped, never sent again. */
+  async revoked(taskId: string, leaseEpoch: number): Promise<void> {
+    if (await this.options.spool.drop(taskId, leaseEpoch)) {
+      this.options.logger.warn('the orchestrator revoked the lease of a result waiting for its ack: dropped, not sent again', { taskId, leaseEpoch });
+    }
+  }
+
   /** The orchestrator's ResultAck: it has the result, or refused it for good; either way it is forgotten. */
   async ack(taskId: string, leaseEpoch: number, accepted: boolean): Promise<void> {
     this.options.session()?.acked(taskId, leaseEpoch);

@@ -85,6 +85,7 @@ export class WorkerAgent {
         onStreamFailed: (failed) => void this.delivery.streamFailed(failed),
         leases: () => [...this.assignments.leases(), ...spool.leases().filter(({ taskId }) => !this.assignments.has(taskId))],
         activeTaskIds: () => this.assignments.taskIds,
+        revoked: (leases) => void this.assignments.revoke(leases),
         draining: () => this.lifecycle !== 'RUNNING',
         ...(engineHealth ? { engine: engineHealth } : {}),
         finished: () => this.leaving || (this.lifecycle === 'DRAINING' && this.assignments.size === 0 && spool.size === 0),

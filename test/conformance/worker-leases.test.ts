@@ -1,13 +1,18 @@
 // Conformance, worker side: leases that change under a run (#13 §2), checked on the real
 // bin/worker (and real containers) by an orchestrator scripted in the test.
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import type { Lease } from '../../pkg/gen/agent/v1/agent.js';
+import { managedContainers } from '../support/docker-fixtures.js';
 import { eventually, startScriptedOrchestrator, type ScriptedOrchestrator } from './scripted-orchestrator.js';
 import { ack, about, assign, customTask, startConformanceWorker, type ConformanceWorker } from './conformance-worker.js';
 
 describe('conformance: a worker follows what the orchestrator says of its leases', () => {
   let orchestrator: ScriptedOrchestrator;
   let worker: ConformanceWorker;
+  const revoked: Lease[] = [];
   const stream = () => orchestrator.streams.at(-1)!;
   const beatAfter = (at: number) => eventually(() => orchestrator.heartbeats.find((b) => b.at > at), 10_000, 'a heartbeat');
   const leasesOf = (taskId: string, beat: { request: { leases: Array<{ taskId: string; leaseEpoch: number }> } }) =>
@@ -15,7 +20,11 @@ describe('conformance: a worker follows what the orchestrator says of its leases
 
   before(async () => {
     orchestrator = await startScriptedOrchestrator();
-    worker = await startConformanceWorker(orchestrator);
+    orchestrator.heartbeatResponse = (request) => ({
+      known: true,
+      revoked: request.leases.filter((l) => revoked.some((r) => r.taskId === l.taskId && r.leaseEpoch === l.leaseEpoch)),
+    });
+    worker = await startConformanceWorker(orchestrator, ['--task-records', 'on']);
     await eventually(() => orchestrator.streams.length > 0, 30_000, 'the worker opened its stream');
   });
 
@@ -38,4 +47,31 @@ describe('conformance: a worker follows what the orchestrator says of its leases
     assert.equal(containers.size, 1, 'one container');
     stream().send(ack('t-adopt', 2));
   });
+
+  it('[W24] a running task whose lease is revoked is killed at once and sends nothing more: no completed, its record says LEASE_LOST', async () => {
+    stream().send(assign('t-revoked', customTask('sleeper', { seconds: '120' })));
+    await eventually(() => about(orchestrator, 't-revoked', 'running')[0], 30_000, 'its container runs');
+    assert.equal((await managedContainers('t-revoked')).length, 1);
+    const at = Date.now();
+    revoked.push({ taskId: 't-revoked', leaseEpoch: 1 });
+    for (let gone = false; !gone; ) {
+      gone = (await managedContainers('t-revoked')).length === 0;
+      assert.ok(gone || Date.now() - at < 10_000, 'the container is gone within seconds');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const beat = await beatAfter(Date.now());
+    assert.deepEqual(leasesOf('t-revoked', beat), [], 'no longer leased');
+    const record = await eventually(() => readRecord('t-revoked'), 10_000, 'its record');
+    assert.equal(record.cause, 'LEASE_LOST');
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    assert.deepEqual(about(orchestrator, 't-revoked', 'completed'), [], 'no completed');
+  });
+
+  const records = new Map<string, { cause: string }>();
+  function readRecord(taskId: string): { cause: string } | undefined {
+    void readFile(join(orchestrator.dir, 'work', `task_${taskId}`, 'result.json'), 'utf8')
+      .then((text) => records.set(taskId, JSON.parse(text) as { cause: string }))
+      .catch(() => undefined);
+    return records.get(taskId);
+  }
 });
