@@ -100,3 +100,32 @@ describe('OutputLog.heads', () => {
     }
   });
 });
+
+describe('OutputLog when the disk fails it', () => {
+  it('a write that fails (a full disk, a directory gone) never throws: the log keeps nothing more and says so', async () => {
+    const log = new OutputLog(join(tmpdir(), 'baaaht-output-log-no-such-dir', 'x'), 4);
+    assert.equal(log.kept, true);
+    await log.append('stdout', Buffer.from('abcd'));
+    await log.append('stdout', Buffer.from('efgh')); // to the tail: its directory does not exist
+    await log.flush();
+    await log.append('stderr', Buffer.from('E'));
+    assert.equal(log.kept, false);
+    assert.equal((log.notKeptError as NodeJS.ErrnoException).code, 'ENOENT');
+    assert.equal(log.length('stdout'), 8, 'it counts on: the offsets of what is streamed stay right');
+    assert.equal(log.length('stderr'), 1);
+    assert.equal(log.memoryBytes, 0, 'the head is freed');
+    assert.deepEqual(await read(log), [], 'a resend carries no output');
+    assert.deepEqual(await log.heads({ stdout: 10, stderr: 10 }), { stdout: Buffer.alloc(0), stderr: Buffer.alloc(0) });
+    await log.persist();
+    await log.remove();
+  });
+
+  it('a head that cannot be persisted makes the log not kept instead of failing', async () => {
+    const log = new OutputLog(join(tmpdir(), 'baaaht-output-log-no-such-dir', 'y'), 100);
+    await log.append('stdout', Buffer.from('abc'));
+    await log.persist();
+    assert.equal(log.kept, false);
+    assert.equal(log.memoryBytes, 0);
+    assert.deepEqual(await read(log), []);
+  });
+});

@@ -26,6 +26,11 @@ const WRITE_BEHIND_BYTES = 4 * 1024 * 1024;
  * cap. `persist()` writes the head to `<base>.head` and frees it (before the process exits, or
  * when the spool runs out of memory); `OutputLog.open(base)` reads both back after a restart.
  * Chunks are kept in arrival order, stdout and stderr interleaved as they came.
+ *
+ * A write that fails (a full disk) never fails the task whose output this is: the output was
+ * streamed already. The log then keeps nothing more (`kept` is false, `notKeptError` says why): it
+ * frees its head, removes its files, counts on (offsets stay right) and reads back as empty, so
+ * a resend carries no output and the result says output_not_kept.
  */
 export class OutputLog {
   private head: LoggedChunk[] = [];
@@ -41,16 +46,27 @@ export class OutputLog {
   private spilling = false;
   private readonly lengths: Record<OutputStreamName, number> = { stdout: 0, stderr: 0 };
   private removed = false;
-  /** Tail writes in order; the first failure is kept and thrown by the next append or read. */
+  /** Tail writes in order; the first failure makes the log give up keeping (notKept). */
   private writing: Promise<void> = Promise.resolve();
   private unwrittenBytes = 0;
-  private writeError: { error: unknown } | undefined;
+  /** Why the output is not kept (the first write that failed); undefined while it is. */
+  private lost: { error: unknown } | undefined;
 
   constructor(
     /** Path of the files without extension. */
     readonly base: string,
     private readonly memoryLimitBytes: number,
   ) {}
+
+  /** False once a write failed: what was kept is dropped, and the output reads back as empty. */
+  get kept(): boolean {
+    return this.lost === undefined;
+  }
+
+  /** The write error that made the log stop keeping the output; undefined while it is kept. */
+  get notKeptError(): unknown {
+    return this.lost?.error;
+  }
 
   /** Bytes of the output held in memory. */
   get memoryBytes(): number {
@@ -66,52 +82,60 @@ export class OutputLog {
     return this.lengths.stdout + this.lengths.stderr;
   }
 
-  /** Keeps a chunk: in memory while the head has room, else appended to the tail file. */
+  /**
+   * Keeps a chunk: in memory while the head has room, else appended to the tail file. Never
+   * throws for the disk: a failed write makes the log stop keeping (see `kept`), and it only counts.
+   */
   async append(stream: OutputStreamName, data: Buffer): Promise<void> {
     if (data.length === 0 || this.removed) return;
     const chunk: LoggedChunk = { stream, data, offset: this.lengths[stream] };
     this.lengths[stream] += data.length;
+    if (this.lost) return;
     if (!this.spilling && !this.headOnDisk && this.headBytes + data.length <= this.memoryLimitBytes) {
       this.head.push(chunk);
       this.headBytes += data.length;
       return;
     }
     this.spilling = true;
-    this.throwIfWriteFailed();
     const header = Buffer.allocUnsafe(HEADER_BYTES);
     header.writeUInt8(STREAM_CODE[stream], 0);
     header.writeUInt32BE(data.length, 1);
     this.unwrittenBytes += data.length;
     this.writing = this.writing
       .then(async () => {
-        if (this.removed || this.writeError) return;
+        if (this.removed || this.lost) return;
         const file = await this.openTail();
         await file.writev([header, data]);
         this.tailBytes += HEADER_BYTES + data.length;
       })
-      .catch((error: unknown) => {
-        this.writeError ??= { error };
-      })
+      .catch((error: unknown) => this.notKept(error))
       .finally(() => {
         this.unwrittenBytes -= data.length;
       });
     if (this.unwrittenBytes > WRITE_BEHIND_BYTES) await this.writing;
-    this.throwIfWriteFailed();
   }
 
-  /** Waits for the tail writes handed over so far; throws the first that failed. */
+  /** Waits for the tail writes handed over so far (a failed one makes `kept` false; it does not throw). */
   async flush(): Promise<void> {
     await this.writing;
-    this.throwIfWriteFailed();
   }
 
-  private throwIfWriteFailed(): void {
-    if (this.writeError) throw this.writeError.error;
+  /** A write failed: keep nothing more, free the head and remove the files (best effort, for the disk's sake). */
+  private async notKept(error: unknown): Promise<void> {
+    if (this.lost) return;
+    this.lost = { error };
+    this.head = [];
+    this.headBytes = 0;
+    this.headOnDisk = false;
+    this.tailBytes = 0;
+    await this.closeTail();
+    await OutputLog.discard(this.base).catch(() => undefined);
   }
 
-  /** Every chunk in the order it came: the head, then the tail. */
+  /** Every chunk in the order it came: the head, then the tail. None when the output is not kept. */
   async *chunks(): AsyncGenerator<LoggedChunk> {
     await this.flush();
+    if (this.lost) return;
     const offsets: Record<OutputStreamName, number> = { stdout: 0, stderr: 0 };
     const head = this.headOnDisk ? parseRecords(await readFile(`${this.base}.head`).catch(() => Buffer.alloc(0)), offsets) : this.head;
     if (!this.headOnDisk) for (const chunk of head) offsets[chunk.stream] = chunk.offset + chunk.data.length;
@@ -158,19 +182,25 @@ export class OutputLog {
     await this.closeTail();
   }
 
-  /** Writes the head to disk and frees its memory; closes the tail. Idempotent. */
+  /** Writes the head to disk and frees its memory; closes the tail. Idempotent. A failed write: not kept (no throw). */
   async persist(): Promise<void> {
     if (this.removed) return;
     await this.flush();
     await this.closeTail();
+    if (this.lost) return;
     if (this.headOnDisk || this.head.length === 0) {
       this.head = [];
       if (this.headBytes > 0) this.headOnDisk = true;
       return;
     }
     const temp = `${this.base}.head.tmp`;
-    await writeFile(temp, encodeRecords(this.head), { mode: 0o600 });
-    await rename(temp, `${this.base}.head`);
+    try {
+      await writeFile(temp, encodeRecords(this.head), { mode: 0o600 });
+      await rename(temp, `${this.base}.head`);
+    } catch (error) {
+      await this.notKept(error);
+      return;
+    }
     this.head = [];
     this.headOnDisk = true;
   }
