@@ -98,13 +98,13 @@ export function createAgentService(
 
     async heartbeat(request, context) {
       checkAgentKey(request.agentId, context);
-      if (checkAgentToken(request.agentId, context) === 'unknown') return { known: false };
-      const known = broker.heartbeat(request.agentId, {
+      if (checkAgentToken(request.agentId, context) === 'unknown') return { known: false, revoked: [] };
+      const { known, revoked } = broker.heartbeat(request.agentId, {
         activeTaskIds: request.activeTaskIds,
         leases: request.leases,
-        condition: { draining: request.draining, healthy: request.healthy, healthDetail: request.healthDetail },
+        condition: { draining: request.draining, healthy: request.healthy, healthDetail: request.healthDetail, diskLow: request.diskLow },
       });
-      return { known };
+      return { known, revoked };
     },
 
     async *taskStream(requests, context) {

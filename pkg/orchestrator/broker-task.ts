@@ -1,6 +1,6 @@
 import { TaskState, type Task, type TaskResult } from '../gen/agent/v1/agent.js';
 import { createAttemptOutput, type AttemptOutput } from './attempt-output.js';
-import type { CancelRequest } from './task-store.js';
+import type { CancelRequest, LeaseHolder } from './task-store.js';
 import { createTaskSubscriber, type TaskSubscriber } from './task-subscriber.js';
 import type { WorkerRecord } from './worker-record.js';
 import type { Placement } from '../placement/placement.js';
@@ -48,6 +48,13 @@ export interface BrokerTask {
    * restored after a restart, re-queued ones, and those queued when a worker left).
    */
   holdUntilMs: number;
+  /** While queued for another attempt: not assigned before this (Unix ms; 0 for no backoff). */
+  notBeforeMs: number;
+  /**
+   * While queued after a lost lease: that lease's epoch and holder (its finished result may still
+   * be accepted until the task is assigned again, lease-rules.ts judgeCompleted).
+   */
+  lostLease: { readonly epoch: number; readonly holder: LeaseHolder } | undefined;
   /** The result of the last retryable end (a lost lease, a retryable result): final if no retry happens. */
   lastFailure: TaskResult | undefined;
   /** Output of the current attempt: capped for the result, and what came of each stream. */
@@ -84,6 +91,8 @@ export function createBrokerTask(input: {
     resultEpoch: 0,
     cancel: undefined,
     holdUntilMs: 0,
+    notBeforeMs: 0,
+    lostLease: undefined,
     lastFailure: undefined,
     output: createAttemptOutput(input.outputCapBytes),
     subscriber: createTaskSubscriber({
@@ -101,6 +110,12 @@ export function isLeased(task: BrokerTask): boolean {
 /** Whether (task, epoch) is the task's lease in force. */
 export function holdsLease(task: BrokerTask, leaseEpoch: number): boolean {
   return isLeased(task) && leaseEpoch > 0 && leaseEpoch === task.leaseEpoch;
+}
+
+/** Whether `worker` held the task's lost lease (by agent id, or the one it proved when it registered anew). */
+export function heldLostLease(task: BrokerTask, worker: Pick<WorkerRecord, 'agentId' | 'provenFormerId'>): boolean {
+  const holder = task.lostLease?.holder.agentId;
+  return holder !== undefined && holder !== '' && (holder === worker.agentId || holder === worker.provenFormerId);
 }
 
 /** The lease holder's name (or the last one's), for messages and views. */

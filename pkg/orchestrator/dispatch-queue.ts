@@ -34,7 +34,10 @@ export interface DispatchQueue {
   submit(task: Task, placement: Placement, options?: { follow?: boolean; owner?: string }): SubmittedTask;
   /** Goes through the queue in order; each task that can be placed now leaves it. */
   dispatchQueued(): void;
-  /** Tasks whose hold ended by `nowMs` get their chance now: placed, or failed when nobody can run them. */
+  /**
+   * Tasks whose hold ended by `nowMs` get their chance now: placed, or failed when nobody can run
+   * them; so do re-queued tasks whose backoff ended.
+   */
   releaseHolds(nowMs: number): void;
 }
 
@@ -50,6 +53,7 @@ export function createDispatchQueue(state: BrokerState, lifecycle: TaskLifecycle
       builtin: task.builtin,
       placement: task.placement,
       avoid: task.triedBy,
+      waited: state.queue.includes(task) || task.attempt > 0,
     });
   }
 
@@ -58,6 +62,7 @@ export function createDispatchQueue(state: BrokerState, lifecycle: TaskLifecycle
    * before the choice is acted on: a submission's `submitted` event goes before anything else.
    */
   function place(task: BrokerTask, announce: (worker: string) => void = () => undefined): Placed {
+    if (now() < task.notBeforeMs) return 'waiting'; // a retry's backoff (lease-rules.ts retryDelayMs)
     const choice = choose(task);
     switch (choice.kind) {
       case 'dispatch': {
@@ -126,9 +131,11 @@ export function createDispatchQueue(state: BrokerState, lifecycle: TaskLifecycle
 
     releaseHolds(t) {
       const holdsOver = state.queue.filter((r) => r.holdUntilMs !== 0 && r.holdUntilMs <= t);
-      if (holdsOver.length > 0) {
+      const backoffsOver = state.queue.filter((r) => r.notBeforeMs !== 0 && r.notBeforeMs <= t);
+      if (holdsOver.length > 0 || backoffsOver.length > 0) {
         dispatchQueued();
         for (const task of holdsOver) task.holdUntilMs = 0;
+        for (const task of backoffsOver) task.notBeforeMs = 0;
       }
     },
   };

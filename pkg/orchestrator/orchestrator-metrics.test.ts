@@ -202,6 +202,7 @@ describe('the broker tells its observer', () => {
       subscriberBufferBytes: 1024 * 1024,
       maxTaskBytes: 1024 * 1024,
       now: () => t,
+      random: () => 0.5,
       observer: observer ?? metrics,
     });
     return {
@@ -274,7 +275,8 @@ describe('the broker tells its observer', () => {
       if (second.kind !== 'registered') throw new Error('not registered');
       const session2 = b.broker.openSession(second.agentId);
       assert.ok(session2);
-      b.advance(1_000);
+      b.advance(1_000); // the retry's backoff
+      b.broker.sweep();
       session2.receive({ taskId, leaseEpoch: 2, event: { $case: 'completed', completed: TaskResult.fromPartial({ state: TaskState.TASK_STATE_COMPLETED, cause: 'COMPLETED' }) } });
       text = await b.metrics.text();
       assert.equal(series(text, 'baaaht_orchestrator_tasks_finished_total{tool="my_tool",state="COMPLETED",cause="COMPLETED"}'), 1);

@@ -11,6 +11,8 @@ export interface WorkerCandidate extends PlacedWorker {
   readonly connected: boolean;
   /** Neither draining nor unhealthy. */
   readonly accepting: boolean;
+  /** Its disk is low (HeartbeatRequest.disk_low): it gets a task only when no other worker is free. */
+  readonly diskLow?: boolean;
 }
 
 export interface DispatchRequest {
@@ -20,6 +22,11 @@ export interface DispatchRequest {
   readonly placement: Placement;
   /** Agent ids to use only when no other worker is free (those that ran earlier attempts). */
   readonly avoid?: ReadonlySet<string>;
+  /**
+   * The task waited in the queue (a retry, a restored task, one queued while workers were busy):
+   * it was accepted for a tool some worker served, so no worker serving it now is NO_WORKER.
+   */
+  readonly waited?: boolean;
 }
 
 export type WorkerChoice =
@@ -35,10 +42,11 @@ export function slotsOf(worker: Pick<WorkerCandidate, 'maxConcurrentTasks'>): nu
  * Picks the worker for a task: among the registered workers the placement allows (the named
  * worker, the group, every label) that serve the tool, a connected, accepting (not draining,
  * healthy) one with a free slot, least loaded first (fewest tasks in flight, then most free
- * slots, then registration order), and one that did not run an earlier attempt before one that
- * did. `wait` when such workers exist but none is free, connected or accepting; `fail` when none
- * can ever take it: NO_WORKER when no registered worker matches the placement, UNKNOWN_TOOL for
- * a type that is not built in and that no worker serves, NO_WORKER otherwise.
+ * slots, then registration order), and one that did not run an earlier attempt (or whose disk is
+ * not low) before one that did. `wait` when such workers exist but none is free, connected or
+ * accepting; `fail` when none can ever take it: NO_WORKER when no registered worker matches the
+ * placement, UNKNOWN_TOOL for a type that is not built in and that no worker serves at
+ * submission, NO_WORKER otherwise (also for a task that waited while its workers left).
  */
 export function selectWorker(workers: readonly WorkerCandidate[], request: DispatchRequest): WorkerChoice {
   const { toolType, placement } = request;
@@ -58,7 +66,7 @@ export function selectWorker(workers: readonly WorkerCandidate[], request: Dispa
   }
   const serving = pool.filter((w) => w.toolTypes.includes(toolType));
   if (serving.length === 0) {
-    const code = request.builtin || (!anywhere && workers.some((w) => w.toolTypes.includes(toolType))) ? 'NO_WORKER' : 'UNKNOWN_TOOL';
+    const code = request.builtin || request.waited === true || (!anywhere && workers.some((w) => w.toolTypes.includes(toolType))) ? 'NO_WORKER' : 'UNKNOWN_TOOL';
     const message = anywhere
       ? `no worker serving tool ${JSON.stringify(toolType)} is connected`
       : isUnconstrained({ ...placement, worker: '' })
@@ -66,15 +74,16 @@ export function selectWorker(workers: readonly WorkerCandidate[], request: Dispa
         : `no worker matching ${describePlacement(placement)} serves tool ${JSON.stringify(toolType)}`;
     return { kind: 'fail', error: { code, message } };
   }
-  const avoided = (w: WorkerCandidate): boolean => request.avoid?.has(w.agentId) ?? false;
+  // Lower is better: ran an earlier attempt, a low disk.
+  const penalty = (w: WorkerCandidate): number => (request.avoid?.has(w.agentId) ? 1 : 0) + (w.diskLow === true ? 1 : 0);
   let best: WorkerCandidate | undefined;
   for (const w of serving) {
     if (!w.connected || !w.accepting || w.inFlight >= slotsOf(w)) continue;
-    if (best === undefined || (avoided(best) && !avoided(w))) {
+    if (best === undefined || penalty(w) < penalty(best)) {
       best = w;
       continue;
     }
-    if (avoided(w) && !avoided(best)) continue;
+    if (penalty(w) > penalty(best)) continue;
     if (w.inFlight < best.inFlight || (w.inFlight === best.inFlight && slotsOf(w) - w.inFlight > slotsOf(best) - best.inFlight)) {
       best = w;
     }

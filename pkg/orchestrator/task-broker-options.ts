@@ -26,6 +26,8 @@ export interface TaskBrokerOptions {
   /** Largest encoded task forwarded to a worker. */
   readonly maxTaskBytes: number;
   readonly now: () => number;
+  /** In [0, 1): the jitter of retry backoffs (lease-rules.ts retryDelayMs); default Math.random. */
+  readonly random?: () => number;
   /** Told of submissions, assignments, finishes, lost leases, retries and workers coming and going (metrics). */
   readonly observer?: BrokerObserver;
   /** Caps on unfinished tasks, in all and per owner (queue-ledger.ts); default DEFAULT_QUEUE_LIMITS. */

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import winston from 'winston';
-import { CancelOutcome, OutputStream, Task, TaskResult, TaskState, type OrchestratorMessage, type TaskEvent, type WorkerMessage } from '../gen/agent/v1/agent.js';
+import { CancelOutcome, OutputStream, Task, TaskResult, TaskState, type Lease, type OrchestratorMessage, type TaskEvent, type WorkerMessage } from '../gen/agent/v1/agent.js';
 import { ANY_PLACEMENT } from '../placement/placement.js';
 import { createTaskBroker, type SubmittedTask, type TaskBroker, type WorkerSession } from './task-broker.js';
 import { IN_MEMORY, openTaskStore, type TaskStore } from './task-store.js';
@@ -13,14 +13,16 @@ const job = Task.fromPartial({ toolType: 'job', params: { $case: 'custom', custo
 
 interface TestWorker {
   readonly agentId: string;
+  /** Its resume token. */
+  readonly token: string;
   readonly session: WorkerSession;
   /** Every command queued for it now (assign, cancel, ack), in order. */
   take(): Promise<OrchestratorMessage[]>;
   /** A message on its stream; leaseEpoch defaults to 1. */
   send(taskId: string, event: WorkerMessage['event'], leaseEpoch?: number): void;
   complete(taskId: string, leaseEpoch: number, result?: Partial<TaskResult>): void;
-  /** A heartbeat naming `leases` (none by default: the worker is alive, its leases are not renewed). */
-  beat(leases?: ReadonlyArray<{ taskId: string; leaseEpoch: number }>): void;
+  /** A heartbeat naming `leases` (none by default: the worker is alive, its leases are not renewed); healthy unless `condition` says otherwise. */
+  beat(leases?: ReadonlyArray<{ taskId: string; leaseEpoch: number }>, condition?: { healthy?: boolean; diskLow?: boolean }, activeTaskIds?: readonly string[]): Lease[];
 }
 
 interface TestBroker {
@@ -40,7 +42,7 @@ afterEach(() => {
   open = [];
 });
 
-function startBroker(maxAttempts = 2): TestBroker {
+function startBroker(maxAttempts = 2, random: () => number = () => 0.5): TestBroker {
   let t = 1_000_000;
   const store = openTaskStore(IN_MEMORY);
   const broker = createTaskBroker({
@@ -53,6 +55,7 @@ function startBroker(maxAttempts = 2): TestBroker {
     subscriberBufferBytes: 1024 * 1024,
     maxTaskBytes: 1024 * 1024,
     now: () => t,
+    random,
   });
   open.push({ broker, store });
   return {
@@ -75,12 +78,13 @@ function startBroker(maxAttempts = 2): TestBroker {
         { agentId: '', token: '' },
       );
       if (registered.kind !== 'registered') throw new Error(`${name} not registered`);
-      const { agentId } = registered;
+      const { agentId, resumeToken: token } = registered;
       const session = broker.openSession(agentId);
       assert.ok(session);
       const commands = session.commands(new AbortController().signal);
       const worker: TestWorker = {
         agentId,
+        token,
         session,
         async take() {
           const taken: OrchestratorMessage[] = [];
@@ -98,9 +102,11 @@ function startBroker(maxAttempts = 2): TestBroker {
           const completed = TaskResult.fromPartial({ state: TaskState.TASK_STATE_COMPLETED, runtime: 'runc', ...result });
           worker.send(taskId, { $case: 'completed', completed }, leaseEpoch);
         },
-        beat(leases = []) {
-          const healthy = { draining: false, healthy: true, healthDetail: '' };
-          assert.equal(broker.heartbeat(agentId, { activeTaskIds: leases.map((l) => l.taskId), leases, condition: healthy }), true);
+        beat(leases = [], condition = {}, activeTaskIds = leases.map((l) => l.taskId)) {
+          const reported = { draining: false, healthy: true, diskLow: false, healthDetail: '', ...condition };
+          const answer = broker.heartbeat(agentId, { activeTaskIds, leases, condition: reported });
+          assert.equal(answer.known, true);
+          return answer.revoked;
         },
       };
       worker.beat();
@@ -210,6 +216,9 @@ describe('TaskBroker (in process, fake clock, store in memory)', () => {
     b.advance(WORKER_TIMEOUT_MS - 6_000 + 1);
     b.broker.sweep();
     assert.deepEqual(b.broker.listWorkers().map((w) => w.name), ['w2'], 'w1 is removed');
+    assert.deepEqual(await commandsOf(w2), [], 'the retry backs off');
+    b.advance(1_000);
+    b.broker.sweep();
     assert.deepEqual(await commandsOf(w2), ['assign 2/2'], 'w2 runs it again, with a new epoch');
     assert.deepEqual([b.broker.getTask(taskId)?.worker, b.broker.getTask(taskId)?.attempt], ['w2', 2]);
 
@@ -278,6 +287,8 @@ describe('TaskBroker (in process, fake clock, store in memory)', () => {
     w1.beat();
     w2.beat();
     b.broker.sweep();
+    b.advance(1_000);
+    b.broker.sweep();
     assert.deepEqual(await commandsOf(w2), ['assign 2/2']);
 
     w1.send(taskId, output(STDOUT, 'stale output', 0), 1);
@@ -326,5 +337,132 @@ describe('TaskBroker (in process, fake clock, store in memory)', () => {
     const result = resultOf(await first.events);
     assert.deepEqual([result.state, result.cause, result.durationMs], [TaskState.TASK_STATE_CANCELLED, 'CANCELLED', 0]);
     assert.deepEqual(await commandsOf(w1), ['assign 1/1'], 'the freed slot takes the waiting task');
+  });
+
+  it('a retryable result is run again only after a backoff (1 s, then 2 s), preferring another worker', async () => {
+    const b = startBroker(3);
+    const { w1, w2, taskId, events } = await leasedToFirstOfTwo(b);
+    const engineDown = { state: TaskState.TASK_STATE_FAILED, cause: 'ENGINE_UNAVAILABLE', retryable: true };
+    w1.complete(taskId, 1, engineDown);
+    assert.deepEqual(await commandsOf(w1), ['ack 1 true'], 'not re-assigned at once');
+    b.advance(999);
+    b.broker.sweep();
+    assert.deepEqual([await commandsOf(w1), await commandsOf(w2)], [[], []], 'not before 1 s');
+    b.advance(1);
+    w1.beat();
+    w2.beat();
+    b.broker.sweep();
+    assert.deepEqual([await commandsOf(w1), await commandsOf(w2)], [[], ['assign 2/2']], 'after 1 s, on the worker that did not run it');
+    w2.complete(taskId, 2, engineDown);
+    assert.deepEqual(await commandsOf(w2), ['ack 2 true']);
+    b.advance(1_999);
+    b.broker.sweep();
+    assert.equal(b.broker.getTask(taskId)?.state, TaskState.TASK_STATE_QUEUED, 'the second retry waits 2 s');
+    b.advance(1);
+    w1.beat();
+    w2.beat();
+    b.broker.sweep();
+    const [assign] = [...(await commandsOf(w1)), ...(await commandsOf(w2))];
+    assert.equal(assign, 'assign 3/3');
+    assert.equal(b.broker.getTask(taskId)?.attempt, 3);
+    (b.broker.getTask(taskId)?.worker === 'w1' ? w1 : w2).complete(taskId, 3);
+    assert.equal(resultOf(await events).cause, 'COMPLETED', 'the third attempt is the result');
+  });
+
+  it('a worker that reported ENGINE_UNAVAILABLE gets no new task until a heartbeat after it says healthy; an unhealthy heartbeat stops it again', async () => {
+    const b = startBroker(3);
+    const w1 = b.addWorker('w1');
+    const { submitted, events } = b.submit();
+    const { taskId } = submitted;
+    assert.deepEqual(await commandsOf(w1), ['assign 1/1']);
+    w1.complete(taskId, 1, { state: TaskState.TASK_STATE_FAILED, cause: 'ENGINE_UNAVAILABLE', retryable: true });
+    assert.deepEqual(await commandsOf(w1), ['ack 1 true']);
+    b.advance(5_000);
+    b.broker.sweep();
+    assert.deepEqual(await commandsOf(w1), [], 'backoff over, but its engine was down');
+    w1.beat([], { healthy: false });
+    b.broker.sweep();
+    assert.deepEqual(await commandsOf(w1), [], 'still unhealthy');
+    w1.beat();
+    assert.deepEqual(await commandsOf(w1), ['assign 2/2'], 'a healthy heartbeat after the result: it takes tasks again');
+    w1.complete(taskId, 2);
+    assert.equal(resultOf(await events).attempt, 2);
+  });
+
+  it('tasks queued when the last worker serving their tool leaves fail NO_WORKER after the hold, never UNKNOWN_TOOL', async () => {
+    const b = startBroker();
+    const w1 = b.addWorker('w1', { slots: 1 });
+    b.broker.submit(job, ANY_PLACEMENT, { follow: false });
+    assert.deepEqual(await commandsOf(w1), ['assign 1/1']);
+    const queued = b.submit();
+    b.broker.unregisterWorker(w1.agentId, 'stopping');
+    b.advance(WORKER_TIMEOUT_MS + 1);
+    b.broker.sweep();
+    const result = resultOf(await queued.events);
+    assert.deepEqual([result.cause, result.retryable], ['NO_WORKER', true]);
+  });
+
+  it('a heartbeat gets back, as revoked, the leases it lists that are not its own in force; an older epoch of a task it holds now is kept', async () => {
+    const b = startBroker(3);
+    const { w1, w2, taskId, events } = await leasedToFirstOfTwo(b);
+    const other = b.submit();
+    assert.deepEqual(await commandsOf(w2), ['assign 1/1']);
+    const otherId = other.submitted.taskId;
+    assert.deepEqual(w1.beat([{ taskId, leaseEpoch: 1 }]), [], 'its own lease in force');
+    const listed = [
+      { taskId, leaseEpoch: 3 }, // never given
+      { taskId: otherId, leaseEpoch: 1 }, // another worker's
+      { taskId: 'no-such-task', leaseEpoch: 1 },
+    ];
+    assert.deepEqual(w1.beat([{ taskId, leaseEpoch: 1 }, ...listed]), listed);
+    w2.complete(otherId, 1);
+    assert.deepEqual(await commandsOf(w2), ['ack 1 true']);
+    assert.deepEqual(w1.beat([{ taskId: otherId, leaseEpoch: 1 }]), [{ taskId: otherId, leaseEpoch: 1 }], 'finished by another worker');
+    assert.deepEqual(w2.beat([{ taskId: otherId, leaseEpoch: 1 }], {}, []), [], 'its own delivered result: the ack settles it');
+
+    // w1 loses its lease and gets the task again (epoch 2): its epoch 1 is adopted, not revoked.
+    b.advance(WORKER_TIMEOUT_MS + 1);
+    w2.beat();
+    w1.beat();
+    b.broker.sweep();
+    b.advance(1_000);
+    w2.beat([], { healthy: false });
+    w1.beat();
+    b.broker.sweep();
+    assert.deepEqual(await commandsOf(w1), ['assign 2/2']);
+    assert.deepEqual(w1.beat([{ taskId, leaseEpoch: 1 }, { taskId, leaseEpoch: 2 }]), [], 'the older epoch of its own task is not revoked');
+    assert.deepEqual(w2.beat([{ taskId, leaseEpoch: 1 }]), [{ taskId, leaseEpoch: 1 }], 'but it is for anyone else');
+    w1.complete(taskId, 2);
+    assert.equal(resultOf(await events).attempt, 2);
+  });
+
+  it('a finished result of a lost lease is accepted while the task waits in the queue, not run elsewhere', async () => {
+    const b = startBroker(3);
+    const w1 = b.addWorker('w1');
+    const { submitted, events } = b.submit();
+    const { taskId } = submitted;
+    assert.deepEqual(await commandsOf(w1), ['assign 1/1']);
+    // Paused past its timeout: removed, the task queued again (backing off).
+    b.advance(WORKER_TIMEOUT_MS + 1);
+    b.broker.sweep();
+    assert.equal(b.broker.getTask(taskId)?.state, TaskState.TASK_STATE_QUEUED);
+    // It comes back (unknown: it registers anew, proving its old agent id) with its finished result.
+    const back = b.broker.registerWorker(
+      { name: 'w1', hostname: 'h', pid: 1, version: 'v', group: 'default', labels: {}, capabilities: { toolTypes: ['job'], maxConcurrentTasks: 1, runtimes: ['runc'] }, bootId: 'boot-w1', protocolVersion: 2, maxReceiveMessageBytes: 4 * 1024 * 1024 },
+      { agentId: w1.agentId, token: w1.token },
+    );
+    assert.equal(back.kind, 'registered');
+    if (back.kind !== 'registered') return;
+    assert.notEqual(back.agentId, w1.agentId);
+    const session = b.broker.openSession(back.agentId);
+    assert.ok(session);
+    const listed = [{ taskId, leaseEpoch: 1 }];
+    const answer = b.broker.heartbeat(back.agentId, { activeTaskIds: [], leases: listed, condition: { draining: false, healthy: true, healthDetail: '', diskLow: false } });
+    assert.deepEqual(answer, { known: true, revoked: [] }, 'a finished run of its lost lease is not revoked');
+    void session.receive({ taskId, leaseEpoch: 1, event: { $case: 'completed', completed: TaskResult.fromPartial({ state: TaskState.TASK_STATE_COMPLETED, cause: 'COMPLETED', stdout: Buffer.from('done'), outputIncluded: true }) } });
+    const commands = session.commands(new AbortController().signal);
+    assert.deepEqual((await commands.next()).value, { taskId, command: { $case: 'ack', ack: { leaseEpoch: 1, accepted: true } } });
+    const result = resultOf(await events);
+    assert.deepEqual([result.cause, result.attempt, result.stdout.toString()], ['COMPLETED', 1, 'done']);
   });
 });

@@ -11,7 +11,7 @@ import { openWorkerSession, type WorkerSession } from './worker-session.js';
 export type { TaskBrokerOptions } from './task-broker-options.js';
 export type { TaskView } from './broker-views.js';
 export type { SubmittedTask } from './dispatch-queue.js';
-export type { HeartbeatReport, RegisterOutcome } from './worker-registry.js';
+export type { HeartbeatAnswer, HeartbeatReport, RegisterOutcome } from './worker-registry.js';
 export type { WorkerSession } from './worker-session.js';
 
 /**

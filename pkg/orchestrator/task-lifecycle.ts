@@ -2,9 +2,9 @@ import { CancelOutcome, OrchestratorMessage, TaskState, type TaskResult } from '
 import { createAttemptOutput } from './attempt-output.js';
 import { orchestratorOutcome, workerOutcome, type OrchestratorError } from './attempt-outcome.js';
 import type { BrokerState } from './broker-state.js';
-import { holderName, isLeased, queueIndex, type BrokerTask } from './broker-task.js';
+import { heldLostLease, holderName, isLeased, queueIndex, type BrokerTask } from './broker-task.js';
 import { judgeReporter } from './lease-holder-rules.js';
-import { afterLeaseLoss, afterResult, judgeCompleted, type LeaseView } from './lease-rules.js';
+import { afterLeaseLoss, afterResult, judgeCompleted, retryDelayMs, type LeaseView } from './lease-rules.js';
 import { leaseHolderOf, type WorkerRecord } from './worker-record.js';
 
 /**
@@ -108,6 +108,8 @@ export function createTaskLifecycle(state: BrokerState, dispatch: { dispatchQueu
     task.assignedAtMs = now();
     task.leaseDeadlineMs = now() + workerTimeoutMs;
     task.holdUntilMs = 0;
+    task.notBeforeMs = 0;
+    task.lostLease = undefined;
     worker.tasks.add(task.taskId);
     store.assigned(task.taskId, { attempt: task.attempt, leaseEpoch: task.leaseEpoch, worker: task.workerName, holder: leaseHolderOf(worker) });
     state.observe((o) => o.taskAssigned(task, worker, now()));
@@ -143,12 +145,13 @@ export function createTaskLifecycle(state: BrokerState, dispatch: { dispatchQueu
     task.leaseDeadlineMs = undefined;
     task.lastFailure = failure;
     task.holdUntilMs = now() + workerTimeoutMs;
+    task.notBeforeMs = now() + retryDelayMs(task.attempt, state.options.random ?? Math.random);
     task.output = createAttemptOutput(state.options.outputCapBytes);
     task.subscriber.newAttempt();
     store.requeued(task.taskId, { lastFailure: failure, resultEpoch: task.resultEpoch });
     state.observe((o) => o.taskRequeued(task, failure));
     state.queue.splice(queueIndex(state.queue, task), 0, task);
-    logger.info('task queued again', { taskId: task.taskId, attempt: task.attempt, maxAttempts, why });
+    logger.info('task queued again', { taskId: task.taskId, attempt: task.attempt, maxAttempts, why, retryInMs: task.notBeforeMs - now() });
     dispatch.dispatchQueued();
   }
 
@@ -165,9 +168,12 @@ export function createTaskLifecycle(state: BrokerState, dispatch: { dispatchQueu
         finish(task, state.result(task, orchestratorOutcome({ code: 'CANCELLED', message }, ranForMs, TaskState.TASK_STATE_CANCELLED)), task.resultEpoch);
         return;
       }
-      case 'retry':
+      case 'retry': {
+        const lostHolder = task.worker ? leaseHolderOf(task.worker) : state.orphans.get(task);
+        task.lostLease = lostHolder === undefined ? undefined : { epoch: task.leaseEpoch, holder: lostHolder };
         requeue(task, state.result(task, orchestratorOutcome({ code: 'WORKER_LOST', message: `worker ${holder} was lost: ${why}` }, ranForMs)), why);
         return;
+      }
       case 'fail': {
         const message = `worker ${holder} was lost: ${why} (attempt ${task.attempt} of ${maxAttempts})`;
         finish(task, state.result(task, orchestratorOutcome({ code: 'WORKER_LOST', message }, ranForMs)), task.resultEpoch);
@@ -236,7 +242,13 @@ export function createTaskLifecycle(state: BrokerState, dispatch: { dispatchQueu
     let view: LeaseView | undefined;
     let storedBy: string | undefined;
     if (task) {
-      view = { leased: isLeased(task), leaseEpoch: task.leaseEpoch, resultEpoch: task.resultEpoch };
+      view = {
+        leased: isLeased(task),
+        leaseEpoch: task.leaseEpoch,
+        resultEpoch: task.resultEpoch,
+        queued: task.phase === 'queued',
+        lostLeaseByReporter: task.lostLease?.epoch === leaseEpoch && heldLostLease(task, worker),
+      };
     } else {
       const row = state.closed ? undefined : store.get(taskId);
       if (row?.state === 'finished') view = { leased: false, leaseEpoch: row.leaseEpoch, resultEpoch: row.resultEpoch };
@@ -261,18 +273,41 @@ export function createTaskLifecycle(state: BrokerState, dispatch: { dispatchQueu
       logger.debug('result delivered again; already stored', { taskId, leaseEpoch, worker: nameOf(worker) });
       return;
     }
+    if (task.phase === 'queued') reinstate(task, worker);
     if (!mayReport(task, worker, 'completed')) {
       ack(worker, taskId, leaseEpoch, false);
       return;
     }
     ack(worker, taskId, leaseEpoch, true);
     claim(task, worker);
+    if (reported.cause === 'ENGINE_UNAVAILABLE' && !worker.engineDownReported) {
+      // No new task for it until a heartbeat after this result says its engine is back.
+      worker.engineDownReported = true;
+      logger.warn('worker reported ENGINE_UNAVAILABLE: no new tasks for it until a heartbeat says healthy', { worker: nameOf(worker), agentId: worker.agentId, taskId });
+    }
     task.resultEpoch = leaseEpoch;
     task.resultFrom = worker.agentId;
     const final = state.result(task, workerOutcome(reported));
     const decision = afterResult({ retryable: final.retryable, attempt: task.attempt, maxAttempts, cancelPending: task.cancel !== undefined });
     if (decision === 'retry') requeue(task, final, `retryable result ${final.cause} from worker ${nameOf(worker)}`);
     else finish(task, final, leaseEpoch, worker);
+  }
+
+  /**
+   * The result of a lost lease from its holder, while the task waits in the queue, not assigned
+   * since (judgeCompleted): the lease is the worker's again, and its result is then applied.
+   */
+  function reinstate(task: BrokerTask, worker: WorkerRecord): void {
+    state.queue = state.queue.filter((r) => r !== task);
+    task.phase = 'assigned';
+    task.worker = worker;
+    task.workerName = nameOf(worker);
+    task.lostLease = undefined;
+    task.holdUntilMs = 0;
+    task.notBeforeMs = 0;
+    worker.tasks.add(task.taskId);
+    store.workerChanged(task.taskId, task.workerName, leaseHolderOf(worker));
+    logger.info('result of a lost lease accepted: the task had not run elsewhere', { taskId: task.taskId, leaseEpoch: task.leaseEpoch, worker: task.workerName });
   }
 
   /** Whether `worker` delivered the stored result (by agent id, or the one it proved at Register after a restart). */

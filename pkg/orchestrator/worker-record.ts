@@ -29,6 +29,8 @@ export interface WorkerCondition {
   /** False while its Docker engine does not answer. */
   readonly healthy: boolean;
   readonly healthDetail: string;
+  /** Its work dir's disk is low: placed elsewhere when another worker is free. */
+  readonly diskLow: boolean;
 }
 
 /** A registered worker, as the orchestrator tracks it (in memory only: workers register again after a restart). */
@@ -47,6 +49,11 @@ export interface WorkerRecord {
   /** Replaced when the worker resumes its registration. */
   registration: WorkerRegistration;
   condition: WorkerCondition;
+  /**
+   * It reported a result with cause ENGINE_UNAVAILABLE and no heartbeat since has said healthy:
+   * it gets no new tasks (they would fail the same way at once).
+   */
+  engineDownReported: boolean;
   lastHeartbeatMs: number;
   /** Whether a heartbeat came since it registered (the first one reports the leases it holds). */
   heartbeatSeen: boolean;
@@ -72,7 +79,8 @@ export function createWorkerRecord(
     ...identity,
     registration,
     // Healthy until a heartbeat says otherwise.
-    condition: { draining: false, healthy: true, healthDetail: '' },
+    condition: { draining: false, healthy: true, healthDetail: '', diskLow: false },
+    engineDownReported: false,
     lastHeartbeatMs: nowMs,
     heartbeatSeen: false,
     reportedTaskIds: [],
@@ -107,7 +115,8 @@ export function toWorkerCandidate(worker: WorkerRecord, mayClaim = false): Worke
     maxConcurrentTasks: worker.registration.capabilities.maxConcurrentTasks,
     inFlight: worker.tasks.size,
     connected: worker.stream !== undefined,
-    accepting: isAccepting(worker.condition) && !(mayClaim && !worker.heartbeatSeen),
+    accepting: isAccepting(worker.condition) && !worker.engineDownReported && !(mayClaim && !worker.heartbeatSeen),
+    diskLow: worker.condition.diskLow,
   };
 }
 

@@ -2,9 +2,10 @@ import { randomUUID } from 'node:crypto';
 import type { Lease } from '../gen/agent/v1/agent.js';
 import { mintAgentCredential } from './agent-credential.js';
 import type { BrokerState } from './broker-state.js';
-import { holdsLease, isLeased } from './broker-task.js';
+import { heldLostLease, isLeased, type BrokerTask } from './broker-task.js';
 import type { DispatchQueue } from './dispatch-queue.js';
-import { judgeAgentCall, judgeRegistration } from './lease-holder-rules.js';
+import { judgeAgentCall, judgeRegistration, judgeReporter } from './lease-holder-rules.js';
+import { judgeListedLease, type ListedLeaseView } from './lease-rules.js';
 import type { TaskLifecycle } from './task-lifecycle.js';
 import { createWorkerRecord, isAccepting, type WorkerCondition, type WorkerRecord, type WorkerRegistration } from './worker-record.js';
 
@@ -14,6 +15,12 @@ export interface HeartbeatReport {
   /** Leases the worker holds: each renews (and, when in force, claims) one. */
   readonly leases: readonly Lease[];
   readonly condition: WorkerCondition;
+}
+
+/** A heartbeat's answer: `known` false for an unknown agent id; `revoked`: the leases it listed that are not its own in force. */
+export interface HeartbeatAnswer {
+  readonly known: boolean;
+  readonly revoked: Lease[];
 }
 
 export type RegisterOutcome =
@@ -39,8 +46,12 @@ export interface WorkerRegistry {
   authenticateWorker(agentId: string, token: string | undefined): 'ok' | 'unknown' | 'denied';
   /** Ends the worker's leases at once. False when the agent id is unknown. */
   unregisterWorker(agentId: string, reason: string): boolean;
-  /** Renews the worker and the leases it names (claiming restored ones). False when the agent id is unknown. */
-  heartbeat(agentId: string, report: HeartbeatReport): boolean;
+  /**
+   * Renews the worker and the leases it names (claiming restored ones); answers the leases it
+   * names that are not its own in force as revoked (lease-rules.ts judgeListedLease). Not known
+   * when the agent id is unknown.
+   */
+  heartbeat(agentId: string, report: HeartbeatReport): HeartbeatAnswer;
   /** Removes the workers whose last heartbeat is older than the worker timeout at `nowMs` (their leases are lost). */
   removeSilent(nowMs: number): void;
 }
@@ -69,6 +80,31 @@ export function createWorkerRegistry(state: BrokerState, lifecycle: TaskLifecycl
     dispatch.dispatchQueued();
   }
 
+  /** What the orchestrator knows of a lease `worker` lists (the task in memory, else its stored row). */
+  function listedLeaseView(task: BrokerTask | undefined, taskId: string, worker: WorkerRecord, active: ReadonlySet<string>): ListedLeaseView | undefined {
+    const isWorker = (agentId: string | undefined): boolean => agentId !== undefined && agentId !== '' && (agentId === worker.agentId || agentId === worker.provenFormerId);
+    if (task === undefined) {
+      const row = state.store.get(taskId);
+      if (row?.state !== 'finished') return undefined;
+      const deliverer = isWorker(row.holder?.agentId);
+      return { leased: false, queued: false, leaseEpoch: row.leaseEpoch, resultEpoch: row.resultEpoch, holder: false, deliverer, running: active.has(taskId) };
+    }
+    const leased = isLeased(task);
+    const reporter = { agentId: worker.agentId, group: worker.registration.group, provenFormerId: worker.provenFormerId };
+    const holder = leased
+      ? judgeReporter({ holderAgentId: task.worker?.agentId, restoredHolderId: state.orphans.get(task)?.agentId ?? '', group: task.placement.group }, reporter) !== 'not-holder'
+      : task.phase === 'queued' && heldLostLease(task, worker);
+    return {
+      leased,
+      queued: task.phase === 'queued',
+      leaseEpoch: task.leaseEpoch,
+      resultEpoch: task.resultEpoch,
+      holder,
+      deliverer: isWorker(task.resultFrom),
+      running: active.has(taskId),
+    };
+  }
+
   return {
     registerWorker(input, resume) {
       const resumeAgentId = resume.agentId;
@@ -77,7 +113,10 @@ export function createWorkerRegistry(state: BrokerState, lifecycle: TaskLifecycl
         requestedId: resumeAgentId,
         presentedToken: resume.token,
         knownTokenHash: known?.tokenHash,
-        restoredTokenHash: [...state.orphans.values()].find((holder) => holder !== undefined && holder.agentId === resumeAgentId)?.tokenHash,
+        restoredTokenHash:
+          [...state.orphans.values()].find((holder) => holder !== undefined && holder.agentId === resumeAgentId)?.tokenHash ??
+          // The holder of a lost lease, removed meanwhile (paused past its timeout): its result may still count.
+          (resumeAgentId === '' ? undefined : [...state.tasks.values()].find((t) => t.lostLease?.holder.agentId === resumeAgentId)?.lostLease?.holder.tokenHash),
       });
       if (verdict.kind === 'deny') {
         logger.warn('a worker tried to resume an agent id without its resume token: refused', {
@@ -141,7 +180,7 @@ export function createWorkerRegistry(state: BrokerState, lifecycle: TaskLifecycl
 
     heartbeat(agentId, report) {
       const worker = workers.get(agentId);
-      if (!worker) return false;
+      if (!worker) return { known: false, revoked: [] };
       worker.lastHeartbeatMs = now();
       worker.reportedTaskIds = [...report.activeTaskIds];
       const first = !worker.heartbeatSeen;
@@ -149,22 +188,30 @@ export function createWorkerRegistry(state: BrokerState, lifecycle: TaskLifecycl
       const before = worker.condition;
       const after = { ...report.condition };
       worker.condition = after;
-      if (before.draining !== after.draining || before.healthy !== after.healthy || before.healthDetail !== after.healthDetail) {
+      if (before.draining !== after.draining || before.healthy !== after.healthy || before.healthDetail !== after.healthDetail || before.diskLow !== after.diskLow) {
         logger.info('worker condition changed', { agentId, worker: nameOf(worker), ...after });
       }
-      if (state.closed) return true;
+      const engineBack = worker.engineDownReported && after.healthy;
+      if (engineBack) {
+        worker.engineDownReported = false;
+        logger.info('worker says its engine is back after reporting ENGINE_UNAVAILABLE: it takes tasks again', { agentId, worker: nameOf(worker) });
+      }
+      if (state.closed) return { known: true, revoked: [] };
+      const revoked: Lease[] = [];
+      const active = new Set(report.activeTaskIds);
       for (const lease of report.leases) {
         const task = state.tasks.get(lease.taskId);
-        if (task !== undefined && holdsLease(task, lease.leaseEpoch)) {
-          if (lifecycle.mayReport(task, worker, 'heartbeat')) lifecycle.claim(task, worker);
-        } else logger.debug('heartbeat names a lease not in force', { agentId, taskId: lease.taskId, leaseEpoch: lease.leaseEpoch });
+        const verdict = judgeListedLease(listedLeaseView(task, lease.taskId, worker, active), lease.leaseEpoch);
+        if (verdict === 'renew' && task !== undefined && lifecycle.mayReport(task, worker, 'heartbeat')) lifecycle.claim(task, worker);
+        else if (verdict === 'revoke') revoked.push({ taskId: lease.taskId, leaseEpoch: lease.leaseEpoch });
       }
+      if (revoked.length > 0) logger.info('heartbeat lists leases that are not its own in force: revoked', { agentId, worker: nameOf(worker), revoked });
       for (const taskId of report.activeTaskIds) {
         const task = state.tasks.get(taskId);
         if (task?.worker === worker && isLeased(task)) task.leaseDeadlineMs = now() + workerTimeoutMs;
       }
-      if (first || (!isAccepting(before) && isAccepting(after))) dispatch.dispatchQueued();
-      return true;
+      if (first || engineBack || (!isAccepting(before) && isAccepting(after))) dispatch.dispatchQueued();
+      return { known: true, revoked };
     },
 
     removeSilent(t) {

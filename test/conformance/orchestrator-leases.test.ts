@@ -73,7 +73,7 @@ describe('conformance: epochs, attempts and the lease holder', { timeout: 60_000
       assert.deepEqual((await s.take('ack', taskId)).command.ack, { leaseEpoch: n, accepted: true });
     }
     const result = await within(run.result, 'the result after the last attempt');
-    assert.deepEqual([result.state, result.cause, result.attempt], [TaskState.TASK_STATE_FAILED, 'ENGINE_UNAVAILABLE', 3]);
+    assert.deepEqual([result.state, result.cause, result.attempt], [TaskState.TASK_STATE_FAILED, 'CONTAINER_FAILED', 3]);
     assert.equal((await orch.tasks.getTask({ taskId })).attempt, 3);
     const next = follow(orch.tasks, toolTask({}, 'conf_o9'));
     const fresh = await s.take('assign', await within(next.taskId, 'the second task id'));

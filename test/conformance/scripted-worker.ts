@@ -331,10 +331,11 @@ export function completed(taskId: string, leaseEpoch: number, result: Partial<Ta
 export function retryableFailure(taskId: string, leaseEpoch: number): WorkerMessage {
   return completed(taskId, leaseEpoch, {
     state: TaskState.TASK_STATE_FAILED,
-    cause: 'ENGINE_UNAVAILABLE',
+    // Not ENGINE_UNAVAILABLE: that one keeps the worker from new tasks until a heartbeat says healthy.
+    cause: 'CONTAINER_FAILED',
     retryable: true,
     exitCode: -1,
-    error: { code: 'ENGINE_UNAVAILABLE', message: 'scripted: the engine does not answer' },
+    error: { code: 'CONTAINER_FAILED', message: 'scripted: the engine could not start the container' },
   });
 }
 

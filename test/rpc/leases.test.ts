@@ -79,7 +79,7 @@ describe('leases', () => {
 
       const a2 = assignOf(await second.nextCommand(3000));
       assert.deepEqual([a2.taskId, a2.attempt, a2.leaseEpoch], [a1.taskId, 2, 2]);
-      assert.deepEqual(await first.client.heartbeat({ agentId: first.agentId }), { known: false }, 'the silent worker was removed');
+      assert.deepEqual(await first.client.heartbeat({ agentId: first.agentId }), { known: false, revoked: [] }, 'the silent worker was removed');
       second.send({ taskId: a2.taskId, event: { $case: 'output', output: { stream: 1, data: Buffer.from('second try') } } });
       second.stopHeartbeats();
 
@@ -140,7 +140,7 @@ describe('leases', () => {
       const a1 = assignOf(await worker.nextCommand());
       worker.run(a1.taskId, { ...shutdown, stdout: ['first '] });
       assert.deepEqual(await worker.nextAck(), { taskId: a1.taskId, leaseEpoch: 1, accepted: true });
-      const a2 = assignOf(await worker.nextCommand());
+      const a2 = assignOf(await worker.nextCommand(5000)); // after the retry's backoff (about 1 s)
       assert.deepEqual([a2.taskId, a2.attempt, a2.leaseEpoch], [a1.taskId, 2, 2]);
       // The retryable result delivered again is acknowledged, not applied again.
       worker.complete(a1.taskId, shutdown, 1);
@@ -156,7 +156,7 @@ describe('leases', () => {
       // Retryable every time: after max attempts the last result is final.
       const again = collect(h.tasks.runTask({ task: { toolType: 'job' } }));
       for (let attempt = 1; attempt <= 3; attempt++) {
-        const a = assignOf(await worker.nextCommand());
+        const a = assignOf(await worker.nextCommand(5000)); // retries back off: 1 s, then 2 s
         assert.equal(a.attempt, attempt);
         worker.run(a.taskId, shutdown);
       }

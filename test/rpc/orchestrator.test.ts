@@ -226,8 +226,8 @@ describe('orchestrator over a Unix socket', () => {
     await worker.register();
     const registered = await worker.client.register({ name: 'other', capabilities: { toolTypes: [], maxConcurrentTasks: 1 } });
     assert.ok(registered.heartbeatIntervalMs > 0);
-    assert.deepEqual(await worker.client.heartbeat({ agentId: worker.agentId, activeTaskIds: [], timestampMs: Date.now() }), { known: true });
-    assert.deepEqual(await worker.client.heartbeat({ agentId: 'not-registered', activeTaskIds: [], timestampMs: Date.now() }), { known: false });
+    assert.deepEqual(await worker.client.heartbeat({ agentId: worker.agentId, activeTaskIds: [], timestampMs: Date.now() }), { known: true, revoked: [] });
+    assert.deepEqual(await worker.client.heartbeat({ agentId: 'not-registered', activeTaskIds: [], timestampMs: Date.now() }), { known: false, revoked: [] });
 
     const stranger = createClient(AgentServiceDefinition, h.channel());
     const stream = stranger.taskStream(
@@ -299,7 +299,7 @@ describe('orchestrator limits and lifecycle', () => {
       const leftAt = Date.now();
       await first.client.unregister({ agentId: first.agentId, reason: 'shutting down' });
       assert.equal(await first.streamEnd(), 'ok', 'the orchestrator ends the stream normally');
-      const again = await second.nextCommand();
+      const again = await second.nextCommand(5000); // after the retry's backoff (about 1 s)
       assert.equal(again.taskId, assign.taskId);
       assert.deepEqual(again.command?.$case === 'assign' && [again.command.assign.attempt, again.command.assign.leaseEpoch], [2, 2]);
 
@@ -338,7 +338,7 @@ describe('orchestrator limits and lifecycle', () => {
       assert.equal(result.error?.code, 'WORKER_LOST');
       assert.match(result.error?.message ?? '', /heartbeat|renewed/);
       await waitFor(async () => (await h.tasks.listWorkers({})).workers.length === 0);
-      assert.deepEqual(await worker.client.heartbeat({ agentId: worker.agentId }), { known: false });
+      assert.deepEqual(await worker.client.heartbeat({ agentId: worker.agentId }), { known: false, revoked: [] });
     } finally {
       await h.close();
     }
@@ -411,7 +411,7 @@ describe('orchestrator limits and lifecycle', () => {
     await o.listen();
     try {
       const h = createClient(AgentServiceDefinition, (await import('../../pkg/rpc/create-channel.js')).createGrpcChannel(o.address, { maxRecvMsgSize: 1 << 20, maxSendMsgSize: 1 << 20 }));
-      assert.deepEqual(await h.heartbeat({ agentId: 'x' }), { known: false });
+      assert.deepEqual(await h.heartbeat({ agentId: 'x' }), { known: false, revoked: [] });
     } finally {
       await o.close();
     }
@@ -432,7 +432,7 @@ describe('orchestrator limits and lifecycle', () => {
       assert.throws(() => createGrpcChannel(o.address, { maxRecvMsgSize: 1 << 20, maxSendMsgSize: 1 << 20 }), /needs TLS/);
       const channel = createGrpcChannel(o.address, { maxRecvMsgSize: 1 << 20, maxSendMsgSize: 1 << 20, insecure: true });
       const agents = createClient(AgentServiceDefinition, channel);
-      assert.deepEqual(await agents.heartbeat({ agentId: 'x' }), { known: false });
+      assert.deepEqual(await agents.heartbeat({ agentId: 'x' }), { known: false, revoked: [] });
       channel.close();
     } finally {
       await o.close();

@@ -126,7 +126,7 @@ describe('TLS over TCP (real orchestrator, real clients)', () => {
       const { agents, tasks } = connect(o.address, ['--ca-cert', certs.caCert]);
       const { agentId, resumeToken } = await agents.register(registration('tls-worker'));
       assert.ok(agentId);
-      assert.deepEqual(await agents.heartbeat({ agentId }, { metadata: Metadata({ [AGENT_TOKEN_METADATA]: resumeToken }) }), { known: true });
+      assert.deepEqual(await agents.heartbeat({ agentId }, { metadata: Metadata({ [AGENT_TOKEN_METADATA]: resumeToken }) }), { known: true, revoked: [] });
       assert.ok((await tasks.listWorkers({})).workers.some((w) => w.name === 'tls-worker'));
     });
 
