@@ -48,23 +48,24 @@ describe('ResultSpool', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('keeps results until their ack, in memory under the limit and on disk past it', async () => {
+  it('keeps results until their ack: every one on disk at once (finished means durable), a copy in memory under the limit', async () => {
     const d = join(dir, 'a');
     const spool = new ResultSpool(d, 200);
     await spool.load();
     await spool.add(result('t1', 1, 'x'.repeat(50)));
-    await spool.add(result('t2', 4, 'y'.repeat(300))); // over the limit: to disk
+    await spool.add(result('t2', 4, 'y'.repeat(300))); // over the limit: on disk only
     assert.equal(spool.size, 2);
-    assert.equal((await readdir(d)).length, 1, 'one result spilled');
+    assert.equal((await readdir(d)).filter((f) => f.endsWith('.result')).length, 2, 'both on disk before add() returns');
     const all = await collect(spool);
     assert.deepEqual(all.map((m) => [m.taskId, m.leaseEpoch]), [['t1', 1], ['t2', 4]]);
     assert.equal(all[1]?.event?.$case === 'completed' && all[1].event.completed.stdout.toString(), 'y'.repeat(300));
     assert.deepEqual(spool.leases(), [{ taskId: 't1', leaseEpoch: 1 }, { taskId: 't2', leaseEpoch: 4 }]);
     assert.equal(await spool.ack('t2', 3), false, 'an ack for another epoch is ignored');
     assert.equal(await spool.ack('t2', 4), true);
-    assert.deepEqual(await readdir(d), [], 'the file went with the ack');
+    assert.equal((await readdir(d)).length, 1, 'the file went with the ack');
     assert.equal(await spool.ack('t1', 1), true);
     assert.equal(spool.size, 0);
+    assert.deepEqual(await readdir(d), []);
   });
 
   it('spills everything before exit, and a new spool on the same dir delivers it; files are private', async () => {
@@ -73,7 +74,7 @@ describe('ResultSpool', () => {
     await first.load();
     await first.add(result('evil/../../id', 2));
     await first.add(result('t4', 1));
-    assert.equal(await first.spillAll(), 2);
+    assert.equal(await first.spillAll(), 0, 'nothing left to write: each was on disk when kept');
     const files = await readdir(d);
     assert.equal(files.length, 2);
     for (const f of files) {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { UnackedResultLimits } from '../config/worker-config.js';
 import { WorkerMessage } from '../gen/agent/v1/agent.js';
@@ -45,11 +45,11 @@ export const OUTPUT_MEMORY_PER_TASK = 4 * 1024 * 1024;
 /**
  * Results the orchestrator has not acknowledged yet, so that none is lost while it is
  * unreachable or restarting. Each is the `completed` message and the task's output log
- * (output-log.ts, created here by outputLog() when the task starts): in memory up to
- * `memoryLimitBytes` in all, then written to `dir` (`<hash>.result` for the message, the log's
- * `.head`/`.tail` beside it, all 0600). Files left by an earlier run of the worker are picked up
- * by load() and delivered like the others; a whole message with its output inside (the format
- * before output logs) still loads.
+ * (output-log.ts, created here by outputLog() when the task starts), written to `dir` when it is
+ * kept, before it is reported (`<hash>.result` for the message, fsync'd, the log's `.head`/`.tail`
+ * beside it, all 0600); a copy of the message stays in memory up to `memoryLimitBytes` in all.
+ * Files left by an earlier run of the worker are picked up by load() and delivered like the
+ * others; a whole message with its output inside (the format before output logs) still loads.
  */
 export class ResultSpool {
   private readonly entries = new Map<string, Entry>();
@@ -168,14 +168,17 @@ export class ResultSpool {
       totalBytes: bytes.length + (output?.totalBytes ?? 0),
       ...(output ? { output } : {}),
     };
-    const size = bytes.length + (output?.memoryBytes ?? 0);
-    if (this.memoryBytes + size <= this.memoryLimitBytes) {
+    // Finished means durable: on disk before it is reported, whatever the memory bound, so that a
+    // worker killed after reporting it resends it at its next start instead of running the task
+    // again. The output first (a result found on disk has its whole output beside it), then the
+    // message, fsync'd with its directory entry. The memory bound only decides whether a copy
+    // of the message also stays in memory, for resends without a read.
+    await output?.persist();
+    entry.file = await this.write(message.taskId, bytes);
+    if (this.memoryBytes + bytes.length <= this.memoryLimitBytes) {
       entry.message = message;
-      entry.bytes = size;
-      this.memoryBytes += size;
-    } else {
-      entry.file = await this.write(message.taskId, bytes);
-      await output?.persist();
+      entry.bytes = bytes.length;
+      this.memoryBytes += bytes.length;
     }
     this.entries.set(message.taskId, entry);
   }
@@ -239,12 +242,14 @@ export class ResultSpool {
     let spilled = 0;
     for (const entry of this.entries.values()) {
       if (!entry.message) continue;
-      entry.file = await this.write(entry.taskId, WorkerMessage.encode(entry.message).finish());
+      if (entry.file === undefined) {
+        entry.file = await this.write(entry.taskId, WorkerMessage.encode(entry.message).finish());
+        spilled++;
+      }
       await entry.output?.persist();
       this.memoryBytes -= entry.bytes;
       entry.bytes = 0;
       delete entry.message;
-      spilled++;
     }
     return spilled;
   }
@@ -264,10 +269,24 @@ export class ResultSpool {
     // Task ids come from the wire: the file is named by a hash of the id, never the raw id.
     const file = join(this.dir, `${hashOf(taskId)}.result`);
     const temp = `${file}.tmp`;
-    await writeFile(temp, bytes, { mode: 0o600 });
+    const handle = await open(temp, 'w', 0o600);
+    try {
+      await handle.writeFile(bytes);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
     await rename(temp, file);
+    await syncDirectory(this.dir);
     return file;
   }
+}
+
+/** Makes a rename in `dir` durable (a file system that cannot sync a directory is let be). */
+async function syncDirectory(dir: string): Promise<void> {
+  const handle = await open(dir, 'r').catch(() => undefined);
+  await handle?.sync().catch(() => undefined);
+  await handle?.close();
 }
 
 function hashOf(taskId: string): string {
