@@ -36,6 +36,14 @@ export interface BrokerState {
   shuttingDown: boolean;
   /** The store may be closed: it is no longer touched. */
   closed: boolean;
+  /** Why the last write to the store failed (SQLITE_FULL, ENOSPC, ...), until one succeeds again; undefined while it works. */
+  readonly storeProblem: string | undefined;
+  /**
+   * Whether `write` (a store write, about `what`) succeeded (or the store is closed). A failure
+   * (a full disk) sets storeProblem, logged when it is new; a success ends it. The caller changes
+   * nothing in memory after a failure: what is not durably stored is not done.
+   */
+  tryWrite(what: string, write: () => void): boolean;
   /** A new task in memory for a stored row (queued, attempt 0). */
   newTask(row: Pick<StoredTask, 'taskId' | 'seq' | 'task' | 'placement' | 'submittedAtMs'>): BrokerTask;
   /** The result clients get for an attempt's outcome (output assembled, capped). */
@@ -49,6 +57,7 @@ export interface BrokerState {
 export function createBrokerState(options: TaskBrokerOptions): BrokerState {
   const { logger, store, now } = options;
   const capBytes = options.outputCapBytes;
+  let storeProblem: string | undefined;
   return {
     options,
     logger,
@@ -63,6 +72,24 @@ export function createBrokerState(options: TaskBrokerOptions): BrokerState {
     ledger: createQueueLedger(options.queueLimits ?? DEFAULT_QUEUE_LIMITS),
     shuttingDown: false,
     closed: false,
+    get storeProblem() {
+      return storeProblem;
+    },
+    tryWrite(what, write) {
+      if (this.closed) return true;
+      try {
+        write();
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        const code = typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : '';
+        if (storeProblem === undefined) logger.error('task store write failed: not ready until it works again', { what, code, error: message });
+        storeProblem = `the task store cannot write (${what}): ${code === '' ? '' : `${code}: `}${message}`;
+        return false;
+      }
+      if (storeProblem !== undefined) logger.info('task store writes again', { previously: storeProblem });
+      storeProblem = undefined;
+      return true;
+    },
     newTask: (row) =>
       createBrokerTask({
         ...row,
@@ -82,7 +109,12 @@ export function createBrokerState(options: TaskBrokerOptions): BrokerState {
     },
     pruneResults() {
       const { retentionMs, maxEntries, maxBytes } = options.retention;
-      store.prune({ finishedBeforeMs: now() - retentionMs, maxEntries, maxBytes });
+      try {
+        store.prune({ finishedBeforeMs: now() - retentionMs, maxEntries, maxBytes });
+      } catch (error) {
+        // Pruning frees space; it may fail on a full disk: the next one tries again.
+        logger.warn('pruning stored results failed', { error: error instanceof Error ? error.message : String(error) });
+      }
     },
   };
 }

@@ -57,6 +57,11 @@ export interface BrokerTask {
   lostLease: { readonly epoch: number; readonly holder: LeaseHolder } | undefined;
   /** The result of the last retryable end (a lost lease, a retryable result): final if no retry happens. */
   lastFailure: TaskResult | undefined;
+  /**
+   * A worker's result the store could not take (disk full): not acknowledged (the worker keeps
+   * and resends it); the sweep tries to store it again.
+   */
+  pendingResult: { readonly agentId: string; readonly leaseEpoch: number; readonly reported: TaskResult } | undefined;
   /** Output of the current attempt: capped for the result, and what came of each stream. */
   output: AttemptOutput;
   readonly subscriber: TaskSubscriber;
@@ -93,6 +98,7 @@ export function createBrokerTask(input: {
     holdUntilMs: 0,
     notBeforeMs: 0,
     lostLease: undefined,
+    pendingResult: undefined,
     lastFailure: undefined,
     output: createAttemptOutput(input.outputCapBytes),
     subscriber: createTaskSubscriber({

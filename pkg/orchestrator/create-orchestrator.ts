@@ -133,6 +133,20 @@ export function createOrchestrator(
   let listenCalled = false;
   let address = formatGrpcTarget(listenAddress);
   let sweeper: NodeJS.Timeout | undefined;
+  let storeDown = false;
+  /** The broker's upkeep; the health service follows whether the task store writes. */
+  const sweep = (): void => {
+    try {
+      broker.sweep();
+    } catch (error) {
+      logger.error('sweep failed', { error: error instanceof Error ? error.message : String(error) });
+    }
+    const down = broker.storeProblem !== undefined;
+    if (server === undefined || closing !== undefined || down === storeDown) return;
+    storeDown = down;
+    if (down) health.notServing();
+    else health.serving();
+  };
   let closing: Promise<void> | undefined;
   let metricsServer: MetricsServer | undefined;
   const health = createHealthService();
@@ -198,7 +212,7 @@ export function createOrchestrator(
             address: config.metricsAddr,
             metrics: () => metrics.text(),
             contentType: metrics.contentType,
-            readiness: () => orchestratorReadiness({ listening: server !== undefined, closing: closing !== undefined }),
+            readiness: () => orchestratorReadiness({ listening: server !== undefined, closing: closing !== undefined, storeProblem: broker.storeProblem }),
           });
         }
         if (listenAddress.kind === 'unix') {
@@ -226,7 +240,7 @@ export function createOrchestrator(
       health.serving();
       const sweepMs = options.sweepIntervalMs ?? Math.max(50, Math.min(1000, Math.floor(config.workerTimeoutMs / 4)));
       if (sweepMs > 0) {
-        sweeper = setInterval(() => broker.sweep(), sweepMs);
+        sweeper = setInterval(sweep, sweepMs);
         sweeper.unref();
       }
     },
@@ -239,9 +253,7 @@ export function createOrchestrator(
       return broker.getTask(taskId);
     },
 
-    sweep() {
-      broker.sweep();
-    },
+    sweep,
 
     close() {
       closing ??= (async () => {

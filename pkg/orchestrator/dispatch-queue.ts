@@ -75,7 +75,7 @@ export function createDispatchQueue(state: BrokerState, lifecycle: TaskLifecycle
         // Restored and re-queued tasks give workers time to (re)connect first.
         if (now() < task.holdUntilMs) return 'waiting';
         lifecycle.finishUnplaceable(task, choice.error);
-        return 'failed';
+        return task.phase === 'finished' ? 'failed' : 'waiting'; // not stored: it stays queued
       case 'wait':
         announce('');
         return 'waiting';

@@ -10,6 +10,8 @@ export interface OrchestratorHealth {
   readonly implementation: ServiceImplementation<typeof HealthDefinition>;
   /** Every name SERVING (the server listens). */
   serving(): void;
+  /** Every name NOT_SERVING for now (the task store cannot write); serving() again when it can. */
+  notServing(): void;
   /** Every name NOT_SERVING for good (the orchestrator is closing); open Watch calls get that, then end. */
   stop(): void;
 }
@@ -46,6 +48,9 @@ export function createHealthService(): OrchestratorHealth {
     },
     serving() {
       if (!stopped.signal.aborted) setAll('healthy');
+    },
+    notServing() {
+      if (!stopped.signal.aborted) setAll('unhealthy');
     },
     stop() {
       setAll('unhealthy');

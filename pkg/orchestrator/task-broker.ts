@@ -35,10 +35,12 @@ export interface TaskBroker
   /**
    * Periodic upkeep: removes workers whose heartbeat is too old (their leases are lost), takes
    * away leases past their deadline, fails held tasks nobody can serve once their wait is over,
-   * and drops results past retention.
+   * tries again to store results the store could not take, and drops results past retention.
    */
   sweep(): void;
   readonly shuttingDown: boolean;
+  /** Why the task store cannot write (a full disk), until a write works again: the orchestrator is not ready meanwhile. */
+  readonly storeProblem: string | undefined;
   /**
    * Stops dispatching and taking tasks, ends every worker stream and every client's task events
    * (with an error: the tasks are kept in the store and go on after a restart).
@@ -73,6 +75,7 @@ export function createTaskBroker(options: TaskBrokerOptions): TaskBroker {
     sweep() {
       if (state.closed) return;
       const t = state.now();
+      lifecycle.retryPendingResults();
       registry.removeSilent(t);
       lifecycle.expireLeases(t);
       dispatch.releaseHolds(t);
@@ -81,6 +84,10 @@ export function createTaskBroker(options: TaskBrokerOptions): TaskBroker {
 
     get shuttingDown() {
       return state.shuttingDown;
+    },
+
+    get storeProblem() {
+      return state.storeProblem;
     },
 
     shutdown(reason) {

@@ -32,8 +32,13 @@ export interface TaskLifecycle {
   loseLease(task: BrokerTask, why: string): void;
   /** Takes away every lease whose deadline is before `nowMs`. */
   expireLeases(nowMs: number): void;
-  /** The final result: the task leaves memory (and the queue), its result is stored and sent to its client. */
-  finish(task: BrokerTask, final: TaskResult, resultEpoch: number): void;
+  /**
+   * The final result: stored, then the task leaves memory (and the queue) and its result goes to
+   * its client. False, changing nothing, when the store cannot write it.
+   */
+  finish(task: BrokerTask, final: TaskResult, resultEpoch: number): boolean;
+  /** Tries again to store the results the store could not take (the sweep). */
+  retryPendingResults(): void;
   /** Nobody can run it: fails with the last retryable end when there was one, else with `error`. */
   finishUnplaceable(task: BrokerTask, error: OrchestratorError): void;
   /** Sends the task's pending cancel, if any, to `worker` (its lease holder). */
@@ -46,7 +51,10 @@ export interface TaskLifecycle {
    * its slot; CANCELLING and FINISHED renew the lease, and the worker's result ends the task.
    */
   cancelReplied(task: BrokerTask, worker: WorkerRecord, outcome: CancelOutcome): void;
-  /** A worker's `completed` for (task, epoch): stored, refused or acknowledged again, and always answered with an ack. */
+  /**
+   * A worker's `completed` for (task, epoch): stored, refused or acknowledged again, and answered
+   * with an ack; a result the store cannot take is not acknowledged (retryPendingResults).
+   */
   acceptResult(worker: WorkerRecord, taskId: string, leaseEpoch: number, reported: TaskResult): void;
 }
 
@@ -54,8 +62,11 @@ export function createTaskLifecycle(state: BrokerState, dispatch: { dispatchQueu
   const { logger, store, now, workerTimeoutMs, maxAttempts } = state;
   const nameOf = (worker: WorkerRecord): string => worker.registration.name;
 
-  function finish(task: BrokerTask, final: TaskResult, resultEpoch: number, deliveredBy?: WorkerRecord): void {
-    if (task.phase === 'finished') return;
+  function finish(task: BrokerTask, final: TaskResult, resultEpoch: number, deliveredBy?: WorkerRecord, onStored?: () => void): boolean {
+    if (task.phase === 'finished') return true;
+    const deliverer = deliveredBy ? { deliveredBy: leaseHolderOf(deliveredBy) } : {};
+    if (!state.tryWrite(`the result of task ${task.taskId}`, () => store.finished(task.taskId, final, { resultEpoch, finishedAtMs: now(), ...deliverer }))) return false;
+    onStored?.();
     task.phase = 'finished';
     state.tasks.delete(task.taskId);
     state.ledger.remove(task.taskId);
@@ -63,9 +74,6 @@ export function createTaskLifecycle(state: BrokerState, dispatch: { dispatchQueu
     state.queue = state.queue.filter((r) => r !== task);
     const freedSlot = task.worker?.tasks.delete(task.taskId) ?? false;
     task.leaseDeadlineMs = undefined;
-    if (!state.closed) {
-      store.finished(task.taskId, final, { resultEpoch, finishedAtMs: now(), ...(deliveredBy ? { deliveredBy: leaseHolderOf(deliveredBy) } : {}) });
-    }
     state.observe((o) => o.taskFinished(task, final, now()));
     task.subscriber.send({ taskId: task.taskId, event: { $case: 'result', result: final } });
     task.subscriber.end();
@@ -79,6 +87,7 @@ export function createTaskLifecycle(state: BrokerState, dispatch: { dispatchQueu
     });
     if (!state.closed) state.pruneResults();
     if (freedSlot) dispatch.dispatchQueued();
+    return true;
   }
 
   function pushCancel(worker: WorkerRecord, task: BrokerTask): void {
@@ -136,8 +145,13 @@ export function createTaskLifecycle(state: BrokerState, dispatch: { dispatchQueu
     finish(task, { ...last, error: lastError }, task.resultEpoch);
   }
 
-  /** Back to the queue for another attempt; `failure` is how this attempt ended. */
-  function requeue(task: BrokerTask, failure: TaskResult, why: string): void {
+  /**
+   * Back to the queue for another attempt; `failure` is how this attempt ended. False (nothing
+   * changes) when the store cannot write it.
+   */
+  function requeue(task: BrokerTask, failure: TaskResult, why: string, resultEpoch = task.resultEpoch, onStored?: () => void): boolean {
+    if (!state.tryWrite(`task ${task.taskId} queued again`, () => store.requeued(task.taskId, { lastFailure: failure, resultEpoch }))) return false;
+    onStored?.();
     task.worker?.tasks.delete(task.taskId);
     task.worker = undefined;
     state.orphans.delete(task);
@@ -148,11 +162,11 @@ export function createTaskLifecycle(state: BrokerState, dispatch: { dispatchQueu
     task.notBeforeMs = now() + retryDelayMs(task.attempt, state.options.random ?? Math.random);
     task.output = createAttemptOutput(state.options.outputCapBytes);
     task.subscriber.newAttempt();
-    store.requeued(task.taskId, { lastFailure: failure, resultEpoch: task.resultEpoch });
     state.observe((o) => o.taskRequeued(task, failure));
     state.queue.splice(queueIndex(state.queue, task), 0, task);
     logger.info('task queued again', { taskId: task.taskId, attempt: task.attempt, maxAttempts, why, retryInMs: task.notBeforeMs - now() });
     dispatch.dispatchQueued();
+    return true;
   }
 
   function loseLease(task: BrokerTask, why: string): void {
@@ -170,8 +184,10 @@ export function createTaskLifecycle(state: BrokerState, dispatch: { dispatchQueu
       }
       case 'retry': {
         const lostHolder = task.worker ? leaseHolderOf(task.worker) : state.orphans.get(task);
-        task.lostLease = lostHolder === undefined ? undefined : { epoch: task.leaseEpoch, holder: lostHolder };
-        requeue(task, state.result(task, orchestratorOutcome({ code: 'WORKER_LOST', message: `worker ${holder} was lost: ${why}` }, ranForMs)), why);
+        const lostLease = lostHolder === undefined ? undefined : { epoch: task.leaseEpoch, holder: lostHolder };
+        requeue(task, state.result(task, orchestratorOutcome({ code: 'WORKER_LOST', message: `worker ${holder} was lost: ${why}` }, ranForMs)), why, task.resultEpoch, () => {
+          task.lostLease = lostLease;
+        });
         return;
       }
       case 'fail': {
@@ -278,19 +294,40 @@ export function createTaskLifecycle(state: BrokerState, dispatch: { dispatchQueu
       ack(worker, taskId, leaseEpoch, false);
       return;
     }
-    ack(worker, taskId, leaseEpoch, true);
     claim(task, worker);
     if (reported.cause === 'ENGINE_UNAVAILABLE' && !worker.engineDownReported) {
       // No new task for it until a heartbeat after this result says its engine is back.
       worker.engineDownReported = true;
       logger.warn('worker reported ENGINE_UNAVAILABLE: no new tasks for it until a heartbeat says healthy', { worker: nameOf(worker), agentId: worker.agentId, taskId });
     }
-    task.resultEpoch = leaseEpoch;
-    task.resultFrom = worker.agentId;
     const final = state.result(task, workerOutcome(reported));
     const decision = afterResult({ retryable: final.retryable, attempt: task.attempt, maxAttempts, cancelPending: task.cancel !== undefined });
-    if (decision === 'retry') requeue(task, final, `retryable result ${final.cause} from worker ${nameOf(worker)}`);
-    else finish(task, final, leaseEpoch, worker);
+    // Acknowledged once durably stored, never before (the worker keeps it until then).
+    const onStored = (): void => {
+      task.pendingResult = undefined;
+      task.resultEpoch = leaseEpoch;
+      task.resultFrom = worker.agentId;
+      ack(worker, taskId, leaseEpoch, true);
+    };
+    const applied =
+      decision === 'retry'
+        ? requeue(task, final, `retryable result ${final.cause} from worker ${nameOf(worker)}`, leaseEpoch, onStored)
+        : finish(task, final, leaseEpoch, worker, onStored);
+    if (!applied) {
+      task.pendingResult = { agentId: worker.agentId, leaseEpoch, reported };
+      logger.warn('result not stored: not acknowledged, kept to be stored again', { taskId, leaseEpoch, worker: nameOf(worker), problem: state.storeProblem });
+    }
+  }
+
+  /** Results the store could not take: stored now if it can (and acknowledged to the worker, if it is still registered). */
+  function retryPendingResults(): void {
+    for (const task of [...state.tasks.values()]) {
+      const pending = task.pendingResult;
+      if (pending === undefined) continue;
+      task.pendingResult = undefined;
+      const worker = state.workers.get(pending.agentId);
+      if (worker !== undefined) acceptResult(worker, task.taskId, pending.leaseEpoch, pending.reported);
+    }
   }
 
   /**
@@ -306,7 +343,7 @@ export function createTaskLifecycle(state: BrokerState, dispatch: { dispatchQueu
     task.holdUntilMs = 0;
     task.notBeforeMs = 0;
     worker.tasks.add(task.taskId);
-    store.workerChanged(task.taskId, task.workerName, leaseHolderOf(worker));
+    // The store has it queued until its result is stored (or it is queued again).
     logger.info('result of a lost lease accepted: the task had not run elsewhere', { taskId: task.taskId, leaseEpoch: task.leaseEpoch, worker: task.workerName });
   }
 
@@ -333,6 +370,7 @@ export function createTaskLifecycle(state: BrokerState, dispatch: { dispatchQueu
     pushCancel,
     cancelReplied,
     acceptResult,
+    retryPendingResults,
     cancel(taskId, { force, reason }) {
       const task = state.tasks.get(taskId);
       if (!task || state.closed) return false;

@@ -295,11 +295,14 @@ describe('orchestrator limits and lifecycle', () => {
       const second = createFakeWorker(h.channel(), { name: 'leaver-2', toolTypes: ['leave'], maxConcurrentTasks: 1 });
       await second.register();
       await second.connect();
+      second.startHeartbeats(100); // alive through the retry's backoff, longer than the worker timeout
 
       const leftAt = Date.now();
       await first.client.unregister({ agentId: first.agentId, reason: 'shutting down' });
       assert.equal(await first.streamEnd(), 'ok', 'the orchestrator ends the stream normally');
+      assert.equal((await h.tasks.getTask({ taskId: queuedId })).state, TaskState.TASK_STATE_QUEUED, 'the task for the worker that left waits');
       const again = await second.nextCommand(5000); // after the retry's backoff (about 1 s)
+      second.stopHeartbeats();
       assert.equal(again.taskId, assign.taskId);
       assert.deepEqual(again.command?.$case === 'assign' && [again.command.assign.attempt, again.command.assign.leaseEpoch], [2, 2]);
 
@@ -316,7 +319,6 @@ describe('orchestrator limits and lifecycle', () => {
 
       // The queued task targeted the worker that left: it waits the worker timeout for it to
       // come back (a restart), then fails instead of waiting forever.
-      assert.equal((await h.tasks.getTask({ taskId: queuedId })).state, TaskState.TASK_STATE_QUEUED);
       assert.equal((await queued).result.error?.code, 'NO_WORKER');
       assert.ok(Date.now() - leftAt >= 900, 'not before the worker timeout');
       // Nobody serves `leave` any more.
