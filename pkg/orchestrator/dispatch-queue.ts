@@ -12,6 +12,11 @@ import { toWorkerCandidate } from './worker-record.js';
 
 export interface SubmittedTask {
   readonly taskId: string;
+  /**
+   * The task an earlier submission of the same owner made with the same idempotency key: nothing
+   * new was made, and `events` has nothing (follow it by GetTask).
+   */
+  readonly existing?: boolean;
   /** `submitted`, then `running`, `output`..., then `result`; ends after the result. */
   events(signal: AbortSignal): AsyncGenerator<TaskEvent, void, undefined>;
 }
@@ -29,9 +34,10 @@ export interface DispatchQueue {
   /**
    * Stores and places (or queues) a task of `owner` (the client that submits it; default
    * NO_OWNER). With `follow: false` nobody reads its events (SubmitTask): they are not kept.
-   * Not while shutting down. Throws QueueLimitError, storing nothing, past a queue limit.
+   * Not while shutting down. Throws QueueLimitError, storing nothing, past a queue limit. With an
+   * `idempotencyKey` the owner used before, for a task still retained: that task (`existing`).
    */
-  submit(task: Task, placement: Placement, options?: { follow?: boolean; owner?: string }): SubmittedTask;
+  submit(task: Task, placement: Placement, options?: { follow?: boolean; owner?: string; idempotencyKey?: string }): SubmittedTask;
   /** Goes through the queue in order; each task that can be placed now leaves it. */
   dispatchQueued(): void;
   /**
@@ -99,13 +105,19 @@ export function createDispatchQueue(state: BrokerState, lifecycle: TaskLifecycle
   return {
     submit(task, placement, options = {}) {
       if (state.shuttingDown) throw new Error('the orchestrator is shutting down');
-      const taskId = randomUUID();
       const owner = options.owner ?? '';
+      const idempotencyKey = options.idempotencyKey ?? '';
+      const earlier = store.taskWithKey(owner, idempotencyKey);
+      if (earlier !== undefined) {
+        logger.debug('idempotency key seen before: the earlier task', { taskId: earlier, owner });
+        return { taskId: earlier, existing: true, events: async function* () {} };
+      }
+      const taskId = randomUUID();
       state.ledger.admit(taskId, owner, encodedTaskBytes(task));
       const submittedAtMs = now();
       let seq: number;
       try {
-        seq = store.insert({ taskId, owner, task, placement, submittedAtMs });
+        seq = store.insert({ taskId, owner, task, placement, submittedAtMs, idempotencyKey });
       } catch (error) {
         state.ledger.remove(taskId);
         throw error;

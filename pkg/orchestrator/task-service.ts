@@ -4,7 +4,8 @@ import type { RunTaskRequest, Task, TaskServiceImplementation } from '../gen/age
 import type { ClientAuthContext } from './client-auth-middleware.js';
 import { canAccessTask, listedOwner, type ClientIdentity } from './client-identity.js';
 import type { TaskBroker } from './task-broker.js';
-import { checkRequestNames, unsupportedFeature } from './validate-task.js';
+import { followTask } from './follow-task.js';
+import { checkRequestNames, idempotencyKeyProblem, unsupportedFeature } from './validate-task.js';
 import type { Placement } from '../placement/placement.js';
 
 const SHUTTING_DOWN = 'the orchestrator is shutting down';
@@ -19,13 +20,13 @@ const MAX_RECENT_FINISHED = 100;
  * ListWorkers is the same for every authenticated client.
  */
 export function createTaskService(broker: TaskBroker): TaskServiceImplementation<ClientAuthContext> {
-  const taskOf = (request: RunTaskRequest, method: string): { task: Task; placement: Placement } => {
+  const taskOf = (request: RunTaskRequest, method: string): { task: Task; placement: Placement; idempotencyKey: string } => {
     if (!request.task) throw new ServerError(Status.INVALID_ARGUMENT, `${method}: RunTaskRequest.task is required`);
     const placement: Placement = { worker: request.worker, group: request.group, labels: request.labels };
-    const malformed = checkRequestNames(request.task, placement) ?? unsupportedFeature(request.task);
+    const malformed = checkRequestNames(request.task, placement) ?? unsupportedFeature(request.task) ?? idempotencyKeyProblem(request.idempotencyKey);
     if (malformed !== undefined) throw new ServerError(Status.INVALID_ARGUMENT, `${method}: ${malformed}`);
     if (broker.shuttingDown) throw new ServerError(Status.UNAVAILABLE, SHUTTING_DOWN);
-    return { task: request.task, placement };
+    return { task: request.task, placement, idempotencyKey: request.idempotencyKey };
   };
   /** Whether the caller may reach the task: false for unknown ids and other clients' tasks alike. */
   const visible = (client: ClientIdentity, taskId: string): boolean => {
@@ -35,8 +36,13 @@ export function createTaskService(broker: TaskBroker): TaskServiceImplementation
 
   return {
     async *runTask(request, context) {
-      const { task, placement } = taskOf(request, 'RunTask');
-      const submitted = broker.submit(task, placement, { owner: context.client.owner });
+      const { task, placement, idempotencyKey } = taskOf(request, 'RunTask');
+      const submitted = broker.submit(task, placement, { owner: context.client.owner, idempotencyKey });
+      if (submitted.existing === true) {
+        // An earlier call's task: followed, never cancelled by this call ending.
+        yield* followTask(submitted.taskId, broker, context.signal);
+        return;
+      }
       let sawResult = false;
       try {
         for await (const event of submitted.events(context.signal)) {
@@ -58,8 +64,8 @@ export function createTaskService(broker: TaskBroker): TaskServiceImplementation
     },
 
     async submitTask(request, context) {
-      const { task, placement } = taskOf(request, 'SubmitTask');
-      return { taskId: broker.submit(task, placement, { follow: false, owner: context.client.owner }).taskId };
+      const { task, placement, idempotencyKey } = taskOf(request, 'SubmitTask');
+      return { taskId: broker.submit(task, placement, { follow: false, owner: context.client.owner, idempotencyKey }).taskId };
     },
 
     async getTask(request, context) {

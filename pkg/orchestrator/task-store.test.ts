@@ -146,7 +146,7 @@ describe('openTaskStore', () => {
     withStore(dir, (store) => store.insert({ owner: OWNER, taskId: 'old', task: task('o'), placement: { worker: 'w9', group: '', labels: {} }, submittedAtMs: 5 }));
     // What version 1 was: the same table without the placement and owner columns.
     const db = new Database(join(dir, TASK_DB_FILE));
-    db.exec('DROP INDEX tasks_by_owner; ALTER TABLE tasks DROP COLUMN owner; ALTER TABLE tasks DROP COLUMN placement');
+    db.exec('DROP INDEX tasks_by_owner; DROP INDEX tasks_by_idempotency_key; ALTER TABLE tasks DROP COLUMN owner; ALTER TABLE tasks DROP COLUMN placement');
     db.pragma('user_version = 1');
     db.close();
     withStore(dir, (store) => {
@@ -172,7 +172,7 @@ describe('openTaskStore', () => {
     });
     // What version 2 was: the same table without the owner column (and its index).
     const db = new Database(join(dir, TASK_DB_FILE));
-    db.exec('DROP INDEX tasks_by_owner; ALTER TABLE tasks DROP COLUMN owner');
+    db.exec('DROP INDEX tasks_by_owner; DROP INDEX tasks_by_idempotency_key; ALTER TABLE tasks DROP COLUMN owner; ALTER TABLE tasks DROP COLUMN idempotency_key');
     db.pragma('user_version = 2');
     db.close();
     withStore(dir, (store) => {
@@ -185,10 +185,27 @@ describe('openTaskStore', () => {
       assert.deepEqual(store.recentFinished(10, OWNER).map((r) => r.taskId), ['mine']);
       assert.deepEqual(store.recentFinished(10, 'token:bob').map((r) => r.taskId), []);
       assert.deepEqual(store.recentFinished(10).map((r) => [r.taskId, r.owner]), [['mine', OWNER], ['old', NO_OWNER]]);
+      assert.equal(old.idempotencyKey, '', 'the idempotency key column is added');
     });
     const check = new Database(join(dir, TASK_DB_FILE), { readonly: true });
     assert.equal(check.pragma('user_version', { simple: true }), 3);
     check.close();
+  });
+
+  it('finds a task by its owner and idempotency key while it is retained', () => {
+    withStore(IN_MEMORY, (store) => {
+      const at = { worker: '', group: '', labels: {} };
+      store.insert({ owner: OWNER, taskId: 'k1', task: task('a'), placement: at, submittedAtMs: 1, idempotencyKey: 'order-1' });
+      store.insert({ owner: 'token:bob', taskId: 'k2', task: task('b'), placement: at, submittedAtMs: 2, idempotencyKey: 'order-1' });
+      store.insert({ owner: OWNER, taskId: 'none', task: task('c'), placement: at, submittedAtMs: 3 });
+      assert.deepEqual([store.taskWithKey(OWNER, 'order-1'), store.taskWithKey('token:bob', 'order-1')], ['k1', 'k2'], 'per owner');
+      assert.equal(store.taskWithKey(OWNER, ''), undefined, 'no key finds nothing');
+      assert.equal(store.get('k1')?.idempotencyKey, 'order-1');
+      store.finished('k1', output('done'), { resultEpoch: 1, finishedAtMs: 5 });
+      assert.equal(store.taskWithKey(OWNER, 'order-1'), 'k1', 'finished and retained');
+      store.prune({ finishedBeforeMs: 5, maxEntries: 100, maxBytes: 1024 });
+      assert.equal(store.taskWithKey(OWNER, 'order-1'), undefined, 'no longer retained: the key is free');
+    });
   });
 
   it('keeps the owner and the encoded size of a task', () => {

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { Task, TaskResult } from '../gen/agent/v1/agent.js';
+import { encode, fromRow, type Row } from './task-store-rows.js';
 import type { Placement } from '../placement/placement.js';
 
 /** `--data-dir` value that keeps everything in memory (tests, demos). */
@@ -74,6 +75,8 @@ export interface StoredTask {
   readonly result: TaskResult | undefined;
   readonly submittedAtMs: number;
   readonly finishedAtMs: number | undefined;
+  /** The client's key for this submission ('' for none): a repeat of it by the same owner returns this task. */
+  readonly idempotencyKey: string;
 }
 
 export interface RetentionLimits {
@@ -93,7 +96,9 @@ export interface TaskStore {
   /** The database file, or `:memory:`. */
   readonly location: string;
   /** Stores a new queued task; returns its submission sequence number. */
-  insert(input: { taskId: string; owner: string; task: Task; placement: Placement; submittedAtMs: number }): number;
+  insert(input: { taskId: string; owner: string; task: Task; placement: Placement; submittedAtMs: number; idempotencyKey?: string }): number;
+  /** The task `owner` submitted with idempotency key `key` (not empty), while it is retained. */
+  taskWithKey(owner: string, key: string): string | undefined;
   /** The task is leased to a worker; without `holder` nobody may claim the lease after a restart. */
   assigned(taskId: string, lease: { attempt: number; leaseEpoch: number; worker: string; holder?: LeaseHolder }): void;
   /** The lease's holder registered anew (after a restart) and claimed it under its new agent id. */
@@ -115,29 +120,6 @@ export interface TaskStore {
   /** Drops finished tasks past the retention limits, oldest first; returns how many. */
   prune(limits: RetentionLimits): number;
   close(): void;
-}
-
-interface Row {
-  seq: number;
-  task_id: string;
-  owner: string;
-  tool_type: string;
-  task: Buffer;
-  target: string;
-  placement: string;
-  state: StoredTaskState;
-  attempt: number;
-  lease_epoch: number;
-  worker: string;
-  holder_agent_id: string;
-  holder_token_sha256: string;
-  cancel_force: number | null;
-  cancel_reason: string | null;
-  result_epoch: number;
-  last_failure: Buffer | null;
-  result: Buffer | null;
-  submitted_at_ms: number;
-  finished_at_ms: number | null;
 }
 
 const SCHEMA = `
@@ -191,6 +173,7 @@ export function openTaskStore(dataDir: string): TaskStore {
     db.pragma('locking_mode = EXCLUSIVE');
     migrate(db, location);
     addLeaseHolderColumns(db);
+    addIdempotencyKeyColumn(db);
   } catch (error) {
     db.close();
     if ((error as { code?: unknown }).code === 'SQLITE_BUSY') {
@@ -233,11 +216,25 @@ function addLeaseHolderColumns(db: Database.Database): void {
   }).immediate();
 }
 
+/**
+ * The client's idempotency key (#13), added to a store of any version when missing, unique per
+ * owner among the rows kept (an older orchestrator ignores it).
+ */
+function addIdempotencyKeyColumn(db: Database.Database): void {
+  const columns = new Set((db.pragma('table_info(tasks)') as Array<{ name: string }>).map((c) => c.name));
+  db.transaction(() => {
+    if (!columns.has('idempotency_key')) db.exec(`ALTER TABLE tasks ADD COLUMN idempotency_key TEXT NOT NULL DEFAULT ''`);
+    db.exec(`CREATE UNIQUE INDEX IF NOT EXISTS tasks_by_idempotency_key ON tasks (owner, idempotency_key) WHERE idempotency_key != ''`);
+  }).immediate();
+}
+
 function createTaskStore(db: Database.Database, location: string): TaskStore {
   const statements = {
-    insert: db.prepare<[string, string, string, Buffer, string, string, number]>(
-      `INSERT INTO tasks (task_id, owner, tool_type, task, target, placement, state, submitted_at_ms) VALUES (?, ?, ?, ?, ?, ?, 'queued', ?)`,
+    insert: db.prepare<[string, string, string, Buffer, string, string, number, string]>(
+      `INSERT INTO tasks (task_id, owner, tool_type, task, target, placement, state, submitted_at_ms, idempotency_key)
+         VALUES (?, ?, ?, ?, ?, ?, 'queued', ?, ?)`,
     ),
+    taskWithKey: db.prepare<[string, string], { task_id: string }>(`SELECT task_id FROM tasks WHERE owner = ? AND idempotency_key = ?`),
     assigned: db.prepare<[number, number, string, string, string, string]>(
       `UPDATE tasks SET state = 'assigned', attempt = ?, lease_epoch = ?, worker = ?, holder_agent_id = ?, holder_token_sha256 = ?
          WHERE task_id = ? AND state != 'finished'`,
@@ -293,7 +290,7 @@ function createTaskStore(db: Database.Database, location: string): TaskStore {
   let closed = false;
   return {
     location,
-    insert({ taskId, owner, task, placement, submittedAtMs }) {
+    insert({ taskId, owner, task, placement, submittedAtMs, idempotencyKey = '' }) {
       const info = statements.insert.run(
         taskId,
         owner,
@@ -302,8 +299,12 @@ function createTaskStore(db: Database.Database, location: string): TaskStore {
         placement.worker,
         JSON.stringify({ group: placement.group, labels: placement.labels }),
         submittedAtMs,
+        idempotencyKey,
       );
       return Number(info.lastInsertRowid);
+    },
+    taskWithKey(owner, key) {
+      return key === '' ? undefined : statements.taskWithKey.get(owner, key)?.task_id;
     },
     assigned(taskId, { attempt, leaseEpoch, worker, holder }) {
       statements.assigned.run(attempt, leaseEpoch, worker, holder?.agentId ?? '', holder?.tokenHash ?? '', taskId);
@@ -350,43 +351,4 @@ function createTaskStore(db: Database.Database, location: string): TaskStore {
       db.close();
     },
   };
-}
-
-function encode(writer: { finish(): Uint8Array }): Buffer {
-  const bytes = writer.finish();
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-}
-
-function fromRow(row: Row): StoredTask {
-  return {
-    taskId: row.task_id,
-    seq: row.seq,
-    owner: row.owner,
-    task: Task.decode(row.task),
-    taskBytes: row.task.length,
-    toolType: row.tool_type,
-    placement: decodePlacement(row.target, row.placement),
-    state: row.state,
-    attempt: row.attempt,
-    leaseEpoch: row.lease_epoch,
-    worker: row.worker,
-    holder: row.holder_agent_id === '' ? undefined : { agentId: row.holder_agent_id, tokenHash: row.holder_token_sha256 },
-    cancel: row.cancel_force === null ? undefined : { force: row.cancel_force !== 0, reason: row.cancel_reason ?? '' },
-    resultEpoch: row.result_epoch,
-    lastFailure: row.last_failure === null ? undefined : TaskResult.decode(row.last_failure),
-    result: row.result === null ? undefined : TaskResult.decode(row.result),
-    submittedAtMs: row.submitted_at_ms,
-    finishedAtMs: row.finished_at_ms ?? undefined,
-  };
-}
-
-/** The placement columns of a row: the worker in `target`, group and labels as JSON (`{}` in rows of version 1). */
-function decodePlacement(target: string, json: string): Placement {
-  const parsed: unknown = JSON.parse(json);
-  const fields = (typeof parsed === 'object' && parsed !== null ? parsed : {}) as { group?: unknown; labels?: unknown };
-  const labels: Record<string, string> = {};
-  if (typeof fields.labels === 'object' && fields.labels !== null) {
-    for (const [key, value] of Object.entries(fields.labels)) if (typeof value === 'string') labels[key] = value;
-  }
-  return { worker: target, group: typeof fields.group === 'string' ? fields.group : '', labels };
 }

@@ -2,7 +2,7 @@ import type { Placement } from '../placement/placement.js';
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Task } from '../gen/agent/v1/agent.js';
-import { checkRequestNames, MAX_NAME_BYTES, unsupportedFeature, validateTask } from './validate-task.js';
+import { checkRequestNames, idempotencyKeyProblem, MAX_NAME_BYTES, unsupportedFeature, validateTask } from './validate-task.js';
 
 const limits = { maxTaskBytes: 1024 };
 
@@ -69,5 +69,15 @@ describe('unsupportedFeature', () => {
   it('names a session (Task.session_id), which this version does not have', () => {
     assert.equal(unsupportedFeature(Task.fromPartial({ toolType: 'file_read', sessionId: 'agent-7' })), 'sessions are not supported yet (Task.session_id)');
     assert.equal(unsupportedFeature(Task.fromPartial({ toolType: 'file_read' })), undefined);
+  });
+});
+
+describe('idempotencyKeyProblem', () => {
+  it('accepts printable ASCII up to 128 bytes, and no key', () => {
+    for (const key of ['', 'order-42', 'k'.repeat(128), ' ~!']) assert.equal(idempotencyKeyProblem(key), undefined, key);
+  });
+  it('refuses longer keys and control or non-ASCII characters', () => {
+    assert.match(idempotencyKeyProblem('k'.repeat(129)) ?? '', /129 bytes/);
+    for (const key of ['a\nb', 'tab\t', 'é', '\u007f']) assert.match(idempotencyKeyProblem(key) ?? '', /printable/, JSON.stringify(key));
   });
 });

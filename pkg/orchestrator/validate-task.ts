@@ -18,6 +18,17 @@ export interface TaskLimits {
  */
 export const MAX_NAME_BYTES = 256;
 
+/** Longest RunTaskRequest.idempotency_key accepted, in bytes. */
+export const MAX_IDEMPOTENCY_KEY_BYTES = 128;
+
+/** Why an idempotency key is refused (INVALID_ARGUMENT): over 128 bytes, or not printable ASCII; undefined when fine ('' is no key). */
+export function idempotencyKeyProblem(key: string): string | undefined {
+  const bytes = Buffer.byteLength(key, 'utf8');
+  if (bytes > MAX_IDEMPOTENCY_KEY_BYTES) return `idempotency_key is ${bytes} bytes long, more than the ${MAX_IDEMPOTENCY_KEY_BYTES} allowed`;
+  if (!/^[\x20-\x7e]*$/.test(key)) return 'idempotency_key must be printable ASCII (no control or non-ASCII characters)';
+  return undefined;
+}
+
 /**
  * Checks what a request names before a task is even recorded: returns why it is malformed (the
  * caller answers INVALID_ARGUMENT), or undefined.
