@@ -81,6 +81,7 @@ describe('parseWorkerArgs: defaults', () => {
       policyFile: '',
       auditLog: join(tmpdir(), 'baaaht-worker-worker-box', 'audit.log'),
       resultMemoryBytes: 16_777_216,
+      minFreeDiskBytes: 67_108_864,
       unackedResults: { maxCount: 1_000, maxBytes: 268_435_456, ttlMs: 3_600_000 },
       reapIntervalMs: 60_000,
       reapMarginMs: 30_000,
@@ -228,6 +229,7 @@ describe('parseWorkerArgs: precedence (flag > env > file > default)', () => {
         WORKER_SHUTDOWN_TIMEOUT: '5s',
         WORKER_WORK_DIR: '/var/lib/w1',
         WORKER_RESULT_MEMORY: '1m',
+        WORKER_MIN_FREE_DISK: '0',
         WORKER_MAX_UNACKED_RESULTS: '20',
         WORKER_MAX_UNACKED_BYTES: '8MiB',
         WORKER_UNACKED_RESULT_TTL: '10m',
@@ -269,6 +271,7 @@ describe('parseWorkerArgs: precedence (flag > env > file > default)', () => {
       policyFile: '',
       auditLog: '/var/lib/w1/audit.log',
       resultMemoryBytes: 1_048_576,
+      minFreeDiskBytes: 0,
       unackedResults: { maxCount: 20, maxBytes: 8_388_608, ttlMs: 600_000 },
       reapIntervalMs: 10_000,
       reapMarginMs: 1_000,
@@ -376,6 +379,7 @@ describe('parseWorkerArgs: config files', () => {
     policyFile: '',
     auditLog: '/srv/baaaht/audit.log',
     resultMemoryBytes: 2_097_152,
+    minFreeDiskBytes: 67_108_864,
     unackedResults: { maxCount: 50, maxBytes: 1_073_741_824, ttlMs: 7_200_000 },
     reapIntervalMs: 30_000,
     reapMarginMs: 5_000,
@@ -921,6 +925,24 @@ describe('parseWorkerArgs: metrics address', () => {
       assert.match(error.message, message);
     });
   }
+});
+
+describe('parseWorkerArgs: --min-free-disk (#13)', () => {
+  it('is 64 MiB by default; takes a flag, WORKER_MIN_FREE_DISK and the file key; 0 turns it off', () => {
+    assert.equal(load().minFreeDiskBytes, 64 * 1024 * 1024);
+    assert.equal(load({ argv: ['--min-free-disk', '1GiB'] }).minFreeDiskBytes, 1024 * 1024 * 1024);
+    assert.equal(load({ argv: ['--min-free-disk=0'] }).minFreeDiskBytes, 0);
+    assert.equal(load({ env: { WORKER_MIN_FREE_DISK: '500MiB' } }).minFreeDiskBytes, 500 * 1024 * 1024);
+    const file = writeFile('disk.yaml', 'minFreeDisk: 2MiB\n');
+    assert.equal(load({ argv: ['--config', file] }).minFreeDiskBytes, 2 * 1024 * 1024);
+  });
+
+  it('refuses what is not a byte size, naming the option', () => {
+    for (const value of ['-1', 'lots', '1.5.MiB']) {
+      const error = loadError({ argv: ['--min-free-disk', value] });
+      assert.equal(error.option, '--min-free-disk');
+    }
+  });
 });
 
 describe('parseWorkerArgs: --trust-socket-owner (#11)', () => {

@@ -63,6 +63,7 @@ export function parseWorkerArgs(input: WorkerConfigInput): ParsedArgs<WorkerConf
       auditLog: v.auditLog || join(v.workDir || defaultWorkDir(v.name), 'audit.log'),
       taskRecords: { enabled: v.taskRecords, retentionMs: v.taskRecordRetention },
       resultMemoryBytes: v.resultMemory,
+      minFreeDiskBytes: v.minFreeDisk,
       unackedResults: { maxCount: v.maxUnackedResults, maxBytes: v.maxUnackedBytes, ttlMs: v.unackedResultTtl },
       reapIntervalMs: v.reapInterval,
       reapMarginMs: v.reapMargin,

@@ -63,6 +63,8 @@ export interface WorkerConfig {
   readonly taskRecords: TaskRecordsConfig;
   /** Unacknowledged results kept in memory before they are written to workDir. */
   readonly resultMemoryBytes: number;
+  /** Free space in workDir below which the disk is reported low (--min-free-disk; 0: never). */
+  readonly minFreeDiskBytes: number;
   /** Bounds on unacknowledged results (--max-unacked-results, --max-unacked-bytes, --unacked-result-ttl). */
   readonly unackedResults: UnackedResultLimits;
   /** How often orphaned containers are looked for, and how far past its deadline a container must be. */

@@ -218,6 +218,14 @@ export function workerOptionSpecs(context: WorkerOptionContext) {
       doc: 'Unacknowledged results kept in memory before they are written to --work-dir.',
       parse: (raw) => parseByteSize(raw, { min: 0 }),
     },
+    minFreeDisk: {
+      flag: 'min-free-disk',
+      key: 'minFreeDisk',
+      default: '64MiB',
+      metavar: 'bytes',
+      doc: 'Free space in --work-dir below which the disk is low: readiness warns and the heartbeat says disk_low (the worker stays ready until under 1 MiB is free); 0 turns the warning off.',
+      parse: (raw) => parseByteSize(raw, { min: 0 }),
+    },
     maxUnackedResults: {
       flag: 'max-unacked-results',
       key: 'maxUnackedResults',

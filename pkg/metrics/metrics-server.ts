@@ -21,7 +21,7 @@ export interface MetricsServer {
 
 /**
  * The HTTP server of --metrics-addr: GET (or HEAD) /healthz is 200 while the process is up,
- * /readyz 200 when `readiness` says so and 503 with its reason otherwise, /metrics the
+ * /readyz 200 when `readiness` says so (with its warning, if any) and 503 with its reason otherwise, /metrics the
  * Prometheus text; anything else 404 (405 for other methods).
  */
 export async function startMetricsServer(options: MetricsServerOptions): Promise<MetricsServer> {
@@ -57,7 +57,8 @@ async function handle(options: MetricsServerOptions, request: IncomingMessage, r
   if (path === '/healthz') return reply(200, 'ok\n');
   if (path === '/readyz') {
     const readiness = options.readiness();
-    return readiness.ready ? reply(200, 'ready\n') : reply(503, `not ready: ${readiness.reason}\n`);
+    if (!readiness.ready) return reply(503, `not ready: ${readiness.reason}\n`);
+    return reply(200, readiness.warning === undefined ? 'ready\n' : `ready: ${readiness.warning}\n`);
   }
   try {
     reply(200, await options.metrics(), options.contentType);

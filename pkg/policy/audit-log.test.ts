@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -67,5 +67,30 @@ describe('AuditLog', () => {
     const log = new AuditLog(undefined);
     await log.append([entry('x')]);
     await log.close();
+  });
+
+  it('a write that fails is AUDIT_UNAVAILABLE and makes the log unavailable until a probe or write succeeds; the gap is recorded', async () => {
+    const gone = join(dir, 'not-yet');
+    const path = join(gone, 'audit.jsonl');
+    const changes: Array<string | undefined> = [];
+    const log = new AuditLog(path, { onChange: (problem) => changes.push(problem), now: () => new Date('2025-01-01T00:00:00.000Z') });
+    assert.equal(log.problem, undefined);
+    assert.equal(await log.probe(), true, 'nothing to probe while it works');
+    await assert.rejects(log.append([entry('t1')]), (error: unknown) => (error as { code?: string }).code === 'AUDIT_UNAVAILABLE');
+    assert.match(log.problem ?? '', /cannot be written: ENOENT/);
+    assert.equal(await log.probe(), false);
+    assert.equal(changes.length, 1, 'a change is reported once');
+    await mkdir(gone);
+    assert.equal(await log.probe(), true);
+    assert.equal(log.problem, undefined);
+    assert.deepEqual(changes.slice(1), [undefined]);
+    await log.append([entry('t2')]);
+    await log.close();
+    const lines = (await readFile(path, 'utf8')).split('\n').filter((line) => line !== '');
+    const [gap, next] = lines.map((line) => JSON.parse(line) as AuditEntry);
+    assert.equal(gap?.rule, 'audit-log');
+    assert.equal(gap?.decision, 'refused');
+    assert.match(gap?.reason ?? '', /could not be written from 2025-01-01T00:00:00.000Z/);
+    assert.deepEqual(next, entry('t2'));
   });
 });

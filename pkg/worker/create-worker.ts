@@ -12,6 +12,8 @@ import { ContainerReaper, ContainerRunner, DockerEngine, WarmPool, type RunsCont
 import type { ToolRegistry } from '../tools/index.js';
 import { startWebEgress, type WebEgress } from './start-web-egress.js';
 import { EngineHealth } from './engine-health.js';
+import { DiskHealth } from './disk-health.js';
+import { workerHealth, type WorkerHealth } from './worker-health.js';
 import { ResultSpool } from './result-spool.js';
 import { TaskAbortReason } from './task-abort-reason.js';
 import { TaskExecutor, type TaskExecutorOptions } from './task-executor.js';
@@ -42,6 +44,10 @@ export interface WorkerParts {
   readonly metrics: WorkerMetrics;
   /** The HTTP server of /healthz, /readyz and /metrics (--metrics-addr; closed when the agent stops). */
   readonly metricsServer?: MetricsServer;
+  /** The work dir's free space (--min-free-disk), checked until the agent stops; it probes the audit log while that cannot be written. */
+  readonly diskHealth: DiskHealth;
+  /** What the heartbeat should say: the engine, the audit log and the disk together. */
+  health(): WorkerHealth;
 }
 
 export interface CreateWorkerOptions {
@@ -66,7 +72,19 @@ export async function createWorker(config: WorkerConfig, logger: Logger, options
   const bootId = randomUUID();
   const policy = options.policy ?? new PolicyHolder(STRICT_DEFAULT_POLICY);
   mkdirSync(config.workDir, { recursive: true, mode: 0o700 });
-  const audit = new AuditLog(config.auditLog);
+  const audit = new AuditLog(config.auditLog, {
+    onChange: (problem) =>
+      problem === undefined
+        ? logger.info('the audit log can be written again')
+        : logger.error('the audit log cannot be written: tasks are refused (AUDIT_UNAVAILABLE) and the worker is not ready', { problem }),
+  });
+  const diskHealth = new DiskHealth({
+    dir: config.workDir,
+    minFreeBytes: config.minFreeDiskBytes,
+    audit,
+    onChange: (state) => (state.level === 'ok' ? logger.info('work dir has room again') : logger.warn('work dir low on space', { level: state.level, detail: state.detail })),
+  });
+  const diskWatch = new AbortController();
   const realPinner = await MountPinner.create(config.mountPinDir);
   let pinProblem = await realPinner.probe();
   // Every task's pin goes through here: once the worker knows it cannot pin (or the engine does
@@ -186,7 +204,10 @@ export async function createWorker(config: WorkerConfig, logger: Logger, options
     metrics,
     ...(options.labels ? { labels: options.labels } : {}),
     ...(config.taskRecords.enabled ? { taskRecords: createTaskRecords(config, logger) } : {}),
-    onStopped: async () => void (await Promise.all([egress?.close(), warmPool?.close(), metricsServer?.close()])),
+    onStopped: async () => {
+      diskWatch.abort();
+      await Promise.all([egress?.close(), warmPool?.close(), metricsServer?.close()]);
+    },
   });
   const running = agent;
   // Last, so that nothing after it can fail and leave it listening; if it cannot listen, what was started for the tasks is closed.
@@ -201,6 +222,8 @@ export async function createWorker(config: WorkerConfig, logger: Logger, options
             connection: running.connectionState,
             engineHealthy: engineHealth.healthy,
             engineDetail: engineHealth.detail,
+            auditProblem: audit.problem,
+            disk: diskHealth.state,
           }),
       }).catch(async (error: unknown) => {
         await Promise.allSettled([egress?.close(), warmPool?.close()]);
@@ -208,6 +231,7 @@ export async function createWorker(config: WorkerConfig, logger: Logger, options
       })
     : undefined;
   if (metricsServer) logger.info('serving /healthz, /readyz and /metrics', { addr: metricsServer.address });
+  void diskHealth.run(diskWatch.signal);
   return {
     engine,
     executor,
@@ -218,6 +242,8 @@ export async function createWorker(config: WorkerConfig, logger: Logger, options
     policy,
     audit,
     metrics,
+    diskHealth,
+    health: () => workerHealth({ engine: engineHealth, auditProblem: audit.problem, disk: diskHealth.state }),
     ...(egress ? { egress } : {}),
     ...(warmPool ? { warmPool } : {}),
     ...(metricsServer ? { metricsServer } : {}),
