@@ -11,6 +11,9 @@ import { toEngineError } from './engine-error.js';
 import { OutputQueue } from './output-queue.js';
 import { OutputRelay } from './output-relay.js';
 import { watchPidsLimit } from './pids-limit-watch.js';
+import { ContainerEndWatch } from './container-end-watch.js';
+import { judgeContainerEnd } from './judge-container-end.js';
+import { untilSettled } from './until-settled.js';
 import { graceOf, type RunEvent } from './run-event.js';
 
 type OutputEvent = Extract<RunEvent, { type: 'output' }>;
@@ -58,6 +61,8 @@ export interface StartedContainer {
   readonly id: string;
   readonly name: string;
   readonly container: Dockerode.Container;
+  /** When it was started (epoch ms, the worker's clock): its engine events are followed from then. */
+  readonly startedAtMs: number;
   readonly stream: Duplex;
   readonly stdout: OutputRelay;
   readonly stderr: OutputRelay;
@@ -177,10 +182,12 @@ export class ContainerRunner implements RunsContainers {
       attached.once('close', ended);
       attached.once('error', ended);
       let exit: Promise<number> = Promise.resolve(0);
+      const startedAtMs = Date.now();
       const started: StartedContainer = {
         id: container.id,
         name,
         container,
+        startedAtMs,
         stream: attached,
         stdout,
         stderr,
@@ -243,6 +250,8 @@ export class ContainerRunner implements RunsContainers {
     let drainTimer: NodeJS.Timeout | undefined;
     let pids: ReturnType<typeof watchPidsLimit> | undefined;
     let exitedByItself = false;
+    // What the engine says about the container's end: whether it ended by itself (see judgeContainerEnd).
+    const endWatch = new ContainerEndWatch(this.options.docker, container.id, started.startedAtMs, this.options.engineCallTimeoutMs);
     // A wait in flight is not failed when the engine dies (its response has begun, and dockerode
     // does not end it on abort): waiting races this instead.
     const engineLost = new AbortController();
@@ -292,16 +301,19 @@ export class ContainerRunner implements RunsContainers {
       yield* output.queue;
       const exitCode = await Promise.race([exit, engineGone]);
       const oomKilled = exitCode === 137 ? await this.wasOomKilled(container) : false;
-      exitedByItself = !signal.aborted;
+      const engineEnded = signal.aborted ? undefined : judgeContainerEnd(await endWatch.facts(exitCode));
+      exitedByItself = !signal.aborted && engineEnded === undefined;
       yield {
         type: 'exit',
         exitCode,
         oomKilled,
+        ...(engineEnded ? { engineEnded } : {}),
         pidsLimitHit: pids.hit(),
         stdoutTruncated: output.stdout.truncated,
         stderrTruncated: output.stderr.truncated,
       };
     } finally {
+      endWatch.close();
       signal.removeEventListener('abort', onAbort);
       if (drainTimer) clearTimeout(drainTimer);
       pids?.stop();
@@ -373,22 +385,5 @@ export class ContainerRunner implements RunsContainers {
     } catch (error) {
       throw toEngineError(what, image, error);
     }
-  }
-}
-
-/**
- * Runs `call` with a signal that follows `bound` only until the call settles: for requests whose
- * response is a long-lived stream (attach), where a timeout must cover the handshake and not
- * what comes after it.
- */
-async function untilSettled<T>(bound: AbortSignal, call: (signal: AbortSignal) => Promise<T>): Promise<T> {
-  const controller = new AbortController();
-  const forward = (): void => controller.abort(bound.reason);
-  if (bound.aborted) forward();
-  else bound.addEventListener('abort', forward, { once: true });
-  try {
-    return await call(controller.signal);
-  } finally {
-    bound.removeEventListener('abort', forward);
   }
 }

@@ -21,4 +21,5 @@ export { DockerEngine, type InternalNetwork } from './docker-engine.js';
 export { enginePidsLimit, GVISOR_PIDS_BASE, GVISOR_PIDS_PER_PROCESS, isGvisorRuntime } from './engine-pids-limit.js';
 export { engineNanoCpus, GVISOR_CPUS_BASE } from './engine-cpu-limit.js';
 export { engineRuntimesFrom, type EngineRuntimes, type InfoRuntimes } from './engine-runtimes.js';
+export { judgeContainerEnd, type ContainerEndFacts, type EngineEndReason, type EngineEnding } from './judge-container-end.js';
 export { graceOf, type OutputStreamName, type RunEvent, type StopGrace } from './run-event.js';

@@ -1,3 +1,5 @@
+import type { EngineEnding } from './judge-container-end.js';
+
 export type OutputStreamName = 'stdout' | 'stderr';
 
 /** What a container run reports, in order: started, output chunks, exit. */
@@ -10,6 +12,8 @@ export type RunEvent =
       readonly oomKilled: boolean;
       /** The PID limit refused a fork while the container ran (see watchPidsLimit). */
       readonly pidsLimitHit: boolean;
+      /** Set when the engine, not the tool, ended the process (stopped by the daemon, its shim gone): the exit code is not the tool's. */
+      readonly engineEnded?: EngineEnding;
       readonly stdoutTruncated: boolean;
       readonly stderrTruncated: boolean;
     };

@@ -185,6 +185,30 @@ describe('TaskExecutor: runs that stop early', () => {
     });
   });
 
+  describe('ended by the engine, not the tool', () => {
+    for (const [reason, unhealthy] of [['engine-stopped', true], ['engine-gone', true], ['runtime-lost', false]] as const) {
+      it(`an exit the engine made (${reason}) ends FAILED ENGINE_UNAVAILABLE, retryable${unhealthy ? ', and marks the engine unhealthy' : ''}`, async () => {
+        const failures: string[] = [];
+        const engineHealth = { healthy: true, detail: '', reportFailure: (detail: string) => void failures.push(detail) };
+        const runner = new FakeRunner(scripted(started(), exit(143, { engineEnded: { reason, detail: 'what the engine said' } })));
+        const outcome = await executor(runner, { engineHealth }).run('t', task({ toolType: 'slow', params: custom({}) }));
+        assert.equal(outcome.state, 'FAILED');
+        assert.equal(outcome.cause, 'ENGINE_UNAVAILABLE');
+        assert.equal(outcome.retryable, true);
+        assert.equal(outcome.exitCode, 143);
+        assert.match(outcome.error?.message ?? '', /did not end by itself: what the engine said/);
+        assert.deepEqual(failures, unhealthy ? ['what the engine said'] : []);
+      });
+    }
+
+    it('the same exit code without the engine saying so is the tool’s own NON_ZERO_EXIT', async () => {
+      const outcome = await executor(new FakeRunner(scripted(started(), exit(143)))).run('t', task({ toolType: 'slow', params: custom({}) }));
+      assert.equal(outcome.state, 'COMPLETED');
+      assert.equal(outcome.cause, 'NON_ZERO_EXIT');
+      assert.equal(outcome.retryable, false);
+    });
+  });
+
   describe('task ids', () => {
     it('refuses the same task id while it runs, and tracks active ids', async () => {
       const running = deferred();

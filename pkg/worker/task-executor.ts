@@ -204,6 +204,12 @@ export class TaskExecutor {
         } else {
           const exit = { exitCode: event.exitCode, stdoutTruncated: event.stdoutTruncated, stderrTruncated: event.stderrTruncated };
           if (controller.signal.aborted) return stopped(exit);
+          if (event.engineEnded) {
+            // Not the tool's exit: the work did not finish, and another run may succeed.
+            const { reason, detail } = event.engineEnded;
+            if (reason !== 'runtime-lost') this.options.engineHealth?.reportFailure(detail);
+            return makeOutcome('FAILED', facts({ ...exit, error: { code: 'ENGINE_UNAVAILABLE', message: `${spec.type} did not end by itself: ${detail}` } }));
+          }
           if (event.oomKilled) {
             const message = `${spec.type} ran out of memory (limit ${adjusted.limits.memoryBytes} bytes) and was killed`;
             return makeOutcome('FAILED', facts({ ...exit, error: { code: 'OUT_OF_MEMORY', message } }));
