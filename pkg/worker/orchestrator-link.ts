@@ -9,6 +9,7 @@ import { createOrchestratorDialer, fixedDialer, processSocketTrust, type Orchest
 import { insecureWarning } from '../rpc/insecure-warning.js';
 import { waitForReady } from '../rpc/wait-for-ready.js';
 import { WORKER_KEY_METADATA } from '../rpc/worker-key.js';
+import type { AgentIdentityFile } from './agent-identity-file.js';
 import { BeatSignal } from './beat-signal.js';
 import type { ConnectionState } from './connection-state.js';
 import { describeError } from './describe-error.js';
@@ -53,6 +54,8 @@ export interface OrchestratorLinkOptions extends WorkerIdentity {
   readonly channel?: Channel;
   readonly random?: () => number;
   readonly hooks: LinkHooks;
+  /** Where the agent id and resume token are kept across restarts (agent-identity-file.ts says who may read it). */
+  readonly identityFile?: AgentIdentityFile;
 }
 
 /**
@@ -120,6 +123,14 @@ export class OrchestratorLink {
     // itself included. Only a proven session (provenSession) starts the backoff again.
     let attempts = 0;
     let step = 0;
+    const saved = this.id === undefined ? await this.options.identityFile?.load() : undefined;
+    if (saved) {
+      // A new boot of the same worker: resuming its identity lets the orchestrator release the
+      // old boot's leases at once (Register carries this boot's new boot_id).
+      this.id = saved.agentId;
+      this.resumeToken = saved.resumeToken;
+      logger.info('resuming the agent id an earlier boot of this worker saved', { agentId: saved.agentId });
+    }
     while (!signal.aborted) {
       let registered: StreamSession | undefined;
       try {
@@ -153,6 +164,8 @@ export class OrchestratorLink {
     try {
       await this.client.unregister({ agentId: this.id, reason }, { signal: AbortSignal.timeout(config.rpcTimeoutMs), metadata: this.agentMetadata() });
       logger.info('unregistered', { agentId: this.id, reason });
+      // Nothing left to resume: the orchestrator released the id's leases.
+      if ((await this.options.identityFile?.load())?.agentId === this.id) await this.saveIdentity(undefined);
     } catch (error) {
       logger.warn('unregister failed', { error: describeError(error) });
     }
@@ -204,11 +217,15 @@ export class OrchestratorLink {
     this.setState('CONNECTING');
     await waitForReady(this.dial(), config.dialTimeoutMs, stop);
     const previous = this.id;
+    const previousToken = this.resumeToken;
     const registration = await this.register(previous, stop);
     const agentId = registration.agentId;
     this.id = agentId;
     // An older orchestrator sends none (and asks for none).
     this.resumeToken = registration.resumeToken === '' ? undefined : registration.resumeToken;
+    if (agentId !== previous || this.resumeToken !== previousToken) {
+      await this.saveIdentity(this.resumeToken === undefined ? undefined : { agentId, resumeToken: this.resumeToken });
+    }
     logger.info(registration.resumed ? 'registration resumed' : 'registered', {
       agentId,
       ...(previous && !registration.resumed ? { previousAgentId: previous } : {}),
@@ -272,6 +289,13 @@ export class OrchestratorLink {
     }
   }
 
+  /** Keeps (or forgets) the identity for the next boot; a failure is logged, never fatal. */
+  private async saveIdentity(identity: { agentId: string; resumeToken: string } | undefined): Promise<void> {
+    await this.options.identityFile?.save(identity).catch((error: unknown) => {
+      this.options.logger.warn('could not keep the agent id for the next start', { file: this.options.identityFile?.path, error: describeError(error) });
+    });
+  }
+
   private register(previous: string | undefined, stop: AbortSignal): Promise<RegisterResponse> {
     const { config, logger } = this.options;
     const request = registrationRequest(this.options, previous === undefined ? undefined : { agentId: previous, token: this.resumeToken ?? '' });
@@ -281,6 +305,7 @@ export class OrchestratorLink {
         logger.warn('the orchestrator refused to resume this worker\'s agent id; registering anew next', { agentId: previous, error: error.details });
         this.id = undefined;
         this.resumeToken = undefined;
+        void this.saveIdentity(undefined);
       }
       throw error;
     });

@@ -1,5 +1,7 @@
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { OrchestratorMessage } from '../gen/agent/v1/agent.js';
+import { AgentIdentityFile } from './agent-identity-file.js';
 import { Assignments } from './assignments.js';
 import type { ConnectionState } from './connection-state.js';
 import { describeError } from './describe-error.js';
@@ -11,6 +13,9 @@ import type { WorkerAgentOptions } from './worker-agent-options.js';
 import { canTransition, type WorkerState } from './worker-state.js';
 
 export type { WorkerAgentOptions } from './worker-agent-options.js';
+
+/** In the work dir: the agent id and resume token a new boot of this worker resumes (agent-identity-file.ts). */
+const AGENT_IDENTITY_FILE = 'agent-identity.json';
 
 /**
  * A worker beside its orchestrator: the link (orchestrator-link.ts) registers, heartbeats and
@@ -72,6 +77,7 @@ export class WorkerAgent {
       ...(metrics ? { metrics } : {}),
       ...(options.channel ? { channel: options.channel } : {}),
       ...(options.random ? { random: options.random } : {}),
+      identityFile: new AgentIdentityFile(join(config.workDir, AGENT_IDENTITY_FILE)),
       hooks: {
         onReady: (agentId) => {
           this.registered?.resolve(agentId);
