@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -69,5 +70,18 @@ describe('ResultDelivery: bounds on unacknowledged results (a fake clock)', () =
     assert.equal(over[0]!.reason, 'bytes');
     now += 11 * MINUTE;
     assert.deepEqual(spool.overLimits().map((r) => r.reason), ['age', 'age']);
+  });
+
+  it('a result the spool cannot keep (its disk refuses it) leaves no files of its task behind', async () => {
+    const d = join(dir, 'c');
+    const spool = new ResultSpool(d, 1 << 20, { outputMemoryBytes: 4 });
+    await spool.load();
+    const delivery = new ResultDelivery({ spool, logger: recordingLogger(), workerName: 'w', session: () => undefined, isAssigned: () => false });
+    const output = spool.outputLog('t-full', 1);
+    await output.append('stdout', Buffer.from('head+tail'));
+    await mkdir(join(d, `${createHash('sha256').update('t-full').digest('hex')}.result.tmp`)); // the write of its result fails
+    await delivery.deliver({ taskId: 't-full', leaseEpoch: 1, attempt: 1, output, session: undefined }, makeOutcome('COMPLETED', { exitCode: 0, durationMs: 1, runtime: 'runc' }));
+    assert.equal(spool.has('t-full'), false);
+    assert.deepEqual((await readdir(d)).filter((f) => !f.endsWith('.result.tmp')), [], 'its output log is gone');
   });
 });

@@ -48,16 +48,24 @@ export class ResultDelivery {
    */
   async deliver(task: FinishedAssignment, outcome: RunOutcome): Promise<void> {
     const spooled: SpooledResult = { message: this.resultMessage(task, outcome), output: task.output };
+    let kept = false;
     try {
       await this.options.spool.add(spooled.message, task.output);
+      kept = true;
       await this.enforceLimits();
     } catch (error) {
       this.options.logger.error('could not store a result', { taskId: task.taskId, error: describeError(error) });
     }
-    const session = this.options.session();
-    if (!session) return; // delivered by resend() on the next session
-    if (task.session === session.number) await session.send(spooled.message);
-    else await this.deliverWhole(session, spooled);
+    try {
+      const session = this.options.session();
+      if (!session) return; // delivered by resend() on the next session
+      if (task.session === session.number) await session.send(spooled.message);
+      else await this.deliverWhole(session, spooled);
+    } finally {
+      // Not kept (its disk refused it): sent this once at most, never again; its files go now,
+      // not at the next start.
+      if (!kept) await task.output?.remove().catch(() => undefined);
+    }
   }
 
   /** Results from before this session (an outage, a restart) go out again, whole. */

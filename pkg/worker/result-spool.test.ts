@@ -146,4 +146,17 @@ describe('ResultSpool', () => {
     assert.equal(await spool.drop('a', 2), true);
     assert.deepEqual(spool.leases(), [{ taskId: 'c', leaseEpoch: 2 }, { taskId: 'b', leaseEpoch: 2 }]);
   });
+
+  it('a dropped result takes its files with it', async () => {
+    const d = join(dir, 'e');
+    const spool = new ResultSpool(d, 1 << 20, { outputMemoryBytes: 4 });
+    await spool.load();
+    const kept = spool.outputLog('t-drop', 2);
+    await kept.append('stdout', Buffer.from('head+tail'));
+    const dropped = result('t-drop', 2, '');
+    if (dropped.event?.$case === 'completed') dropped.event.completed.outputIncluded = false;
+    await spool.add(dropped, kept);
+    assert.equal(await spool.drop('t-drop', 2), true);
+    assert.deepEqual(await readdir(d), [], 'the dropped result and its log are gone');
+  });
 });

@@ -269,14 +269,19 @@ export class ResultSpool {
     // Task ids come from the wire: the file is named by a hash of the id, never the raw id.
     const file = join(this.dir, `${hashOf(taskId)}.result`);
     const temp = `${file}.tmp`;
-    const handle = await open(temp, 'w', 0o600);
     try {
-      await handle.writeFile(bytes);
-      await handle.sync();
-    } finally {
-      await handle.close();
+      const handle = await open(temp, 'w', 0o600);
+      try {
+        await handle.writeFile(bytes);
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      await rename(temp, file);
+    } catch (error) {
+      await rm(temp, { force: true }).catch(() => undefined); // a full disk leaves no torn file behind
+      throw error;
     }
-    await rename(temp, file);
     await syncDirectory(this.dir);
     return file;
   }
