@@ -257,6 +257,7 @@ export class Assignments {
     this.options.logger.info('task assigned again under a newer lease: the run goes on under it', { taskId: task.taskId, from: task.leaseEpoch, leaseEpoch });
     task.leaseEpoch = leaseEpoch;
     task.attempt = attempt;
+    task.recordFiles?.adopt(leaseEpoch, attempt);
     task.session = undefined;
     task.runningSent = false;
     const session = this.options.session();

@@ -235,10 +235,15 @@ export class TaskRecordWriter {
   constructor(
     readonly dir: string,
     readonly taskId: string,
-    private readonly start: TaskRecordStart,
+    private start: TaskRecordStart,
     private readonly context: WriterContext,
   ) {
     this.chain = context.before.then(() => this.create()).catch((error: unknown) => this.fail('could not create a task record', error));
+  }
+
+  /** The task was assigned again under a newer lease and goes on under it: the record says so. */
+  adopt(leaseEpoch: number, attempt: number): void {
+    this.start = { ...this.start, leaseEpoch, attempt };
   }
 
   /**

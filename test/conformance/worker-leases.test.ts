@@ -45,6 +45,8 @@ describe('conformance: a worker follows what the orchestrator says of its leases
     assert.equal(done.event?.$case === 'completed' && done.event.completed.attempt, 2);
     const containers = new Set(about(orchestrator, 't-adopt', 'running').map((m) => (m.event?.$case === 'running' ? m.event.running.containerId : '')));
     assert.equal(containers.size, 1, 'one container');
+    const record = await eventually(() => readRecord('t-adopt'), 10_000, 'its record');
+    assert.deepEqual([record.leaseEpoch, record.attempt], [2, 2], 'its record says the lease it ended under');
     stream().send(ack('t-adopt', 2));
   });
 
@@ -67,10 +69,11 @@ describe('conformance: a worker follows what the orchestrator says of its leases
     assert.deepEqual(about(orchestrator, 't-revoked', 'completed'), [], 'no completed');
   });
 
-  const records = new Map<string, { cause: string }>();
-  function readRecord(taskId: string): { cause: string } | undefined {
+  type Record = { cause: string; leaseEpoch: number; attempt: number };
+  const records = new Map<string, Record>();
+  function readRecord(taskId: string): Record | undefined {
     void readFile(join(orchestrator.dir, 'work', `task_${taskId}`, 'result.json'), 'utf8')
-      .then((text) => records.set(taskId, JSON.parse(text) as { cause: string }))
+      .then((text) => records.set(taskId, JSON.parse(text) as Record))
       .catch(() => undefined);
     return records.get(taskId);
   }
