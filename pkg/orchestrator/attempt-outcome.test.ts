@@ -18,6 +18,11 @@ describe('workerOutcome: the worker’s completed as the orchestrator takes it',
     assert.equal(outcome.retryable, false, 'not run again on the word of a cause it cannot judge');
   });
 
+  it('passes on that the worker could not keep its copy of the output', () => {
+    assert.equal(workerOutcome(reported({ state: TaskState.TASK_STATE_COMPLETED, exitCode: 0, outputNotKept: true })).outputNotKept, true);
+    assert.equal(workerOutcome(reported({ state: TaskState.TASK_STATE_COMPLETED, exitCode: 0 })).outputNotKept, false);
+  });
+
   it('derives a missing cause from the state, and fails a non-final state INTERNAL', () => {
     assert.equal(workerOutcome(reported({ state: TaskState.TASK_STATE_TIMEOUT })).cause, 'TOOL_TIMEOUT');
     assert.equal(workerOutcome(reported({ state: TaskState.TASK_STATE_COMPLETED, exitCode: 1 })).cause, 'NON_ZERO_EXIT');

@@ -16,7 +16,7 @@ export interface OrchestratorError {
 export interface AttemptOutcome
   extends Pick<
     TaskResult,
-    'state' | 'exitCode' | 'durationMs' | 'error' | 'runtime' | 'profile' | 'stdoutTruncated' | 'stderrTruncated' | 'cause' | 'retryable'
+    'state' | 'exitCode' | 'durationMs' | 'error' | 'runtime' | 'profile' | 'stdoutTruncated' | 'stderrTruncated' | 'cause' | 'retryable' | 'outputNotKept'
   > {
   /** The whole output, when the worker sent it with the result (output_included). */
   readonly output?: { readonly stdout: Buffer; readonly stderr: Buffer };
@@ -42,6 +42,7 @@ export function orchestratorOutcome(
     stderrTruncated: false,
     cause: error.code,
     retryable: isRetryable(error.code),
+    outputNotKept: false,
   };
 }
 
@@ -69,6 +70,8 @@ export function workerOutcome(result: TaskResult): AttemptOutcome {
     cause,
     // docs/protocol.md §2: a cause this build does not know is a failure that is not retryable.
     retryable: result.retryable && isKnownCause(cause),
+    // The worker could not keep its copy: what the client has is what was streamed.
+    outputNotKept: result.outputNotKept,
     ...(result.outputIncluded ? { output: { stdout: Buffer.from(result.stdout), stderr: Buffer.from(result.stderr) } } : {}),
   };
 }
@@ -99,7 +102,6 @@ export function assembleResult(task: BrokerTask, outcome: AttemptOutcome, capByt
   const cutStdout = output ? output.stdout.length > capBytes : task.output.stdout.truncated;
   const cutStderr = output ? output.stderr.length > capBytes : task.output.stderr.truncated;
   return {
-    outputNotKept: false,
     ...rest,
     stdout: Buffer.from(stdout),
     stderr: Buffer.from(stderr),
