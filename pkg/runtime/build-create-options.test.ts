@@ -33,6 +33,14 @@ describe('buildCreateOptions', () => {
     assert.equal(options.Tty, false);
   });
 
+  it('leashed: runs the argv under the leash, with stdin attached once, even without task stdin', () => {
+    const options = buildCreateOptions(BASE, 'n', { leashed: true });
+    assert.deepEqual(options.Cmd, ['/usr/local/bin/baaaht-leash', 'cat', '--', '/workspace/a.txt']);
+    assert.deepEqual([options.AttachStdin, options.OpenStdin, options.StdinOnce], [true, true, true]);
+    const plain = buildCreateOptions(BASE, 'n');
+    assert.deepEqual([plain.AttachStdin, plain.OpenStdin, plain.StdinOnce], [false, false, false]);
+  });
+
   it('copies argv rather than sharing the spec array', () => {
     const argv = ['echo', 'hi'];
     const options = buildCreateOptions({ ...BASE, argv }, 'n');

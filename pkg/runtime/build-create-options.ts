@@ -2,20 +2,22 @@ import type { ContainerCreateOptions } from 'dockerode';
 import { TMPFS_BYTES, type ContainerSpec } from './container-spec.js';
 import { engineNanoCpus } from './engine-cpu-limit.js';
 import { enginePidsLimit } from './engine-pids-limit.js';
+import { LEASH_PATH } from './leash.js';
 
 /**
  * The Engine API create body for a task's container: pure, so the confinement can be read and
  * tested in one place. Every container is locked down the same way; only the spec's mount,
- * network, limits and runtime vary.
+ * network, limits and runtime vary. `leashed`: the image carries the dead-man's switch (see
+ * leash.ts): the command runs under it, with stdin attached.
  */
-export function buildCreateOptions(spec: ContainerSpec, name: string): ContainerCreateOptions {
+export function buildCreateOptions(spec: ContainerSpec, name: string, { leashed = false }: { leashed?: boolean } = {}): ContainerCreateOptions {
   if (isRootUser(spec.user)) throw new Error(`refusing to run a task container as root (${spec.user})`);
   const [uid = '65534', gid = uid] = spec.user.split(':');
-  const hasStdin = spec.stdin !== undefined;
+  const hasStdin = spec.stdin !== undefined || leashed;
   return {
     name,
     Image: spec.image,
-    Cmd: [...spec.argv],
+    Cmd: leashed ? [LEASH_PATH, ...spec.argv] : [...spec.argv],
     Entrypoint: [],
     Env: Object.entries(spec.env ?? {}).map(([key, value]) => `${key}=${value}`),
     WorkingDir: spec.workingDir,

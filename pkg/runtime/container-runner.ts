@@ -14,6 +14,7 @@ import { watchPidsLimit } from './pids-limit-watch.js';
 import { ContainerEndWatch } from './container-end-watch.js';
 import { judgeContainerEnd } from './judge-container-end.js';
 import { untilSettled } from './until-settled.js';
+import { LEASH_LABEL, LEASH_PROTOCOL, leashHeader } from './leash.js';
 import { graceOf, type RunEvent } from './run-event.js';
 
 type OutputEvent = Extract<RunEvent, { type: 'output' }>;
@@ -63,6 +64,8 @@ export interface StartedContainer {
   readonly container: Dockerode.Container;
   /** When it was started (epoch ms, the worker's clock): its engine events are followed from then. */
   readonly startedAtMs: number;
+  /** Its command runs under the dead-man's switch (see leash.ts): its stdin is framed and stays open. */
+  readonly leashed: boolean;
   readonly stream: Duplex;
   readonly stdout: OutputRelay;
   readonly stderr: OutputRelay;
@@ -111,6 +114,8 @@ export class ContainerRunner implements RunsContainers {
   private readonly highWater: number;
   private readonly drainTimeoutMs: number;
   private readonly removals = new Set<Promise<void>>();
+  /** Whether each image carries the leash (its label), read once per image. */
+  private readonly leashes = new Map<string, Promise<boolean>>();
 
   constructor(private readonly options: ContainerRunnerOptions) {
     this.highWater = options.outputHighWaterBytes ?? 1024 * 1024;
@@ -146,8 +151,9 @@ export class ContainerRunner implements RunsContainers {
     { watchPids = false }: { watchPids?: boolean } = {},
   ): Promise<StartedContainer> {
     const { docker } = this.options;
+    const leashed = await this.hasLeash(spec.image);
     const container = await this.engineCall('create', spec.image, (abortSignal) =>
-      docker.createContainer({ ...buildCreateOptions(spec, name), abortSignal }),
+      docker.createContainer({ ...buildCreateOptions(spec, name, { leashed }), abortSignal }),
     );
     let stream: Duplex | undefined;
     let pids: ReturnType<typeof watchPidsLimit> | undefined;
@@ -160,8 +166,8 @@ export class ContainerRunner implements RunsContainers {
             stream: true,
             stdout: true,
             stderr: true,
-            stdin: spec.stdin !== undefined,
-            hijack: spec.stdin !== undefined,
+            stdin: spec.stdin !== undefined || leashed,
+            hijack: spec.stdin !== undefined || leashed,
             abortSignal: handshake,
           }),
         ),
@@ -188,6 +194,7 @@ export class ContainerRunner implements RunsContainers {
         name,
         container,
         startedAtMs,
+        leashed,
         stream: attached,
         stdout,
         stderr,
@@ -271,7 +278,11 @@ export class ContainerRunner implements RunsContainers {
       pids = started.pids ?? watchPidsLimit(container.id, this.options.pidsPollMs);
       signal.addEventListener('abort', onAbort, { once: true });
       if (signal.aborted) onAbort();
-      if (input.length > 0) {
+      if (started.leashed) {
+        // The stdin's length first; then the stream stays open: its end is the worker's death.
+        stream.write(leashHeader(input.reduce((total, chunk) => total + chunk.length, 0)));
+        for (const chunk of input) stream.write(chunk);
+      } else if (input.length > 0) {
         for (const chunk of input) stream.write(chunk);
         stream.end();
       }
@@ -368,6 +379,20 @@ export class ContainerRunner implements RunsContainers {
       const status = (error as { statusCode?: number }).statusCode;
       if (status !== 404) this.options.onCleanupError?.(error, container.id);
     }
+  }
+
+  /** Whether the image carries the leash; an image that cannot be read is asked again next time. */
+  private hasLeash(image: string): Promise<boolean> {
+    let known = this.leashes.get(image);
+    if (known === undefined) {
+      known = this.options.docker
+        .getImage(image)
+        .inspect({ abortSignal: AbortSignal.timeout(this.options.engineCallTimeoutMs) } as object)
+        .then((info: { Config?: { Labels?: Record<string, string> | null } }) => info.Config?.Labels?.[LEASH_LABEL] === LEASH_PROTOCOL);
+      known.catch(() => this.leashes.delete(image));
+      this.leashes.set(image, known);
+    }
+    return known.catch(() => false);
   }
 
   private async wasOomKilled(container: Dockerode.Container): Promise<boolean> {
