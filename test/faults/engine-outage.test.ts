@@ -9,29 +9,20 @@ import { join } from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { docker, managedContainers, TOOLS_IMAGE } from '../support/docker-fixtures.js';
 import { ROOT } from '../support/examples.js';
-import { runBin, startBin, waitUntil, type Proc } from '../support/processes.js';
+import { waitUntil } from '../support/processes.js';
+import { faultProcs, faultToolsYaml } from './fault-procs.js';
 
-/** What `bin/task get --json` says of a task, as far as these tests look. */
-type TaskJson = { readonly state: string; readonly cause: string; readonly retryable: boolean; readonly exitCode: number };
-
-const TOOLS = `tools:
-  custom:
-    - name: sleeper
-      description: sleeps for a while
-      image: ${TOOLS_IMAGE}
-      command: [sleep, '{seconds}']
-      params:
-        seconds: { type: integer, required: true, min: 0, max: 100000 }
-      network: none
-      timeout: 120s
-    - name: self_term
+const TOOLS = faultToolsYaml(
+  TOOLS_IMAGE,
+  `    - name: self_term
       description: sleeps, then kills itself with SIGTERM (exit 143) or SIGKILL (exit 137)
       image: ${TOOLS_IMAGE}
       command: [sh, -c, 'sleep 1; kill -"$1" $$', sh, '{signal}']
       params:
         signal: { type: string, required: true }
       network: none
-`;
+`,
+);
 
 const ensureDocker = (): void => {
   execFileSync('bash', [join(ROOT, 'scripts/ensure-docker.sh')], { stdio: 'ignore' });
@@ -53,51 +44,15 @@ async function stopDockerd(): Promise<void> {
 
 describe('engine outages end ENGINE_UNAVAILABLE, not as the tool exit (real dockerd, real shim)', () => {
   let dir: string;
-  let addr: string;
-  let config: string;
-  const procs: Proc[] = [];
-
-  const orchestrator = (): Proc => {
-    const p = startBin('orchestrator', ['--listen', addr, '--data-dir', join(dir, 'data'), '--max-attempts', '1', '--worker-timeout', '60s']);
-    procs.push(p);
-    return p;
-  };
-  const worker = (name: string): Proc => {
-    const p = startBin('worker', [
-      '--orchestrator-addr', addr, '--name', name, '--config', config, '--work-dir', join(dir, `work-${name}`),
-      '--heartbeat-interval', '500ms', '--reconnect-interval', '200ms', '--reconnect-max-interval', '1s', '--dial-timeout', '1s',
-      '--reap-interval', '1s', '--engine-check-interval', '1s',
-    ]);
-    procs.push(p);
-    return p;
-  };
-  const task = async (...args: string[]): Promise<string> => (await runBin('task', ['--orchestrator-addr', addr, ...args])).stdout.trim();
-  const get = async (taskId: string): Promise<TaskJson | undefined> => {
-    // Its exit status follows the task's state: the JSON on stdout is what tells.
-    const { stdout } = await runBin('task', ['--orchestrator-addr', addr, 'get', taskId, '--json']);
-    return stdout.trimStart().startsWith('{') ? (JSON.parse(stdout) as TaskJson) : undefined;
-  };
-  const registered = (name: string) =>
-    waitUntil(async () => {
-      const r = await runBin('task', ['--orchestrator-addr', addr, 'workers', '--json']);
-      return r.code === 0 && (JSON.parse(r.stdout) as Array<{ name: string; connected: boolean }>).some((w) => w.name === name && w.connected);
-    }, 20_000, `${name} registered`);
-  const finished = (taskId: string, timeoutMs = 60_000) =>
-    waitUntil(async () => {
-      const t = await get(taskId);
-      return t && !['QUEUED', 'RUNNING'].includes(t.state) ? t : undefined;
-    }, timeoutMs, `task ${taskId} finished`);
-  const runningContainer = (taskId: string) =>
-    waitUntil(async () => (await managedContainers(taskId)).find((c) => c.State === 'running'), 20_000, `container of ${taskId}`);
+  let procs: ReturnType<typeof faultProcs>;
 
   before(async () => {
     dir = await mkdtemp('/tmp/beo-');
-    addr = `unix://${dir}/grpc.sock`;
-    config = join(dir, 'tools.yaml');
-    await writeFile(config, TOOLS);
+    await writeFile(join(dir, 'tools.yaml'), TOOLS);
+    procs = faultProcs(dir, join(dir, 'tools.yaml'));
   });
   afterEach(async () => {
-    for (const p of procs.splice(0)) await p.stop('SIGKILL');
+    await procs.stopAll();
     ensureDocker();
     // Whatever an outage did, the tools image is still there for the tests after these.
     await docker.getImage(TOOLS_IMAGE).inspect();
@@ -107,17 +62,22 @@ describe('engine outages end ENGINE_UNAVAILABLE, not as the tool exit (real dock
   });
 
   const engineStoppedFor = async (name: string, outageMs: number): Promise<void> => {
+    const { orchestrator, worker, registered, task, runningContainer, finished, reportsHealthy } = procs;
     orchestrator();
     worker(name);
     await registered(name);
     const id = await task('run', 'sleeper', '--param', 'seconds=100', '--detach');
     await runningContainer(id);
+    const outageEnds = Date.now() + outageMs;
     try {
       await stopDockerd();
-      await new Promise((r) => setTimeout(r, outageMs));
+      // While the engine is down, the worker's heartbeat says so (placement keeps tasks away).
+      await reportsHealthy(name, false, Math.max(1_000, outageEnds - Date.now()));
+      await new Promise((r) => setTimeout(r, Math.max(0, outageEnds - Date.now())));
     } finally {
       ensureDocker();
     }
+    await reportsHealthy(name, true, 15_000);
     const t = await finished(id);
     assert.equal(t.state, 'FAILED', JSON.stringify(t));
     assert.equal(t.cause, 'ENGINE_UNAVAILABLE');
@@ -125,7 +85,7 @@ describe('engine outages end ENGINE_UNAVAILABLE, not as the tool exit (real dock
     await waitUntil(async () => (await managedContainers(id)).length === 0, 15_000, 'the stopped container removed');
   };
 
-  it('dockerd stopped for 5 s mid-task (its containers stopped with SIGTERM, exit 143): FAILED ENGINE_UNAVAILABLE, retryable', async () => {
+  it('dockerd stopped for 5 s mid-task (its containers stopped with SIGTERM, exit 143): FAILED ENGINE_UNAVAILABLE, retryable; the heartbeat says unhealthy until it is back', async () => {
     await engineStoppedFor('eo-stop5', 5_000);
   });
 
@@ -134,6 +94,7 @@ describe('engine outages end ENGINE_UNAVAILABLE, not as the tool exit (real dock
   });
 
   it("the task's containerd shim killed -9 (exit 137): FAILED ENGINE_UNAVAILABLE, retryable", async () => {
+    const { orchestrator, worker, registered, task, runningContainer, finished } = procs;
     orchestrator();
     worker('eo-shim');
     await registered('eo-shim');
@@ -150,6 +111,7 @@ describe('engine outages end ENGINE_UNAVAILABLE, not as the tool exit (real dock
   });
 
   it('a tool that kills itself (SIGTERM: exit 143, SIGKILL: exit 137) is still its own NON_ZERO_EXIT', async () => {
+    const { orchestrator, worker, registered, task, finished } = procs;
     orchestrator();
     worker('eo-self');
     await registered('eo-self');
