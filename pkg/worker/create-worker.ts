@@ -200,6 +200,7 @@ export async function createWorker(config: WorkerConfig, logger: Logger, options
     hostname: options.hostname,
     bootId,
     engineHealth,
+    health: () => workerHealth({ engine: engineHealth, auditProblem: audit.problem, disk: diskHealth.state }),
     reaper,
     metrics,
     ...(options.labels ? { labels: options.labels } : {}),

@@ -11,6 +11,8 @@ export interface HeartbeatFacts {
   activeTaskIds(): string[];
   draining(): boolean;
   readonly engine?: { readonly healthy: boolean; readonly detail: string };
+  /** The whole worker's health (engine, audit log, disk: workerHealth); wins over `engine` when given. */
+  readonly health?: () => { readonly healthy: boolean; readonly detail: string; readonly diskLow: boolean };
   /** Leases the orchestrator says are not this worker's any more (HeartbeatResponse.revoked): stop them. */
   revoked(leases: readonly Lease[]): void;
 }
@@ -34,14 +36,16 @@ export async function runHeartbeats(options: HeartbeatLoopOptions, signal: Abort
   const { client, agentId, facts, logger } = options;
   while (!signal.aborted) {
     try {
+      const health = facts.health?.() ?? { healthy: facts.engine?.healthy ?? true, detail: facts.engine?.detail ?? '', diskLow: false };
       const { known, revoked } = await client.heartbeat(
         {
           agentId,
           activeTaskIds: facts.activeTaskIds(),
           timestampMs: Date.now(),
           draining: facts.draining(),
-          healthy: facts.engine?.healthy ?? true,
-          healthDetail: facts.engine?.detail ?? '',
+          healthy: health.healthy,
+          healthDetail: health.detail,
+          diskLow: health.diskLow,
           leases: facts.leases(),
         },
         { signal: AbortSignal.any([signal, AbortSignal.timeout(options.rpcTimeoutMs)]), metadata: options.metadata() },

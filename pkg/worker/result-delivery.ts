@@ -47,6 +47,12 @@ export class ResultDelivery {
    * every chunk went out on the live session, whole otherwise (or on the next session).
    */
   async deliver(task: FinishedAssignment, outcome: RunOutcome): Promise<void> {
+    if (task.output?.kept === false) {
+      this.options.logger.warn('the output of a task could not be kept in the work dir: its result says output_not_kept, a resend carries no output', {
+        taskId: task.taskId,
+        error: describeError(task.output.notKeptError),
+      });
+    }
     const spooled: SpooledResult = { message: this.resultMessage(task, outcome), output: task.output };
     let kept = false;
     try {
@@ -227,7 +233,7 @@ export class ResultDelivery {
       event: {
         $case: 'completed',
         completed: {
-          outputNotKept: false,
+          outputNotKept: task.output?.kept === false,
           state: wireState(outcome.state),
           exitCode: outcome.exitCode,
           stdout: Buffer.alloc(0),

@@ -137,7 +137,8 @@ describe('TaskExecutor: checks before and around a run', () => {
       const outcome = await executor(runner, {
         audit: { append: () => Promise.reject(new Error('disk full')) },
       }).run('t', task({ toolType: 'file_read', params: read('a'), mountSource: ownedDir }));
-      assert.equal(outcome.error?.code, 'POLICY_DENIED');
+      assert.equal(outcome.error?.code, 'AUDIT_UNAVAILABLE');
+      assert.equal(outcome.retryable, true);
       assert.match(outcome.error?.message ?? '', /audit log.*disk full/);
       assert.equal(runner.calls.length, 0);
     });

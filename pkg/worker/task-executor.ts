@@ -266,7 +266,7 @@ async function writeAudit(audit: TaskExecutorOptions['audit'], entries: readonly
   try {
     await audit.append(entries);
   } catch (error) {
-    throw new WorkerError('POLICY_DENIED', `the policy decisions could not be written to the audit log, so the task was not run: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    throw new WorkerError('AUDIT_UNAVAILABLE', `the policy decisions could not be written to the audit log, so the task was not run: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
 }
 

@@ -7,6 +7,7 @@ import type { WorkerIdentity } from './registration-request.js';
 import type { ResultSpool } from './result-spool.js';
 import type { TaskExecutor } from './task-executor.js';
 import type { TaskRecords } from './task-records.js';
+import type { WorkerHealth } from './worker-health.js';
 import type { WorkerMetrics } from './worker-metrics.js';
 
 /** What a WorkerAgent is made of (create-worker.ts builds them from the config). */
@@ -17,6 +18,8 @@ export interface WorkerAgentOptions extends WorkerIdentity {
   readonly spool: ResultSpool;
   readonly logger: Logger;
   readonly engineHealth?: EngineHealth;
+  /** What each heartbeat says of the worker's health (create-worker: workerHealth of engine, audit log and disk). */
+  readonly health?: () => WorkerHealth;
   readonly reaper?: ContainerReaper;
   /** Counts tasks, output and reconnects for /metrics. */
   readonly metrics?: WorkerMetrics;

@@ -94,6 +94,7 @@ export class WorkerAgent {
         revoked: (leases) => void this.assignments.revoke(leases),
         draining: () => this.lifecycle !== 'RUNNING',
         ...(engineHealth ? { engine: engineHealth } : {}),
+        ...(options.health ? { health: options.health } : {}),
         finished: () => this.leaving || (this.lifecycle === 'DRAINING' && this.assignments.size === 0 && spool.size === 0),
       },
     });

@@ -172,7 +172,7 @@ describe('a full work dir degrades the worker, it does not swallow tasks (real t
     assert.deepEqual(left, [], 'the output log gave its files up');
   });
 
-  it('the result of such a task says output_not_kept', { todo: 'result-delivery.ts must set outputNotKept from task.output.kept (see the report)' }, async () => {
+  it('the result of such a task says output_not_kept', async () => {
     const s = await setUp();
     await s.disk.fill();
     s.assign('flood-2', custom('trickle', { pieces: '24' }));
@@ -201,7 +201,7 @@ describe('a full work dir degrades the worker, it does not swallow tasks (real t
     assert.match(gap.reason, /could not be written from /);
   });
 
-  it('a task refused for its audit log ends AUDIT_UNAVAILABLE, not POLICY_DENIED', { todo: 'task-executor.ts writeAudit must keep the AuditLog error code (see the report)' }, async () => {
+  it('a task refused for its audit log ends AUDIT_UNAVAILABLE, not POLICY_DENIED', async () => {
     const s = await setUp([], { auditOnDisk: true });
     await s.disk.fill();
     s.assign('audit-3', custom('exit_with', { code: '0' }));
@@ -210,7 +210,7 @@ describe('a full work dir degrades the worker, it does not swallow tasks (real t
     assert.equal(refused.retryable, true);
   });
 
-  it('an unwritable audit log makes the heartbeat unhealthy, with the reason', { todo: 'heartbeat-loop.ts must send the worker health (see the report)' }, async () => {
+  it('an unwritable audit log makes the heartbeat unhealthy, with the reason', async () => {
     const s = await setUp([], { auditOnDisk: true });
     await s.disk.fill();
     s.assign('audit-4', custom('exit_with', { code: '0' }));
@@ -239,7 +239,7 @@ describe('a full work dir degrades the worker, it does not swallow tasks (real t
     await waitFor(async () => (await s.readyz()).body === 'ready\n', 10_000);
   });
 
-  it('the heartbeat says disk_low before the disk is full', { todo: 'heartbeat-loop.ts must send disk_low (see the report)' }, async () => {
+  it('the heartbeat says disk_low before the disk is full', async () => {
     const s = await setUp(['--min-free-disk', '2MiB']);
     await s.disk.fill(1536 * 1024);
     const beat = await waitFor(() => s.orchestrator.heartbeats.find((h) => h.diskLow), 10_000);
