@@ -80,6 +80,20 @@ export function createWorkerRegistry(state: BrokerState, lifecycle: TaskLifecycl
     dispatch.dispatchQueued();
   }
 
+  /**
+   * After an orchestrator restart: the first heartbeat of a worker that proved a former agent id
+   * lists every lease it still has (running, queued, finished and not acknowledged). Restored
+   * leases of that id it does not list are not anywhere (a new boot of the worker, or an
+   * assignment that never reached it): they are lost at once instead of after the worker timeout.
+   */
+  function releaseUnclaimed(worker: WorkerRecord, listed: readonly Lease[]): void {
+    const listedIds = new Set(listed.map((lease) => lease.taskId));
+    for (const [task, holder] of [...state.orphans]) {
+      if (holder?.agentId !== worker.provenFormerId || listedIds.has(task.taskId)) continue;
+      lifecycle.loseLease(task, `worker ${nameOf(worker)} came back without it (its first heartbeat after the restart does not list it)`);
+    }
+  }
+
   /** What the orchestrator knows of a lease `worker` lists (the task in memory, else its stored row). */
   function listedLeaseView(task: BrokerTask | undefined, taskId: string, worker: WorkerRecord, active: ReadonlySet<string>): ListedLeaseView | undefined {
     const isWorker = (agentId: string | undefined): boolean => agentId !== undefined && agentId !== '' && (agentId === worker.agentId || agentId === worker.provenFormerId);
@@ -210,6 +224,7 @@ export function createWorkerRegistry(state: BrokerState, lifecycle: TaskLifecycl
         const task = state.tasks.get(taskId);
         if (task?.worker === worker && isLeased(task)) task.leaseDeadlineMs = now() + workerTimeoutMs;
       }
+      if (first && worker.provenFormerId !== undefined) releaseUnclaimed(worker, report.leases);
       if (first || engineBack || (!isAccepting(before) && isAccepting(after))) dispatch.dispatchQueued();
       return { known: true, revoked };
     },
