@@ -3,36 +3,18 @@
 // running container down with it (the container's attached stdin closes with the worker's
 // connection, and the tools image's leash kills the tool). Real processes, the real engine.
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, afterEach, before, describe, it } from 'node:test';
-import { LABELS } from '../../pkg/runtime/index.js';
-import { docker, makeWorkspace, managedContainers, TOOLS_IMAGE } from '../support/docker-fixtures.js';
+import { describe, it } from 'node:test';
+import { makeWorkspace, managedContainers } from '../support/docker-fixtures.js';
 import { runBin, waitUntil } from '../support/processes.js';
-import { faultProcs, faultToolsYaml } from './fault-procs.js';
+import { useFaultProcs } from './fault-procs.js';
 
 describe("a killed worker's containers die with it (real worker, real engine)", () => {
-  let dir: string;
-  let procs: ReturnType<typeof faultProcs>;
-
-  before(async () => {
-    dir = await mkdtemp('/tmp/bdw-');
-    await writeFile(join(dir, 'tools.yaml'), faultToolsYaml(TOOLS_IMAGE));
-    procs = faultProcs(dir, join(dir, 'tools.yaml'));
-  });
-  afterEach(async () => {
-    await procs.stopAll();
-  });
-  after(async () => {
-    // The dead worker's exited containers (no worker of its name starts again to reap them).
-    for (const c of await managedContainers()) {
-      if (c.Labels[LABELS.workerId]?.startsWith('dw-')) await docker.getContainer(c.Id).remove({ force: true });
-    }
-    await rm(dir, { recursive: true, force: true });
-  });
+  const { procs, dir: faultDir } = useFaultProcs('dw-');
 
   it('worker killed -9 mid-task: its running container stops within 5 s', async () => {
-    const { orchestrator, worker, registered, task, runningContainer } = procs;
+    const { orchestrator, worker, registered, task, runningContainer } = procs();
     orchestrator();
     const w = worker('dw-kill');
     await registered('dw-kill');
@@ -48,11 +30,12 @@ describe("a killed worker's containers die with it (real worker, real engine)", 
   it('tools that read stdin still get all of it (file_write) while their container is leashed', async () => {
     const ws = await makeWorkspace();
     try {
-      const { orchestrator, worker, registered } = procs;
+      const { orchestrator, worker, registered } = procs();
       orchestrator();
       worker('dw-stdin');
       await registered('dw-stdin');
       const content = 'line one\n'.repeat(50_000);
+      const dir = faultDir();
       await writeFile(join(dir, 'content.txt'), content);
       const addr = `unix://${dir}/grpc.sock`;
       const r = await runBin('task', ['--orchestrator-addr', addr, 'run', 'file_write', '--mount', ws.dir, '--writable', '--param', 'path=out.txt', '--param', `content=@${join(dir, 'content.txt')}`]);

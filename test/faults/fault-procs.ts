@@ -1,7 +1,10 @@
 // The real processes of the fault tests in engine-outage.test.ts and dead-worker-containers.test.ts:
 // bin/orchestrator, bin/worker and bin/task on one socket in a temporary directory.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { managedContainers } from '../support/docker-fixtures.js';
+import { after, afterEach, before } from 'node:test';
+import { LABELS } from '../../pkg/runtime/index.js';
+import { docker, managedContainers, TOOLS_IMAGE } from '../support/docker-fixtures.js';
 import { runBin, startBin, waitUntil, type Proc } from '../support/processes.js';
 
 /** What `bin/task get --json` says of a task, as far as these tests look. */
@@ -63,4 +66,29 @@ export function faultToolsYaml(image: string, extra = ''): string {
       network: none
       timeout: 120s
 ${extra}`;
+}
+
+/**
+ * Fault processes for one describe block: a temporary directory with the sleeper config, every
+ * process killed after each test, and at the end the exited containers of its workers (whose
+ * names start with `workerPrefix`; no worker of their name starts again to reap them) removed.
+ */
+export function useFaultProcs(workerPrefix: string): { readonly procs: () => ReturnType<typeof faultProcs>; readonly dir: () => string } {
+  let dir = '';
+  let procs: ReturnType<typeof faultProcs> | undefined;
+  before(async () => {
+    dir = await mkdtemp('/tmp/bfp-');
+    await writeFile(join(dir, 'tools.yaml'), faultToolsYaml(TOOLS_IMAGE));
+    procs = faultProcs(dir, join(dir, 'tools.yaml'));
+  });
+  afterEach(async () => {
+    await procs?.stopAll();
+  });
+  after(async () => {
+    for (const c of await managedContainers()) {
+      if (c.Labels[LABELS.workerId]?.startsWith(workerPrefix)) await docker.getContainer(c.Id).remove({ force: true });
+    }
+    await rm(dir, { recursive: true, force: true });
+  });
+  return { procs: () => procs!, dir: () => dir };
 }

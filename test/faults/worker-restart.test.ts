@@ -3,35 +3,16 @@
 // dir), instead of after the whole --worker-timeout (60 s here); nothing is left running and no
 // task is answered twice. Real processes, the real engine.
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { after, afterEach, before, describe, it } from 'node:test';
-import { LABELS } from '../../pkg/runtime/index.js';
-import { docker, managedContainers, TOOLS_IMAGE } from '../support/docker-fixtures.js';
+import { describe, it } from 'node:test';
+import { managedContainers } from '../support/docker-fixtures.js';
 import { waitUntil } from '../support/processes.js';
-import { faultProcs, faultToolsYaml } from './fault-procs.js';
+import { useFaultProcs } from './fault-procs.js';
 
 describe('a restarted worker gives up its old leases at once (real processes, real engine)', () => {
-  let dir: string;
-  let procs: ReturnType<typeof faultProcs>;
-
-  before(async () => {
-    dir = await mkdtemp('/tmp/bwr-');
-    await writeFile(join(dir, 'tools.yaml'), faultToolsYaml(TOOLS_IMAGE));
-    procs = faultProcs(dir, join(dir, 'tools.yaml'));
-  });
-  afterEach(async () => {
-    await procs.stopAll();
-  });
-  after(async () => {
-    for (const c of await managedContainers()) {
-      if (c.Labels[LABELS.workerId]?.startsWith('wr-')) await docker.getContainer(c.Id).remove({ force: true });
-    }
-    await rm(dir, { recursive: true, force: true });
-  });
+  const { procs } = useFaultProcs('wr-');
 
   it('worker killed -9 and started again: its task ends well before the 60 s worker timeout, its container is gone', async () => {
-    const { orchestrator, worker, registered, task, runningContainer, finished } = procs;
+    const { orchestrator, worker, registered, task, runningContainer, finished } = procs();
     orchestrator();
     const first = worker('wr-one');
     await registered('wr-one');
@@ -51,7 +32,7 @@ describe('a restarted worker gives up its old leases at once (real processes, re
   });
 
   it('both processes killed -9 and started again: the task ends once, nothing is left running', async () => {
-    const { orchestrator, worker, registered, task, runningContainer, finished, get } = procs;
+    const { orchestrator, worker, registered, task, runningContainer, finished, get } = procs();
     const o = orchestrator();
     const w = worker('wr-both');
     await registered('wr-both');
