@@ -65,7 +65,8 @@ describe('judgeListedLease (a lease a heartbeat lists)', () => {
     ['unknown task', undefined, 1, 'revoke'],
     ['finished, its result delivered by this worker (the ack settles it)', view({ leased: false, resultEpoch: 2, deliverer: true, holder: false }), 2, 'keep'],
     ['finished by another worker or by the orchestrator', view({ leased: false, resultEpoch: 0, holder: false }), 2, 'revoke'],
-    ['lost, queued, still running here', view({ leased: false, queued: true }), 2, 'revoke'],
+    ['lost, queued, still running here: leased to it again, nothing else runs it', view({ leased: false, queued: true }), 2, 'reassign'],
+    ['lost, queued, an older epoch still running here', view({ leased: false, queued: true }), 1, 'revoke'],
     ['lost, queued, finished here, result not acknowledged (it may still be accepted)', view({ leased: false, queued: true, running: false }), 2, 'keep'],
     ['lost, queued, held by another worker before', view({ leased: false, queued: true, running: false, holder: false }), 2, 'revoke'],
   ];

@@ -66,17 +66,21 @@ export interface ListedLeaseView {
  * (neither renew nor revoke) an older epoch of a task the same worker holds now (it adopts the
  * newer one), a result it delivered (the ack settles it), and a finished run of its own lost
  * lease while the task waits in the queue (its result may still be accepted, judgeCompleted);
- * `revoke` everything else: unknown or finished tasks, epochs never given, other holders'
- * leases, a lost lease still running (HeartbeatResponse.revoked: the worker stops those runs).
+ * `reassign` a lost lease whose run still goes on while its task waits in the queue (nothing
+ * else runs it: the task is leased again to that worker at a newer epoch, which the run adopts,
+ * instead of being stopped there and run again elsewhere); `revoke` everything else: unknown or
+ * finished tasks, epochs never given, other holders' leases (HeartbeatResponse.revoked: the
+ * worker stops those runs).
  */
-export function judgeListedLease(task: ListedLeaseView | undefined, leaseEpoch: number): 'renew' | 'keep' | 'revoke' {
+export function judgeListedLease(task: ListedLeaseView | undefined, leaseEpoch: number): 'renew' | 'keep' | 'reassign' | 'revoke' {
   if (task === undefined || leaseEpoch <= 0) return 'revoke';
   if (leaseEpoch === task.resultEpoch && task.deliverer) return 'keep';
   if (task.leased) {
     if (leaseEpoch === task.leaseEpoch) return task.holder ? 'renew' : 'revoke';
     return leaseEpoch < task.leaseEpoch && task.holder ? 'keep' : 'revoke';
   }
-  return task.queued && leaseEpoch === task.leaseEpoch && task.holder && !task.running ? 'keep' : 'revoke';
+  if (task.queued && leaseEpoch === task.leaseEpoch && task.holder) return task.running ? 'reassign' : 'keep';
+  return 'revoke';
 }
 
 export interface AttemptView {

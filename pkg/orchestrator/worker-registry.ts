@@ -94,6 +94,13 @@ export function createWorkerRegistry(state: BrokerState, lifecycle: TaskLifecycl
     }
   }
 
+  /** A lost lease still running on its worker, its task waiting: leased again to that worker (it adopts the newer epoch). */
+  function reassign(task: BrokerTask, worker: WorkerRecord): void {
+    if (task.phase !== 'queued') return;
+    logger.info('a lost lease still runs on its worker and nothing else runs the task: leased to it again', { taskId: task.taskId, worker: nameOf(worker), leaseEpoch: task.leaseEpoch });
+    if (lifecycle.assign(task, worker)) state.queue = state.queue.filter((queued) => queued !== task);
+  }
+
   /** What the orchestrator knows of a lease `worker` lists (the task in memory, else its stored row). */
   function listedLeaseView(task: BrokerTask | undefined, taskId: string, worker: WorkerRecord, active: ReadonlySet<string>): ListedLeaseView | undefined {
     const isWorker = (agentId: string | undefined): boolean => agentId !== undefined && agentId !== '' && (agentId === worker.agentId || agentId === worker.provenFormerId);
@@ -217,6 +224,7 @@ export function createWorkerRegistry(state: BrokerState, lifecycle: TaskLifecycl
         const task = state.tasks.get(lease.taskId);
         const verdict = judgeListedLease(listedLeaseView(task, lease.taskId, worker, active), lease.leaseEpoch);
         if (verdict === 'renew' && task !== undefined && lifecycle.mayReport(task, worker, 'heartbeat')) lifecycle.claim(task, worker);
+        else if (verdict === 'reassign' && task !== undefined) reassign(task, worker);
         else if (verdict === 'revoke') revoked.push({ taskId: lease.taskId, leaseEpoch: lease.leaseEpoch });
       }
       if (revoked.length > 0) logger.info('heartbeat lists leases that are not its own in force: revoked', { agentId, worker: nameOf(worker), revoked });

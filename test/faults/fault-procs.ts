@@ -8,7 +8,7 @@ import { docker, managedContainers, TOOLS_IMAGE } from '../support/docker-fixtur
 import { runBin, startBin, waitUntil, type Proc } from '../support/processes.js';
 
 /** What `bin/task get --json` says of a task, as far as these tests look. */
-export type TaskJson = { readonly state: string; readonly cause: string; readonly retryable: boolean; readonly exitCode: number };
+export type TaskJson = { readonly state: string; readonly cause: string; readonly retryable: boolean; readonly exitCode: number; readonly attempt?: number; readonly worker?: string };
 
 export function faultProcs(dir: string, toolsConfig: string) {
   const addr = `unix://${dir}/grpc.sock`;
@@ -24,8 +24,8 @@ export function faultProcs(dir: string, toolsConfig: string) {
     return r.code === 0 ? (JSON.parse(r.stdout) as Array<{ name: string; connected: boolean; healthy: boolean }>) : [];
   };
   return {
-    orchestrator: (): Proc =>
-      started(startBin('orchestrator', ['--listen', addr, '--data-dir', join(dir, 'data'), '--max-attempts', '1', '--worker-timeout', '60s'])),
+    orchestrator: ({ maxAttempts = 1, workerTimeout = '60s' }: { maxAttempts?: number; workerTimeout?: string } = {}): Proc =>
+      started(startBin('orchestrator', ['--listen', addr, '--data-dir', join(dir, 'data'), '--max-attempts', String(maxAttempts), '--worker-timeout', workerTimeout])),
     worker: (name: string): Proc =>
       started(
         startBin('worker', [
