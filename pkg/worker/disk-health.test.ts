@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { describe, it } from 'node:test';
 import { DISK_FULL_BYTES, DiskHealth, diskLevel, type DiskState } from './disk-health.js';
 
@@ -59,4 +61,13 @@ describe('DiskHealth', () => {
     await running;
     assert.ok(health.state.freeBytes >= 0);
   });
+
+  it('never keeps the process alive by itself (a worker made and never started or stopped)', async () => {
+    const script = `import { DiskHealth } from ${JSON.stringify(new URL('./disk-health.ts', import.meta.url).pathname)};
+void new DiskHealth({ dir: '/tmp', minFreeBytes: 0, intervalMs: 60_000 }).run(new AbortController().signal);`;
+    const started = Date.now();
+    await promisify(execFile)(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { timeout: 20_000 });
+    assert.ok(Date.now() - started < 20_000, 'the process ended with the loop still running');
+  });
 });
+

@@ -76,7 +76,7 @@ export class DiskHealth {
   async run(signal: AbortSignal): Promise<void> {
     while (!signal.aborted) {
       await this.check();
-      await sleep(this.options.intervalMs ?? DISK_CHECK_INTERVAL_MS, undefined, { signal }).catch(() => undefined);
+      await sleep(this.options.intervalMs ?? DISK_CHECK_INTERVAL_MS, undefined, { signal, ref: false }).catch(() => undefined);
     }
   }
 }
