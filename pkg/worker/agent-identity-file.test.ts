@@ -42,4 +42,12 @@ describe('AgentIdentityFile', () => {
     assert.equal(await readFile(target, 'utf8'), 'untouched');
     assert.deepEqual(await new AgentIdentityFile(path).load(), { agentId: 'agent-2', resumeToken: 't' });
   });
+
+  it('never reads through a link planted at its own path, even to a well-formed 0600 identity', async () => {
+    const elsewhere = join(dir, 'someone-elses.json');
+    await writeFile(elsewhere, JSON.stringify({ agentId: 'agent-9', resumeToken: 'planted' }), { mode: 0o600 });
+    const path = join(dir, 'planted-link.json');
+    await symlink(elsewhere, path);
+    assert.equal(await new AgentIdentityFile(path).load(), undefined);
+  });
 });

@@ -1,4 +1,5 @@
-import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
 /** The agent id an orchestrator gave this worker, and the resume token that proves it. */
@@ -28,9 +29,17 @@ export class AgentIdentityFile {
   /** The saved identity, if a usable one is there; undefined otherwise (never throws). */
   async load(): Promise<SavedAgentIdentity | undefined> {
     try {
-      const info = await stat(this.path);
-      if (!info.isFile() || (info.mode & 0o077) !== 0 || (typeof process.getuid === 'function' && info.uid !== process.getuid())) return undefined;
-      const parsed: unknown = JSON.parse(await readFile(this.path, 'utf8'));
+      // The file itself is judged and read through one descriptor: never a link to elsewhere.
+      const handle = await open(this.path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+      let text: string;
+      try {
+        const info = await handle.stat();
+        if (!info.isFile() || (info.mode & 0o077) !== 0 || (typeof process.getuid === 'function' && info.uid !== process.getuid())) return undefined;
+        text = await handle.readFile('utf8');
+      } finally {
+        await handle.close();
+      }
+      const parsed: unknown = JSON.parse(text);
       if (typeof parsed !== 'object' || parsed === null) return undefined;
       const { agentId, resumeToken } = parsed as Record<string, unknown>;
       if (typeof agentId !== 'string' || typeof resumeToken !== 'string' || agentId === '' || resumeToken === '') return undefined;
