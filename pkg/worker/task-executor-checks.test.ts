@@ -1,43 +1,32 @@
 // TaskExecutor with a scripted runner: checks before and around a run. Fakes: task-executor-fixtures.ts.
 import assert from 'node:assert/strict';
-import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type ErrorCode } from '../errors/index.js';
-import { parsePolicy, type AuditEntry } from '../policy/index.js';
+import { describe, it } from 'node:test';
+import type { ErrorCode } from '../errors/index.js';
 import { Task } from '../gen/agent/v1/agent.js';
-import { type TaskExecutorOptions } from './task-executor.js';
-import { after, before, describe, it } from 'node:test';
-import { FakeRunner, started, exit, scripted, fakeEgress, executor, task, read, custom, fetchUrl, makeExecutorDirs } from './task-executor-fixtures.js';
+import { parsePolicy, type AuditEntry } from '../policy/index.js';
+import type { TaskExecutorOptions } from './task-executor.js';
+import { FakeRunner, started, exit, scripted, fakeEgress, executor, task, read, custom, fetchUrl, useExecutorDirs } from './task-executor-fixtures.js';
 
 describe('TaskExecutor: checks before and around a run', () => {
-  let root = '';
-  let ownedDir = '';
-  let rootDir = '';
-
-  before(async () => {
-    ({ root, ownedDir, rootDir } = await makeExecutorDirs());
-  });
-
-  after(async () => {
-    await rm(root, { recursive: true, force: true });
-  });
+  const dirs = useExecutorDirs();
 
   describe('validation before any container', () => {
     const cases: Array<{ name: string; task: () => Task; code: ErrorCode }> = [
       { name: 'an unknown tool', task: () => task({ toolType: 'nope' }), code: 'UNKNOWN_TOOL' },
-      { name: 'params of another tool', task: () => task({ toolType: 'file_read', params: fetchUrl('https://x/'), mountSource: ownedDir }), code: 'INVALID_PARAMS' },
-      { name: 'no params', task: () => task({ toolType: 'file_read', mountSource: ownedDir }), code: 'INVALID_PARAMS' },
-      { name: 'a path leaving the workspace', task: () => task({ toolType: 'file_read', params: read('../etc/passwd'), mountSource: ownedDir }), code: 'PATH_ESCAPE' },
+      { name: 'params of another tool', task: () => task({ toolType: 'file_read', params: fetchUrl('https://x/'), mountSource: dirs.ownedDir }), code: 'INVALID_PARAMS' },
+      { name: 'no params', task: () => task({ toolType: 'file_read', mountSource: dirs.ownedDir }), code: 'INVALID_PARAMS' },
+      { name: 'a path leaving the workspace', task: () => task({ toolType: 'file_read', params: read('../etc/passwd'), mountSource: dirs.ownedDir }), code: 'PATH_ESCAPE' },
       { name: 'a non-http URL', task: () => task({ toolType: 'fetch_url', params: fetchUrl('file:///etc/passwd') }), code: 'INVALID_URL' },
-      { name: 'a mount for a web tool', task: () => task({ toolType: 'fetch_url', params: fetchUrl('https://x/'), mountSource: ownedDir }), code: 'INVALID_PARAMS' },
+      { name: 'a mount for a web tool', task: () => task({ toolType: 'fetch_url', params: fetchUrl('https://x/'), mountSource: dirs.ownedDir }), code: 'INVALID_PARAMS' },
       { name: 'no mount for a file tool', task: () => task({ toolType: 'file_read', params: read('a') }), code: 'INVALID_PARAMS' },
       { name: 'a relative mount', task: () => task({ toolType: 'file_read', params: read('a'), mountSource: 'rel/dir' }), code: 'INVALID_PARAMS' },
       {
         name: 'a write tool without writable',
-        task: () => task({ toolType: 'file_write', params: { $case: 'fileWrite', fileWrite: { path: 'a', content: Buffer.from('x') } }, mountSource: ownedDir }),
+        task: () => task({ toolType: 'file_write', params: { $case: 'fileWrite', fileWrite: { path: 'a', content: Buffer.from('x') } }, mountSource: dirs.ownedDir }),
         code: 'INVALID_PARAMS',
       },
-      { name: 'a missing mount directory', task: () => task({ toolType: 'file_read', params: read('a'), mountSource: join(root, 'missing') }), code: 'MOUNT_NOT_FOUND' },
+      { name: 'a missing mount directory', task: () => task({ toolType: 'file_read', params: read('a'), mountSource: join(dirs.root, 'missing') }), code: 'MOUNT_NOT_FOUND' },
     ];
     for (const c of cases) {
       it(`${c.name} → FAILED ${c.code}, runner never called`, async () => {
@@ -66,9 +55,9 @@ describe('TaskExecutor: checks before and around a run', () => {
     it('strict: a mount no rule allows is refused before any container, and every decision is audited', async () => {
       const entries: AuditEntry[] = [];
       const runner = new FakeRunner(scripted(started(), exit(0)));
-      const outcome = await executor(runner, withPolicy(`mode: strict\nmounts:\n  - path: ${rootDir}\n    access: readwrite\n`, entries)).run(
+      const outcome = await executor(runner, withPolicy(`mode: strict\nmounts:\n  - path: ${dirs.rootDir}\n    access: readwrite\n`, entries)).run(
         'task-p1',
-        task({ toolType: 'file_read', params: read('a'), mountSource: ownedDir }),
+        task({ toolType: 'file_read', params: read('a'), mountSource: dirs.ownedDir }),
       );
       assert.equal(outcome.state, 'FAILED');
       assert.equal(outcome.error?.code, 'POLICY_DENIED');
@@ -82,9 +71,9 @@ describe('TaskExecutor: checks before and around a run', () => {
     it('strict: an allowed mount runs, with the profile naming the policy mode', async () => {
       const entries: AuditEntry[] = [];
       const runner = new FakeRunner(scripted(started(), exit(0)));
-      const outcome = await executor(runner, withPolicy(`mode: strict\nmounts:\n  - path: ${ownedDir}\n    access: readonly\n`, entries)).run(
+      const outcome = await executor(runner, withPolicy(`mode: strict\nmounts:\n  - path: ${dirs.ownedDir}\n    access: readonly\n`, entries)).run(
         't',
-        task({ toolType: 'file_read', params: read('a'), mountSource: ownedDir }),
+        task({ toolType: 'file_read', params: read('a'), mountSource: dirs.ownedDir }),
       );
       assert.equal(outcome.state, 'COMPLETED', outcome.error?.message);
       assert.equal(outcome.profile, 'baaaht/v1 runtime=runc policy=strict');
@@ -119,7 +108,7 @@ describe('TaskExecutor: checks before and around a run', () => {
       const runner = new FakeRunner(scripted(started(), exit(0)));
       const exec = executor(runner, withPolicy('mode: strict\nruntimes:\n  custom: runsc-forced\n'));
       await exec.run('t1', task({ toolType: 'slow', params: custom({}) }));
-      await exec.run('t2', task({ toolType: 'file_read', params: read('a'), mountSource: ownedDir }));
+      await exec.run('t2', task({ toolType: 'file_read', params: read('a'), mountSource: dirs.ownedDir }));
       assert.equal(runner.calls[0]!.spec.runtime, 'runsc-forced');
       assert.equal(runner.calls[1]!.spec.runtime, undefined);
     });
@@ -136,7 +125,7 @@ describe('TaskExecutor: checks before and around a run', () => {
       const runner = new FakeRunner(scripted(started(), exit(0)));
       const outcome = await executor(runner, {
         audit: { append: () => Promise.reject(new Error('disk full')) },
-      }).run('t', task({ toolType: 'file_read', params: read('a'), mountSource: ownedDir }));
+      }).run('t', task({ toolType: 'file_read', params: read('a'), mountSource: dirs.ownedDir }));
       assert.equal(outcome.error?.code, 'AUDIT_UNAVAILABLE');
       assert.equal(outcome.retryable, true);
       assert.match(outcome.error?.message ?? '', /audit log.*disk full/);

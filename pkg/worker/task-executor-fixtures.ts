@@ -1,7 +1,8 @@
 /** Fakes and builders shared by the TaskExecutor tests (task-executor-*.test.ts). */
 import type { PinsMounts } from '../mounts/index.js';
 import assert from 'node:assert/strict';
-import { chown, mkdir, mkdtemp, realpath } from 'node:fs/promises';
+import { chown, mkdir, mkdtemp, realpath, rm } from 'node:fs/promises';
+import { after, before } from 'node:test';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Task } from '../gen/agent/v1/agent.js';
@@ -177,7 +178,7 @@ export const custom = (values: Record<string, string>): TaskParams => ({ $case: 
 export const fetchUrl = (url: string): TaskParams => ({ $case: 'fetchUrl', fetchUrl: { url } });
 
 /** A temporary root with a directory owned by 1000:1000 and one owned by root. */
-export async function makeExecutorDirs(): Promise<{ root: string; ownedDir: string; rootDir: string }> {
+async function makeExecutorDirs(): Promise<{ root: string; ownedDir: string; rootDir: string }> {
   const root = await realpath(await mkdtemp(join(tmpdir(), 'baaaht-executor-')));
   const ownedDir = join(root, 'owned');
   const rootDir = join(root, 'root-owned');
@@ -185,4 +186,16 @@ export async function makeExecutorDirs(): Promise<{ root: string; ownedDir: stri
   await mkdir(rootDir);
   await chown(ownedDir, 1000, 1000);
   return { root, ownedDir, rootDir };
+}
+
+/** The dirs of makeExecutorDirs for one describe block: made before its tests, removed after. */
+export function useExecutorDirs(): { readonly root: string; readonly ownedDir: string; readonly rootDir: string } {
+  const dirs = { root: '', ownedDir: '', rootDir: '' };
+  before(async () => {
+    Object.assign(dirs, await makeExecutorDirs());
+  });
+  after(async () => {
+    await rm(dirs.root, { recursive: true, force: true });
+  });
+  return dirs;
 }

@@ -1,29 +1,15 @@
 // TaskExecutor with a scripted runner: runs to their exit. Fakes: task-executor-fixtures.ts.
-import { statSync } from 'node:fs';
-import { identityOf } from '../mounts/index.js';
 import assert from 'node:assert/strict';
-import { rm } from 'node:fs/promises';
-import {
-  FILE_TOOL_LIMITS,
-  WEB_TOOL_LIMITS,
-} from '../tools/index.js';
-import { TaskExecutor } from './task-executor.js';
+import { statSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import { identityOf } from '../mounts/index.js';
+import { FILE_TOOL_LIMITS, WEB_TOOL_LIMITS } from '../tools/index.js';
 import type { TaskProgress } from './run-outcome.js';
-import { after, before, describe, it } from 'node:test';
-import { FakeRunner, started, output, exit, scripted, registry, fakeEgress, fakePinner, executor, task, read, custom, fetchUrl, makeExecutorDirs } from './task-executor-fixtures.js';
+import { TaskExecutor } from './task-executor.js';
+import { FakeRunner, started, output, exit, scripted, registry, fakeEgress, fakePinner, executor, task, read, custom, fetchUrl, useExecutorDirs } from './task-executor-fixtures.js';
 
 describe('TaskExecutor: runs to their exit', () => {
-  let root = '';
-  let ownedDir = '';
-  let rootDir = '';
-
-  before(async () => {
-    ({ root, ownedDir, rootDir } = await makeExecutorDirs());
-  });
-
-  after(async () => {
-    await rm(root, { recursive: true, force: true });
-  });
+  const dirs = useExecutorDirs();
 
   describe('a run to its exit', () => {
     it('completes with the exit code and forwards running and output events in order', async () => {
@@ -31,7 +17,7 @@ describe('TaskExecutor: runs to their exit', () => {
         scripted(started('runsc'), output('stdout', 'hello '), output('stderr', 'warn'), output('stdout', 'world'), exit(2, { stdoutTruncated: true })),
       );
       const progress: TaskProgress[] = [];
-      const outcome = await executor(runner).run('t1', task({ toolType: 'file_read', params: read('a.txt'), mountSource: ownedDir }), {
+      const outcome = await executor(runner).run('t1', task({ toolType: 'file_read', params: read('a.txt'), mountSource: dirs.ownedDir }), {
         onProgress: async (event) => {
           await new Promise((resolve) => setImmediate(resolve));
           progress.push(event);
@@ -52,7 +38,7 @@ describe('TaskExecutor: runs to their exit', () => {
 
     it("fails PATH_ESCAPE when a file tool's guard exits with its escape code, and not for a custom tool", async () => {
       const runner = new FakeRunner(scripted(started(), output('stderr', 'baaaht-fs: PATH_ESCAPE: /workspace/l: is a symbolic link\n'), exit(3)));
-      const outcome = await executor(runner).run('t', task({ toolType: 'file_read', params: read('l'), mountSource: ownedDir }));
+      const outcome = await executor(runner).run('t', task({ toolType: 'file_read', params: read('l'), mountSource: dirs.ownedDir }));
       assert.equal(outcome.state, 'FAILED');
       assert.equal(outcome.cause, 'PATH_ESCAPE');
       assert.equal(outcome.exitCode, 3);
@@ -94,7 +80,7 @@ describe('TaskExecutor: runs to their exit', () => {
 
     it('builds the container spec of a read tool from the tool, the mount and the task', async () => {
       const runner = new FakeRunner(scripted(started(), exit(0)));
-      await executor(runner).run('task-42', task({ toolType: 'file_read', params: read('dir/a.txt'), mountSource: ownedDir, writable: true }));
+      await executor(runner).run('task-42', task({ toolType: 'file_read', params: read('dir/a.txt'), mountSource: dirs.ownedDir, writable: true }));
       assert.equal(runner.calls.length, 1);
       const { spec, options } = runner.calls[0]!;
       const deadline = Number(spec.labels['io.baaaht.deadline']);
@@ -113,7 +99,7 @@ describe('TaskExecutor: runs to their exit', () => {
           'io.baaaht.tool': 'file_read',
           'io.baaaht.deadline': String(deadline),
         },
-        mount: { source: `/pinned${ownedDir}`, target: '/workspace', writable: false, identity: spec.mount?.identity ?? '', origin: ownedDir },
+        mount: { source: `/pinned${dirs.ownedDir}`, target: '/workspace', writable: false, identity: spec.mount?.identity ?? '', origin: dirs.ownedDir },
         network: 'none',
         limits: FILE_TOOL_LIMITS,
       });
@@ -127,13 +113,13 @@ describe('TaskExecutor: runs to their exit', () => {
         task({
           toolType: 'file_write',
           params: { $case: 'fileWrite', fileWrite: { path: 'out.txt', content: Buffer.from('content') } },
-          mountSource: ownedDir,
+          mountSource: dirs.ownedDir,
           writable: true,
         }),
       );
       assert.equal(outcome.state, 'COMPLETED');
       const { spec } = runner.calls[0]!;
-      assert.deepEqual(spec.mount, { source: `/pinned${ownedDir}`, target: '/workspace', writable: true, identity: identityOf(statSync(ownedDir, { bigint: true })), origin: ownedDir });
+      assert.deepEqual(spec.mount, { source: `/pinned${dirs.ownedDir}`, target: '/workspace', writable: true, identity: identityOf(statSync(dirs.ownedDir, { bigint: true })), origin: dirs.ownedDir });
       assert.equal(spec.network, 'none');
       assert.equal(Buffer.from(spec.stdin ?? []).toString(), 'content');
     });
@@ -141,15 +127,15 @@ describe('TaskExecutor: runs to their exit', () => {
     it('pins the judged directory, hands the runner the pin, and releases the pin once the container started', async () => {
       const pinner = fakePinner();
       const runner = new FakeRunner(scripted(started(), exit(0)));
-      await executor(runner, { pinner }).run('t', task({ toolType: 'file_read', params: read('a'), mountSource: ownedDir }));
-      assert.deepEqual([pinner.pinned, pinner.released], [[ownedDir], [ownedDir]]);
-      assert.equal(runner.calls[0]?.spec.mount?.source, `/pinned${ownedDir}`);
+      await executor(runner, { pinner }).run('t', task({ toolType: 'file_read', params: read('a'), mountSource: dirs.ownedDir }));
+      assert.deepEqual([pinner.pinned, pinner.released], [[dirs.ownedDir], [dirs.ownedDir]]);
+      assert.equal(runner.calls[0]?.spec.mount?.source, `/pinned${dirs.ownedDir}`);
     });
 
     it('refuses a mount under no root (POLICY_DENIED naming --mount-root) and a mount without a pinner, before any container', async () => {
       for (const overrides of [{ mountRoots: [] }, { mountRoots: [{ path: '/srv/elsewhere', user: { kind: 'owner' } } as const] }]) {
         const runner = new FakeRunner(scripted(started(), exit(0)));
-        const outcome = await executor(runner, overrides).run('t', task({ toolType: 'file_read', params: read('a'), mountSource: ownedDir }));
+        const outcome = await executor(runner, overrides).run('t', task({ toolType: 'file_read', params: read('a'), mountSource: dirs.ownedDir }));
         assert.equal(outcome.error?.code, 'POLICY_DENIED');
         assert.match(outcome.error?.message ?? '', /under no mount root.*--mount-root/);
         assert.equal(runner.calls.length, 0);
@@ -158,7 +144,7 @@ describe('TaskExecutor: runs to their exit', () => {
       const { pinner: _none, ...withoutPinner } = { pinner: undefined };
       const outcome = await new TaskExecutor({ runner, tools: registry(), workerId: 'w', outputCapBytes: 1, cancelGraceMs: 1, defaultRuntime: 'runc', mountRoots: [{ path: '/', user: { kind: 'owner' } }], ...withoutPinner }).run(
         't',
-        task({ toolType: 'file_read', params: read('a'), mountSource: ownedDir }),
+        task({ toolType: 'file_read', params: read('a'), mountSource: dirs.ownedDir }),
       );
       assert.equal(outcome.error?.code, 'POLICY_DENIED');
       assert.match(outcome.error?.message ?? '', /cannot pin/);
@@ -167,16 +153,16 @@ describe('TaskExecutor: runs to their exit', () => {
 
     it("runs as the root's fixed user, whoever owns the directory", async () => {
       const runner = new FakeRunner(scripted(started(), exit(0)));
-      await executor(runner, { mountRoots: [{ path: root, user: { kind: 'fixed', uid: 2222, gid: 2223 } }] }).run(
+      await executor(runner, { mountRoots: [{ path: dirs.root, user: { kind: 'fixed', uid: 2222, gid: 2223 } }] }).run(
         't',
-        task({ toolType: 'file_read', params: read('a'), mountSource: ownedDir }),
+        task({ toolType: 'file_read', params: read('a'), mountSource: dirs.ownedDir }),
       );
       assert.equal(runner.calls[0]?.spec.user, '2222:2223');
     });
 
     it('runs a root-owned mount as nobody', async () => {
       const runner = new FakeRunner(scripted(started(), exit(0)));
-      await executor(runner).run('t', task({ toolType: 'list', params: { $case: 'list', list: { path: '' } }, mountSource: rootDir }));
+      await executor(runner).run('t', task({ toolType: 'list', params: { $case: 'list', list: { path: '' } }, mountSource: dirs.rootDir }));
       assert.equal(runner.calls[0]?.spec.user, '65534:65534');
     });
 
